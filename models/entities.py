@@ -1,0 +1,304 @@
+"""ORM entities: ledgers and their pages, jobs, draft records, users, tokens and the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Role(StrEnum):
+    clerk = "clerk"
+    reviewer = "reviewer"
+    admin = "admin"
+
+
+class PageState(StrEnum):
+    pending = "pending"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class LedgerStatus(StrEnum):
+    queued = "queued"  # stored, waiting to be split
+    splitting = "splitting"
+    processing = "processing"  # pages being worked on
+    done = "done"
+    partial = "partial"  # some pages failed
+    failed = "failed"  # nothing usable (split failed, or every page failed)
+
+
+class RecordStatus(StrEnum):
+    draft = "draft"
+    confirmed = "confirmed"
+    flagged = "flagged"
+
+
+TZDateTime = DateTime(timezone=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default=Role.clerk)
+    commune: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+    def sees_commune(self, commune: str | None) -> bool:
+        """Clerks with a commune see only that commune's books; others see everything."""
+        if self.role == Role.admin or not self.commune:
+            return True
+        return commune == self.commune
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in listings, never the secret
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class WebSession(Base):
+    """A review-UI login: the cookie holds the secret, the database its hash and CSRF token."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Original(Base):
+    """An uploaded file, stored once by content hash and never modified."""
+
+    __tablename__ = "originals"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class Ledger(Base):
+    """One register book (sổ): an original scan plus its metadata and processing state."""
+
+    __tablename__ = "ledgers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    original_sha256: Mapped[str] = mapped_column(ForeignKey("originals.sha256"))
+    filename: Mapped[str | None] = mapped_column(String(255))  # display only, never a path
+    register: Mapped[str] = mapped_column(String(32))
+    commune: Mapped[str | None] = mapped_column(String(200))
+    book: Mapped[str | None] = mapped_column(String(64))
+    year: Mapped[int | None] = mapped_column(Integer)
+    layout: Mapped[str] = mapped_column(String(16), default="block")
+    layout_file: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=LedgerStatus.queued)
+    pages_total: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+    original: Mapped[Original] = relationship()
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="ledger", order_by="Page.index", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        Index("ix_ledgers_commune_register", "commune", "register"),
+        Index("ix_ledgers_status", "status"),
+        Index("ix_ledgers_original", "original_sha256"),
+    )
+
+
+class Page(Base):
+    """One page image of a ledger and the state of its processing job."""
+
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ledger_id: Mapped[str] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)  # 1-based, in ledger order
+    state: Mapped[str] = mapped_column(String(16), default=PageState.pending)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(TZDateTime)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    image_key: Mapped[str] = mapped_column(String(300))  # as split from the original
+    image_source: Mapped[str] = mapped_column(String(16))  # embedded | rendered | image
+    processed_key: Mapped[str | None] = mapped_column(String(300))  # upright, deskewed
+    processed_width: Mapped[int | None] = mapped_column(Integer)
+    processed_height: Mapped[int | None] = mapped_column(Integer)
+    thumb_key: Mapped[str | None] = mapped_column(String(300))
+    preprocess: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    ledger: Mapped[Ledger] = relationship(back_populates="pages")
+
+    __table_args__ = (
+        UniqueConstraint("ledger_id", "index", name="uq_pages_ledger_index"),
+        Index("ix_pages_state_lease", "state", "lease_until"),
+    )
+
+
+class PageAttempt(Base):
+    """One try at processing a page: who ran it, when, and how it ended."""
+
+    __tablename__ = "page_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    claim_token: Mapped[str] = mapped_column(String(32))
+    worker: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # done | failed | lost
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class PageOcr(Base):
+    """The OCR lines of a page: one row per page, replaced (never appended) on a re-run."""
+
+    __tablename__ = "page_ocr"
+
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    engine: Mapped[str] = mapped_column(String(200))
+    engine_version: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[list[Any]] = mapped_column(JSON)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
+class DraftRecord(Base):
+    """One register entry read off the pages, reviewed by clerks until confirmed."""
+
+    __tablename__ = "records"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    ledger_id: Mapped[str] = mapped_column(ForeignKey("ledgers.id", ondelete="CASCADE"))
+    # Where extraction found it; (ledger, source_key) is unique so a re-run replaces, not adds.
+    source_key: Mapped[str] = mapped_column(String(64))
+    page: Mapped[int] = mapped_column(Integer)
+    row: Mapped[int | None] = mapped_column(Integer)
+    pages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    seq: Mapped[int] = mapped_column(Integer, default=0)  # order within the ledger
+    status: Mapped[str] = mapped_column(String(16), default=RecordStatus.draft)
+    flag_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+
+    fields: Mapped[list[FieldValue]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="FieldValue.id"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("ledger_id", "source_key", name="uq_records_ledger_source"),
+        Index("ix_records_ledger_status_seq", "ledger_id", "status", "seq"),
+        Index("ix_records_assigned", "assigned_to", "status"),
+    )
+
+
+class FieldValue(Base):
+    """One field of a record: the normalised value, the raw reading and where it came from."""
+
+    __tablename__ = "record_fields"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))  # Ministry Excel column code
+    value: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(8))  # sure | check | unsure
+    bbox: Mapped[list[Any] | None] = mapped_column(JSON)
+    page: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16), default="ocr")
+    issues: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)  # "as written in the book" remarks
+    edited: Mapped[bool] = mapped_column(default=False)
+
+    record: Mapped[DraftRecord] = relationship(back_populates="fields")
+
+    __table_args__ = (UniqueConstraint("record_id", "code", name="uq_record_fields_code"),)
+
+
+class AuditEvent(Base):
+    """Who did what, when: every edit, confirmation, upload and export."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    entity_type: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    ledger_id: Mapped[str | None] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)

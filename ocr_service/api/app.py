@@ -1,0 +1,133 @@
+"""The FastAPI application: REST API under /api/v1, the review UI at /, errors as JSON."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import review_ui
+from ocr_service import __version__
+from ocr_service.api.routes import health, ledgers
+from ocr_service.config import Settings, get_settings
+from ocr_service.db import upgrade_database
+from ocr_service.errors import SohoaError
+from ocr_service.jobs.dispatch import make_dispatcher
+from ocr_service.jobs.tasks import recover
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+
+
+def _http_code(status: int) -> str:
+    return {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "too_large",
+        415: "unsupported_type",
+        422: "bad_input",
+    }.get(status, "error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SohoaError)
+    async def _sohoa(_: Request, exc: SohoaError) -> JSONResponse:
+        return error_response(exc.http_status, exc.code, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, _http_code(exc.status_code), str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        message = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request"
+        return error_response(422, "bad_input", message)
+
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return error_response(500, "internal", "internal error; it has been logged")
+
+
+def _reaper(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
+    interval = max(2.0, settings.page_lease_seconds / 2)
+    while not stop.wait(interval):
+        try:
+            recover(settings, app.state.dispatcher)
+        except Exception:
+            log.exception("recovery pass failed")
+
+
+def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        upgrade_database(settings)
+        stop = threading.Event()
+        app.state.dispatcher = make_dispatcher(settings) if start_jobs else _NoDispatch()
+        if start_jobs:
+            recover(settings, app.state.dispatcher, startup=True)
+            threading.Thread(target=_reaper, args=(app, settings, stop), daemon=True).start()
+        try:
+            yield
+        finally:
+            stop.set()
+            close = getattr(app.state.dispatcher, "close", None)
+            if close:
+                close()
+
+    app = FastAPI(
+        title="sohoa",
+        version=__version__,
+        description="OCR-assisted transcription of Vietnamese civil-status register books",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(health.router, prefix=API_PREFIX)
+    app.include_router(ledgers.router, prefix=API_PREFIX)
+    for name in ("records", "session", "stats", "exports"):
+        try:
+            module = __import__(f"ocr_service.api.routes.{name}", fromlist=["router"])
+        except ModuleNotFoundError:
+            continue
+        app.include_router(module.router, prefix=API_PREFIX)
+    ui_dir = Path(review_ui.__file__).parent
+    if (ui_dir / "index.html").exists():
+        app.mount("/ui", StaticFiles(directory=ui_dir, html=True), name="ui")
+
+        @app.get("/", include_in_schema=False)
+        def _root() -> RedirectResponse:
+            return RedirectResponse("/ui/")
+
+    return app
+
+
+class _NoDispatch:
+    """For tools that serve the API without running jobs (tests of read-only endpoints)."""
+
+    def submit(self, task: str, arg: str | int) -> None:
+        log.info("job %s %s not started: jobs are off", task, arg)

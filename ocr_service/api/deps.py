@@ -1,0 +1,79 @@
+"""Dependencies for routes: settings, a database session, storage, and the authenticated user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from models.entities import Role, User
+from ocr_service.auth import user_for_token, web_session
+from ocr_service.config import Settings
+from ocr_service.db import session_factory
+from ocr_service.errors import Forbidden, Unauthorized
+from ocr_service.storage import LocalStorage, get_storage
+
+SESSION_COOKIE = "sohoa_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_session(settings: SettingsDep) -> Iterator[Session]:
+    session = session_factory(settings)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_store(settings: SettingsDep) -> LocalStorage:
+    return get_storage(settings.data_dir)
+
+
+StorageDep = Annotated[LocalStorage, Depends(get_store)]
+
+
+def current_user(request: Request, session: SessionDep) -> User:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("use an Authorization: Bearer <token> header")
+        user = user_for_token(session, token.strip())
+        if user is None:
+            raise Unauthorized("invalid or revoked token")
+        return user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        ws = web_session(session, cookie)
+        if ws is None:
+            raise Unauthorized("session expired: log in again")
+        if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != ws.csrf_token:
+            raise Forbidden("missing or wrong CSRF token", code="csrf")
+        return ws.user
+    raise Unauthorized("authentication required")
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(user: User, *roles: Role) -> None:
+    if user.role not in roles and user.role != Role.admin:
+        raise Forbidden(f"this needs the role {' or '.join(r.value for r in roles)}")

@@ -1,0 +1,150 @@
+"""Ledgers: upload a book, list and follow books, serve page images and OCR lines."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy import func, select
+
+from models.entities import Ledger, PageOcr
+from models.schemas import LedgerDetail, LedgerPublic, PageOcrPublic, Paginated
+from ocr_service.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
+from ocr_service.errors import BadInput, Forbidden, NotFound, TooLarge
+from ocr_service.ingest.service import LedgerMeta, ingest_stream
+from ocr_service.ledgers import get_ledger_for, get_page, ledger_detail, ledger_public
+
+router = APIRouter(prefix="/ledgers", tags=["ledgers"])
+
+
+@router.post("", status_code=202, response_model=LedgerPublic)
+def create_ledger(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File(description="PDF, TIFF, JPEG or PNG scan of one book")],
+    register_: Annotated[str, Form(alias="register")],
+    commune: Annotated[str | None, Form()] = None,
+    book: Annotated[str | None, Form()] = None,
+    year: Annotated[str | None, Form()] = None,
+    layout: Annotated[str, Form()] = "block",
+) -> JSONResponse:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > settings.max_upload_bytes + 1024**2:
+        raise TooLarge(
+            f"upload is larger than the limit of {settings.max_upload_bytes // 1024**2} MiB"
+        )
+    if year is not None and year.strip() and not year.strip().isdigit():
+        raise BadInput("year must be a 4-digit number")
+    commune = commune or None
+    if user.commune and user.role != "admin":
+        if commune and commune != user.commune:
+            raise Forbidden("you can only add books of your own commune")
+        commune = user.commune
+    meta = LedgerMeta(
+        register=register_,
+        commune=commune,
+        book=book,
+        year=int(year) if year and year.strip() else None,
+        layout=layout,
+    )
+    result = ingest_stream(
+        session,
+        storage,
+        settings,
+        file.file,
+        filename=file.filename,
+        meta=meta,
+        user_id=user.id,
+    )
+    session.commit()
+    if not result.duplicate:
+        request.app.state.dispatcher.submit("split", result.ledger.id)
+    body = ledger_public(session, result.ledger, duplicate=result.duplicate)
+    return JSONResponse(
+        status_code=200 if result.duplicate else 202,
+        content=body.model_dump(mode="json", by_alias=True),
+        headers={"Location": f"/api/v1/ledgers/{result.ledger.id}"},
+    )
+
+
+@router.get("", response_model=Paginated[LedgerPublic])
+def list_ledgers(
+    session: SessionDep,
+    user: CurrentUser,
+    commune: str | None = None,
+    register: str | None = None,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Paginated[LedgerPublic]:
+    query = select(Ledger)
+    if user.role != "admin" and user.commune:
+        query = query.where(Ledger.commune == user.commune)
+    if commune:
+        query = query.where(Ledger.commune == commune)
+    if register:
+        query = query.where(Ledger.register == register)
+    if status:
+        query = query.where(Ledger.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Ledger.created_at.desc(), Ledger.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    items = [ledger_public(session, ledger) for ledger in rows]
+    return Paginated[LedgerPublic](items=items, total=total, page=page, per_page=per_page)
+
+
+@router.get("/{ledger_id}", response_model=LedgerDetail)
+def read_ledger(ledger_id: str, session: SessionDep, user: CurrentUser) -> LedgerDetail:
+    return ledger_detail(session, get_ledger_for(session, ledger_id, user))
+
+
+@router.get("/{ledger_id}/pages/{n}/image", response_class=FileResponse)
+def page_image(
+    ledger_id: str,
+    n: int,
+    session: SessionDep,
+    storage: StorageDep,
+    user: CurrentUser,
+    size: Literal["full", "thumb", "original"] = "full",
+) -> FileResponse:
+    """The page image that record boxes refer to (`full`), its thumbnail, or the split original."""
+    ledger = get_ledger_for(session, ledger_id, user)
+    page = get_page(session, ledger, n)
+    if size == "thumb":
+        key = page.thumb_key
+    elif size == "original":
+        key = page.image_key
+    else:
+        key = page.processed_key or page.image_key
+    if not key or not storage.exists(key):
+        raise NotFound(f"page {n} has no {size} image yet")
+    media = "image/png" if key.endswith(".png") else "image/jpeg"
+    return FileResponse(
+        storage.local_path(key),
+        media_type=media,
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
+
+
+@router.get("/{ledger_id}/pages/{n}/ocr", response_model=PageOcrPublic)
+def page_ocr(ledger_id: str, n: int, session: SessionDep, user: CurrentUser) -> PageOcrPublic:
+    ledger = get_ledger_for(session, ledger_id, user)
+    page = get_page(session, ledger, n)
+    row = session.get(PageOcr, page.id)
+    if row is None:
+        raise NotFound(f"page {n} has not been read yet (state: {page.state})")
+    return PageOcrPublic(
+        page=n,
+        width=row.width,
+        height=row.height,
+        engine=row.engine,
+        engine_version=row.engine_version,
+        lines=row.lines,
+    )

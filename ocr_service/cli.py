@@ -1,0 +1,463 @@
+"""The `sohoa` command line: serve, work, ingest, follow, read, export, manage users."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ocr_service.config import Settings, get_settings
+from ocr_service.errors import SohoaError
+
+app = typer.Typer(
+    name="sohoa",
+    help="OCR-assisted transcription of Vietnamese civil-status register books (sổ hộ tịch).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+SCAN_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
+FINAL = {"done", "partial", "failed"}
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One clear line on stderr, no traceback."""
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings_or_fail() -> Settings:
+    try:
+        return get_settings()
+    except SohoaError as exc:
+        fail(exc.message)
+    except Exception as exc:  # pydantic validation of SOHOA_* variables
+        first = str(exc).splitlines()
+        fail(f"bad configuration: {' '.join(first[:3])}")
+
+
+def prepared_settings() -> Settings:
+    from ocr_service.db import upgrade_database
+
+    settings = settings_or_fail()
+    try:
+        upgrade_database(settings)
+    except Exception as exc:
+        fail(f"cannot open the database ({settings.db_url.split('@')[-1]}): {exc}", code=1)
+    return settings
+
+
+def emit_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
+
+
+# --- serve / worker --------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Run the REST API and the review UI (and, without Redis, the job runner)."""
+    import uvicorn
+
+    from ocr_service.api.app import create_app
+
+    settings = prepared_settings()
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="exit when the queue is empty")] = False,
+) -> None:
+    """Process queued jobs from Redis (needs SOHOA_REDIS_URL); run as many as you like."""
+    settings = prepared_settings()
+    if not settings.redis_url:
+        fail("sohoa worker needs SOHOA_REDIS_URL (without Redis, `sohoa serve` runs jobs itself)")
+    from ocr_service.jobs.worker import run_worker
+
+    run_worker(settings, burst=burst)
+
+
+# --- ingest ----------------------------------------------------------------------------------
+
+
+@dataclass
+class IngestItem:
+    path: Path
+    register: str
+    commune: str | None
+    book: str | None
+    year: int | None
+    layout: str
+
+
+def _read_manifest(manifest: Path) -> dict[Path, dict[str, str]]:
+    try:
+        text = manifest.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        fail(f"cannot read manifest {manifest}: {exc.strerror}")
+    rows: dict[Path, dict[str, str]] = {}
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames or "path" not in reader.fieldnames:
+        fail(f"manifest {manifest.name} needs a header row with at least: path, register")
+    for n, row in enumerate(reader, start=2):
+        raw = (row.get("path") or "").strip()
+        if not raw:
+            fail(f"manifest {manifest.name} line {n}: empty path")
+        path = Path(raw)
+        if not path.is_absolute():
+            path = manifest.parent / path
+        rows[path.resolve()] = {k: (v or "").strip() for k, v in row.items() if k}
+    return rows
+
+
+def _collect(
+    paths: list[Path],
+    register: str | None,
+    commune: str | None,
+    book: str | None,
+    year: int | None,
+    layout: str,
+    manifest: Path | None,
+) -> tuple[list[IngestItem], list[tuple[str, str]]]:
+    meta = _read_manifest(manifest) if manifest else {}
+    files: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(
+                sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SCAN_SUFFIXES)
+            )
+        elif p.exists():
+            files.append(p)
+        else:
+            fail(f"no such file or folder: {p}")
+    if manifest and not paths:
+        files = sorted(meta)
+    items, refused = [], []
+    for f in files:
+        if not f.is_file():
+            refused.append((str(f), "no such file"))
+            continue
+        row = meta.get(f.resolve(), {})
+        reg = row.get("register") or register
+        if not reg:
+            refused.append((str(f), "no register: give --register or a manifest row"))
+            continue
+        y = row.get("year") or (str(year) if year else "")
+        if y and not y.isdigit():
+            refused.append((str(f), f"year {y!r} is not a number"))
+            continue
+        items.append(
+            IngestItem(
+                path=f,
+                register=reg,
+                commune=row.get("commune") or commune,
+                book=row.get("book") or book,
+                year=int(y) if y else None,
+                layout=row.get("layout") or layout,
+            )
+        )
+    return items, refused
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not enabled,
+        transient=True,
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="scan files or folders (walked)")
+    ] = None,
+    register: Annotated[
+        str | None,
+        typer.Option(help="khai-sinh, khai-tu, ket-hon, nhan-cha-me-con, xac-nhan-hon-nhan"),
+    ] = None,
+    commune: Annotated[str | None, typer.Option(help="commune (xã/phường) of the books")] = None,
+    book: Annotated[str | None, typer.Option(help="book number (quyển số), e.g. 01/2019")] = None,
+    year: Annotated[int | None, typer.Option(help="year of the book")] = None,
+    layout: Annotated[str, typer.Option(help="block (since 2016) or table (older)")] = "block",
+    manifest: Annotated[
+        Path | None, typer.Option(help="CSV with columns path, register, commune, book, year")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="process now and wait for the result")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """Add books: one ledger per file; folders are walked."""
+    from ocr_service.db import session_scope
+    from ocr_service.ingest.service import LedgerMeta, ingest_path
+    from ocr_service.storage import get_storage
+
+    settings = prepared_settings()
+    items, refused = _collect(paths or [], register, commune, book, year, layout, manifest)
+    if not items and not refused:
+        fail("no scans found (accepted: .pdf .tif .tiff .jpg .jpeg .png)")
+    storage = get_storage(settings.data_dir)
+    single = len(items) + len(refused) == 1
+    accepted: list[dict[str, Any]] = []
+    show = sys.stderr.isatty() and not as_json
+    with _progress(show and len(items) > 1) as bar:
+        task = bar.add_task("ingest", total=len(items))
+        for item in items:
+            meta = LedgerMeta(item.register, item.commune, item.book, item.year, item.layout)
+            try:
+                with session_scope(settings) as session:
+                    result = ingest_path(
+                        session, storage, settings, item.path, meta=meta, user_id=None
+                    )
+                    ledger_id, pages = result.ledger.id, result.ledger.pages_total
+                accepted.append(
+                    {
+                        "path": str(item.path),
+                        "id": ledger_id,
+                        "pages": pages,
+                        "duplicate": result.duplicate,
+                    }
+                )
+            except SohoaError as exc:
+                refused.append((str(item.path), exc.message))
+            bar.advance(task)
+    if single and refused:
+        fail(f"{Path(refused[0][0]).name}: {refused[0][1]}")
+    ledgers = _run_and_wait(settings, [a["id"] for a in accepted], show) if wait else None
+    _report_ingest(accepted, refused, ledgers, as_json)
+    if refused:
+        raise typer.Exit(2)
+
+
+def _run_and_wait(settings: Settings, ids: list[str], show: bool) -> list[dict[str, Any]]:
+    from ocr_service.jobs.dispatch import make_dispatcher
+
+    dispatcher = make_dispatcher(settings)
+    try:
+        for ledger_id in ids:
+            dispatcher.submit("split", ledger_id)
+        return wait_for_ledgers(settings, ids, show)
+    finally:
+        close = getattr(dispatcher, "close", None)
+        if close:
+            close()
+
+
+def ledger_summary(settings: Settings, ledger_id: str) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from models.entities import Ledger, Page, PageState
+    from ocr_service.db import session_scope
+    from ocr_service.ledgers import progress
+
+    with session_scope(settings) as session:
+        ledger = session.get(Ledger, ledger_id)
+        if ledger is None:
+            fail(f"no ledger {ledger_id}")
+        prog = progress(session, ledger)
+        failed = session.scalars(
+            select(Page)
+            .where(Page.ledger_id == ledger_id, Page.state == PageState.failed)
+            .order_by(Page.index)
+        ).all()
+        return {
+            "id": ledger.id,
+            "status": ledger.status,
+            "register": ledger.register,
+            "pages": ledger.pages_total,
+            "records": prog.drafts + prog.confirmed + prog.flagged,
+            "failed_pages": [{"page": p.index, "error": p.error} for p in failed],
+            "progress": prog.model_dump(),
+            "error": ledger.error,
+        }
+
+
+def wait_for_ledgers(settings: Settings, ids: list[str], show: bool) -> list[dict[str, Any]]:
+    total = 0
+    for ledger_id in ids:
+        total += ledger_summary(settings, ledger_id)["pages"]
+    with _progress(show) as bar:
+        task = bar.add_task("pages", total=total)
+        while True:
+            summaries = [ledger_summary(settings, i) for i in ids]
+            ended = sum(
+                s["progress"]["pages_done"] + s["progress"]["pages_failed"] for s in summaries
+            )
+            bar.update(task, completed=ended)
+            if all(s["status"] in FINAL for s in summaries):
+                return summaries
+            time.sleep(0.3)
+
+
+def _report_ingest(
+    accepted: list[dict[str, Any]],
+    refused: list[tuple[str, str]],
+    ledgers: list[dict[str, Any]] | None,
+    as_json: bool,
+) -> None:
+    if as_json:
+        doc: dict[str, Any] = {
+            "ledgers": [
+                {k: s[k] for k in ("id", "status", "pages", "records", "failed_pages")}
+                for s in ledgers
+            ]
+            if ledgers is not None
+            else [
+                {
+                    "id": a["id"],
+                    "status": "queued",
+                    "pages": a["pages"],
+                    "records": 0,
+                    "failed_pages": [],
+                }
+                for a in accepted
+            ],
+            "refused": [{"path": p, "error": e} for p, e in refused],
+        }
+        for entry, a in zip(doc["ledgers"], accepted, strict=True):
+            entry["path"] = a["path"]
+            if a["duplicate"]:
+                entry["duplicate"] = True
+        emit_json(doc)
+        return
+    by_id = {s["id"]: s for s in ledgers or []}
+    for a in accepted:
+        s = by_id.get(a["id"])
+        dup = " (already ingested)" if a["duplicate"] else ""
+        state = f"{s['status']}, {s['records']} records" if s else "queued"
+        print(f"{a['id']}  {a['pages']:>4} pages  {state}{dup}  {a['path']}")
+        if s and s["failed_pages"]:
+            for fp in s["failed_pages"]:
+                print(f"    page {fp['page']} failed: {fp['error']}")
+    for path, error in refused:
+        err.print(f"refused  {path}: {error}", highlight=False, soft_wrap=True)
+    err.print(f"{len(accepted)} accepted, {len(refused)} refused", highlight=False)
+
+
+@app.command()
+def status(
+    ledger_id: Annotated[str, typer.Argument(help="ledger id")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show a ledger's processing state and progress."""
+    settings = prepared_settings()
+    s = ledger_summary(settings, ledger_id)
+    if as_json:
+        emit_json(s)
+        return
+    p = s["progress"]
+    print(f"{s['id']}  {s['register']}  {s['status']}")
+    print(
+        f"pages: {p['pages_done']} done, {p['pages_failed']} failed, "
+        f"{p['pages_pending'] + p['pages_running']} waiting, of {s['pages']}"
+    )
+    print(f"records: {p['drafts']} draft, {p['confirmed']} confirmed, {p['flagged']} flagged")
+    for fp in s["failed_pages"]:
+        print(f"page {fp['page']} failed: {fp['error']}")
+    if s["error"]:
+        print(f"note: {s['error']}")
+
+
+# --- users and tokens ------------------------------------------------------------------------
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="login name")],
+    role: Annotated[str, typer.Option(help="clerk, reviewer or admin")] = "clerk",
+    commune: Annotated[str | None, typer.Option(help="limit a clerk to this commune")] = None,
+    password_stdin: Annotated[bool, typer.Option(help="read the password from stdin")] = False,
+) -> None:
+    """Create a user (password from stdin, or none for token-only API users)."""
+    from ocr_service.auth import create_user
+    from ocr_service.db import session_scope
+
+    settings = prepared_settings()
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            fail("no password on stdin")
+    with session_scope(settings) as session:
+        user = create_user(session, name, role, commune=commune, password=password)
+        print(f"user {user.username} ({user.role}) created")
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Argument(help="user the token acts as")],
+    label: Annotated[str, typer.Option(help="what the token is for")] = "api",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create an API bearer token for a user; it is shown once."""
+    from ocr_service.auth import create_token, get_user
+    from ocr_service.db import session_scope
+
+    settings = prepared_settings()
+    with session_scope(settings) as session:
+        user = get_user(session, name)
+        token = create_token(session, user, label)
+    if as_json:
+        emit_json({"token": token, "user": name, "name": label})
+    else:
+        print(token)
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("SOHOA_LOG_LEVEL", "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        result = app(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except SohoaError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        logging.getLogger("sohoa").debug("internal error", exc_info=True)
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,383 @@
+"""Job functions: split a ledger into pages, process one page, close a ledger.
+
+They take ids, not objects, and find everything else in the database, so an RQ worker on
+another machine and the local runner call them the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from models.entities import (
+    Ledger,
+    LedgerStatus,
+    Original,
+    Page,
+    PageOcr,
+    PageState,
+)
+from ocr_service.config import Settings, get_settings
+from ocr_service.db import session_scope
+from ocr_service.errors import PageFailed, SohoaError
+from ocr_service.ingest.documents import split_pages
+from ocr_service.ingest.service import limits_from
+from ocr_service.jobs import state
+from ocr_service.pipeline.page import PageInput, PageOutput, run_page
+from ocr_service.storage import get_storage
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher(Protocol):
+    def submit(self, task: str, arg: str | int) -> None: ...
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# --- split ---------------------------------------------------------------------------------
+
+
+def _claim_ledger_split(session: Session, ledger_id: str, lease: int) -> bool:
+    t = state.now()
+    result = session.execute(
+        update(Ledger)
+        .where(
+            Ledger.id == ledger_id,
+            or_(
+                Ledger.status == LedgerStatus.queued,
+                (Ledger.status == LedgerStatus.splitting)
+                & (Ledger.updated_at < t - timedelta(seconds=lease)),
+            ),
+        )
+        .values(status=LedgerStatus.splitting, updated_at=t)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> int:
+    """Store every page image of a ledger's original and queue a job per page.
+
+    Resumable: a split that was interrupted continues after the last stored page, and pages
+    already stored are neither written again nor queued twice.
+    """
+    storage = get_storage(settings.data_dir)
+    with session_scope(settings) as session:
+        if not _claim_ledger_split(session, ledger_id, settings.page_lease_seconds):
+            return 0
+        ledger = session.get(Ledger, ledger_id)
+        assert ledger is not None
+        original = session.get(Original, ledger.original_sha256)
+        assert original is not None
+        media_type, source_key = original.media_type, original.storage_key
+        existing = session.scalar(select(func.max(Page.index)).where(Page.ledger_id == ledger_id))
+        pending = session.scalars(
+            select(Page.id).where(Page.ledger_id == ledger_id, Page.state == PageState.pending)
+        ).all()
+    for page_id in pending:
+        dispatcher.submit("page", page_id)
+    start = (existing or 0) + 1
+    stored = 0
+    error: str | None = None
+    try:
+        for sp in split_pages(
+            storage.local_path(source_key), media_type, limits_from(settings), start
+        ):
+            key = f"pages/{ledger_id}/{sp.index:05d}.{sp.ext}"
+            storage.put_bytes(key, sp.data)
+            with session_scope(settings) as session:
+                page = Page(
+                    ledger_id=ledger_id,
+                    index=sp.index,
+                    width=sp.width,
+                    height=sp.height,
+                    image_key=key,
+                    image_source=sp.source,
+                )
+                session.add(page)
+                session.execute(
+                    update(Ledger)
+                    .where(Ledger.id == ledger_id)
+                    .values(updated_at=state.now())
+                    .execution_options(synchronize_session=False)
+                )
+                session.flush()
+                page_id = page.id
+            dispatcher.submit("page", page_id)
+            stored += 1
+    except Exception as exc:  # a damaged page stops the split; what was stored is kept
+        log.warning("ledger %s: split stopped: %s", ledger_id, exc)
+        error = f"split stopped after {start - 1 + stored} pages: {exc}"
+    with session_scope(settings) as session:
+        ledger = session.get(Ledger, ledger_id)
+        assert ledger is not None
+        count = session.scalar(select(func.count()).where(Page.ledger_id == ledger_id)) or 0
+        ledger.error = error
+        ledger.status = LedgerStatus.processing if count else LedgerStatus.failed
+        if not count and error is None:
+            ledger.error = "no pages found"
+    maybe_finish_ledger(ledger_id, settings)
+    return stored
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _page_input(session: Session, page_id: int) -> PageInput | None:
+    page = session.get(Page, page_id)
+    if page is None:
+        return None
+    ledger = page.ledger
+    return PageInput(
+        page_id=page.id,
+        ledger_id=ledger.id,
+        index=page.index,
+        image_key=page.image_key,
+        register=ledger.register,
+        layout=ledger.layout,
+        layout_file=ledger.layout_file,
+        commune=ledger.commune,
+        book=ledger.book,
+        year=ledger.year,
+    )
+
+
+class _Heartbeat:
+    """Keeps a claimed page's lease alive while the work runs in this process."""
+
+    def __init__(self, claim: state.Claim, settings: Settings) -> None:
+        self.claim, self.settings = claim, settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        interval = max(0.5, self.settings.page_lease_seconds / 3)
+        while not self._stop.wait(interval):
+            try:
+                with session_scope(self.settings) as session:
+                    if not state.extend_lease(
+                        session, self.claim, self.settings.page_lease_seconds
+                    ):
+                        return
+            except Exception:  # the database may blip; the next beat tries again
+                log.exception("lease heartbeat failed for page %s", self.claim.page_id)
+
+
+def store_page_output(session: Session, inp: PageInput, out: PageOutput) -> None:
+    """Replace (never append) everything this page produced."""
+    page = session.get(Page, inp.page_id)
+    assert page is not None
+    page.thumb_key = out.thumb_key
+    page.processed_key = out.processed_key
+    page.processed_width = out.processed_size[0] if out.processed_size else None
+    page.processed_height = out.processed_size[1] if out.processed_size else None
+    page.preprocess = out.preprocess
+    session.execute(delete(PageOcr).where(PageOcr.page_id == inp.page_id))
+    if out.ocr is not None:
+        session.add(
+            PageOcr(
+                page_id=inp.page_id,
+                engine=out.ocr.engine,
+                engine_version=out.ocr.engine_version,
+                width=out.ocr.width,
+                height=out.ocr.height,
+                lines=[ln.to_json() for ln in out.ocr.lines],
+                seconds=out.ocr.seconds,
+            )
+        )
+    from ocr_service.records.store import replace_page_records
+
+    replace_page_records(session, inp, out.records)
+
+
+def process_page(page_id: int, settings: Settings, dispatcher: Dispatcher | None = None) -> str:
+    """Run the page pipeline once; returns done, failed, retry or skipped."""
+    storage = get_storage(settings.data_dir)
+    with session_scope(settings) as session:
+        claim = state.claim_page(
+            session,
+            page_id,
+            worker_name(),
+            lease_seconds=settings.page_lease_seconds,
+            max_attempts=settings.page_max_attempts,
+        )
+        inp = _page_input(session, page_id) if claim else None
+    if claim is None or inp is None:
+        return "skipped"
+    try:
+        with _Heartbeat(claim, settings):
+            out = run_page(inp, storage, settings)
+        with session_scope(settings) as session:
+            if not state.mark_done(session, claim):
+                session.rollback()
+                return "skipped"
+            store_page_output(session, inp, out)
+        outcome = "done"
+    except Exception as exc:
+        permanent = isinstance(exc, (PageFailed, SohoaError))
+        reason = _reason(exc)
+        log.warning("ledger %s page %s failed: %s", inp.ledger_id, inp.index, reason)
+        with session_scope(settings) as session:
+            new_state = state.mark_failed(
+                session,
+                claim,
+                reason,
+                max_attempts=settings.page_max_attempts,
+                permanent=permanent,
+            )
+        if new_state == PageState.pending and dispatcher is not None:
+            dispatcher.submit("page", page_id)
+            return "retry"
+        outcome = "failed"
+    maybe_finish_ledger(inp.ledger_id, settings)
+    return outcome
+
+
+def _reason(exc: BaseException) -> str:
+    name = type(exc).__name__
+    if name == "JobTimeoutException":
+        return "timed out"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{name}: {text}" if text else name
+
+
+# --- ledger --------------------------------------------------------------------------------
+
+
+def maybe_finish_ledger(ledger_id: str, settings: Settings) -> str | None:
+    """Close a ledger whose pages have all ended: done, partial or failed, then book rules."""
+    with session_scope(settings) as session:
+        counts = dict(
+            session.execute(
+                select(Page.state, func.count())
+                .where(Page.ledger_id == ledger_id)
+                .group_by(Page.state)
+            ).all()
+        )
+        if counts.get(PageState.pending) or counts.get(PageState.running):
+            return None
+        done, failed = counts.get(PageState.done, 0), counts.get(PageState.failed, 0)
+        if done and failed:
+            new = LedgerStatus.partial
+        elif done:
+            new = LedgerStatus.done
+        else:
+            new = LedgerStatus.failed
+        result = session.execute(
+            update(Ledger)
+            .where(Ledger.id == ledger_id, Ledger.status == LedgerStatus.processing)
+            .values(status=new, updated_at=state.now())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+    from ocr_service.records.store import apply_book_rules
+
+    with session_scope(settings) as session:
+        apply_book_rules(session, ledger_id)
+    return new
+
+
+# --- recovery ------------------------------------------------------------------------------
+
+
+def recover(settings: Settings, dispatcher: Dispatcher, *, startup: bool = False) -> int:
+    """Re-queue work that lost its worker: stale running pages, and stuck splits.
+
+    Safe to run from every worker at once: claims are atomic, a duplicate job is a no-op.
+    At start-up it also re-queues pending pages and queued ledgers, whose queue entries may
+    have been lost with the process or the Redis that held them.
+    """
+    lease = settings.page_lease_seconds
+    requeued = 0
+    with session_scope(settings) as session:
+        stale = state.stale_running_pages(session)
+    for page_id in stale:
+        with session_scope(settings) as session:
+            new = state.release_lost(
+                session,
+                page_id,
+                "worker stopped while processing the page (lease expired)",
+                max_attempts=settings.page_max_attempts,
+            )
+        if new == PageState.pending:
+            dispatcher.submit("page", page_id)
+            requeued += 1
+        elif new == PageState.failed:
+            with session_scope(settings) as session:
+                ledger_id = session.scalar(select(Page.ledger_id).where(Page.id == page_id))
+            if ledger_id:
+                maybe_finish_ledger(ledger_id, settings)
+    cutoff = state.now() - timedelta(seconds=lease)
+    with session_scope(settings) as session:
+        old_pending: list[int] = []
+        split_states = [LedgerStatus.splitting]
+        if startup:
+            old_pending = list(
+                session.scalars(select(Page.id).where(Page.state == PageState.pending))
+            )
+            split_states.append(LedgerStatus.queued)
+        splits = session.scalars(
+            select(Ledger.id).where(
+                Ledger.status.in_(split_states),
+                or_(Ledger.status == LedgerStatus.queued, Ledger.updated_at < cutoff),
+            )
+        ).all()
+        open_ledgers = session.scalars(
+            select(Ledger.id).where(Ledger.status == LedgerStatus.processing)
+        ).all()
+    for page_id in old_pending:
+        with session_scope(settings) as session:
+            session.execute(
+                update(Page)
+                .where(Page.id == page_id)
+                .values(updated_at=state.now())
+                .execution_options(synchronize_session=False)
+            )
+        dispatcher.submit("page", page_id)
+        requeued += 1
+    for ledger_id in splits:
+        dispatcher.submit("split", ledger_id)
+        requeued += 1
+    for ledger_id in open_ledgers:
+        maybe_finish_ledger(ledger_id, settings)
+    return requeued
+
+
+# --- entry points for RQ -------------------------------------------------------------------
+
+
+def split_job(ledger_id: str) -> int:
+    from ocr_service.jobs.dispatch import RqDispatcher
+
+    settings = get_settings()
+    return split_ledger(ledger_id, settings, RqDispatcher(settings))
+
+
+def page_job(page_id: int) -> str:
+    from ocr_service.jobs.dispatch import RqDispatcher
+
+    settings = get_settings()
+    return process_page(page_id, settings, RqDispatcher(settings))
+
+
+TASKS = {"split": split_ledger, "page": process_page}

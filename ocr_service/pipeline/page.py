@@ -1,0 +1,103 @@
+"""The story of one page: load → thumbnail → preprocess → read text → fields.
+
+Each stage is a function of its input; `run_page` only strings them together and returns what
+should be stored, so the same code runs in a test, the local runner and an RQ worker.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ocr_service.config import Settings
+from ocr_service.ocr.containers import OcrPage
+from ocr_service.storage import Storage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PageInput:
+    page_id: int
+    ledger_id: str
+    index: int
+    image_key: str
+    register: str
+    layout: str
+    layout_file: dict[str, Any] | None = None
+    commune: str | None = None
+    book: str | None = None
+    year: int | None = None
+
+
+@dataclass
+class PageOutput:
+    thumb_key: str
+    processed_key: str | None = None
+    processed_size: tuple[int, int] | None = None
+    preprocess: dict[str, Any] | None = None
+    ocr: OcrPage | None = None
+    records: list[Any] = field(default_factory=list)  # extract.containers.RecordDraft
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def load_page_image(storage: Storage, key: str) -> np.ndarray:
+    data = np.frombuffer(storage.get_bytes(key), dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None:
+        raise ValueError("page image cannot be decoded")
+    return image
+
+
+def make_thumbnail(storage: Storage, key: str, thumb_key: str, size: int) -> None:
+    with Image.open(io.BytesIO(storage.get_bytes(key))) as im:
+        im.draft("RGB", (size * 2, size * 2))  # JPEG: decode at a fraction of full size
+        thumb = im.convert("RGB")
+        thumb.thumbnail((size, size))
+        buf = io.BytesIO()
+        thumb.save(buf, "JPEG", quality=80)
+    storage.put_bytes(thumb_key, buf.getvalue())
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 90) -> bytes:
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("cannot encode page image")
+    return bytes(buf)
+
+
+def run_page(inp: PageInput, storage: Storage, settings: Settings) -> PageOutput:
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    thumb_key = f"thumbs/{inp.ledger_id}/{inp.index:05d}.jpg"
+    make_thumbnail(storage, inp.image_key, thumb_key, settings.thumb_size)
+    timings["thumbnail"] = time.perf_counter() - t
+    out = PageOutput(thumb_key=thumb_key, timings=timings)
+    if settings.ocr_engine == "none":
+        return out
+
+    from ocr_service.pipeline.stages import extract_page_records, preprocess_image, read_text
+
+    t = time.perf_counter()
+    image = load_page_image(storage, inp.image_key)
+    processed, info = preprocess_image(image)
+    timings["preprocess"] = time.perf_counter() - t
+    if processed is not image:
+        out.processed_key = f"processed/{inp.ledger_id}/{inp.index:05d}.jpg"
+        storage.put_bytes(out.processed_key, encode_jpeg(processed))
+        out.processed_size = (processed.shape[1], processed.shape[0])
+    out.preprocess = info
+    t = time.perf_counter()
+    out.ocr = read_text(processed, settings)
+    timings["ocr"] = time.perf_counter() - t
+    t = time.perf_counter()
+    out.records = extract_page_records(inp, out.ocr, processed, info)
+    timings["extract"] = time.perf_counter() - t
+    return out
