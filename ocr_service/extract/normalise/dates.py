@@ -1,0 +1,215 @@
+"""Numeric dates: any separator, day first, partial dates, OCR digit look-alikes → dd.mm.yyyy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ocr_service.extract.normalise.base import (
+    Normalised,
+    clean_text,
+    empty_result,
+    fix_digit_lookalikes,
+    fold,
+    is_blank,
+)
+
+MIN_YEAR = 1800
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # 1900 date system incl. Excel's phantom 29.02.1900
+_WORD_MARKERS = re.compile(r"\b(thang|ngay|mong|mung|nam)\b")
+_NUMBER_WORDS = re.compile(r"\b(mot|hai|ba|bon|tu|sau|bay|tam|chin|muoi|nghin|ngan|tram|linh)\b")
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def format_dmy(day: int, month: int, year: int) -> str:
+    return f"{day:02d}.{month:02d}.{year:04d}"
+
+
+def check_full_date(day: int, month: int, year: int) -> tuple[str | None, tuple[str, ...]]:
+    """(dd.mm.yyyy, ()) for a real date in range, else (None, issues)."""
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:
+        return None, ("date-invalid",)
+    if year < MIN_YEAR or date > today():
+        return None, ("date-out-of-range",)
+    return format_dmy(day, month, year), ()
+
+
+def check_partial(month: int | None, year: int) -> tuple[str | None, tuple[str, ...]]:
+    """mm.yyyy / yyyy for a partial date in range, else (None, issues)."""
+    if month is not None and not 1 <= month <= 12:
+        return None, ("date-invalid",)
+    now = today()
+    if (
+        year < MIN_YEAR
+        or year > now.year
+        or (month is not None and year == now.year and month > now.month)
+    ):
+        return None, ("date-out-of-range",)
+    return (f"{month:02d}.{year:04d}" if month is not None else f"{year:04d}"), ()
+
+
+def pivot_year(yy: int) -> list[int]:
+    """Plausible 4-digit years for a 2-digit year, most likely first (never in the future)."""
+    now = today().year
+    options = [c + yy for c in (2000, 1900, 1800) if MIN_YEAR <= c + yy <= now]
+    return options
+
+
+def _result(
+    raw: str,
+    value: str | None,
+    issues: list[str],
+    *,
+    partial_allowed: bool,
+    score: float = 1.0,
+    candidates: tuple[str, ...] = (),
+) -> Normalised:
+    is_partial = value is not None and len(value) < 10
+    if is_partial:
+        issues.append("date-partial")
+        if not partial_allowed:
+            issues.append("date-incomplete")
+    ok = value is not None and not (is_partial and not partial_allowed)
+    penalties = {
+        "ocr-digit-fixed": 0.2,
+        "date-excel-serial": 0.4,
+        "date-compact": 0.2,
+        "date-iso": 0.05,
+        "date-lunar": 0.3,
+        "date-words-fuzzy": 0.2,
+    }
+    for issue in issues:
+        score -= penalties.get(issue, 0.0)
+    if value is None:
+        score = 0.0
+    elif not ok:
+        score = min(score, 0.5)
+    return Normalised(
+        raw=raw,
+        value=value,
+        ok=ok,
+        score=round(max(score, 0.0), 3),
+        issues=tuple(dict.fromkeys(issues)),
+        candidates=candidates,
+    )
+
+
+def _two_digit_year(
+    raw: str, day: int | None, month: int | None, yy: int, issues: list[str], partial: bool
+) -> Normalised:
+    candidates: list[str] = []
+    for year in pivot_year(yy):
+        if day is not None and month is not None:
+            value, _ = check_full_date(day, month, year)
+        else:
+            value, _ = check_partial(month, year)
+        if value:
+            candidates.append(value)
+    issues.append("year-2digit")
+    return Normalised(
+        raw=raw,
+        value=None,
+        ok=False,
+        score=0.0,
+        issues=tuple(dict.fromkeys(issues)),
+        candidates=tuple(candidates),
+    )
+
+
+def _from_parts(raw: str, parts: list[str], issues: list[str], partial: bool) -> Normalised:
+    """Day-first interpretation of 1–3 digit groups."""
+    nums = [int(p) for p in parts]
+    if len(parts) == 3:
+        if len(parts[0]) == 4 and len(parts[2]) <= 2:
+            # Year first (ISO 1999-11-19): the only month-day order we accept.
+            parts = [parts[2], parts[1], parts[0]]
+            nums = [nums[2], nums[1], nums[0]]
+            issues.append("date-iso")
+        day, month, ylen = nums[0], nums[1], len(parts[2])
+        if len(parts[0]) > 2 or len(parts[1]) > 2:
+            return _result(raw, None, [*issues, "date-invalid"], partial_allowed=partial)
+        if ylen == 2:
+            return _two_digit_year(raw, day, month, nums[2], issues, partial)
+        if ylen != 4:
+            return _result(raw, None, [*issues, "date-invalid"], partial_allowed=partial)
+        value, bad = check_full_date(day, month, nums[2])
+        candidates: tuple[str, ...] = ()
+        if bad == ("date-invalid",) and 1 <= day <= 12 < month <= 31:
+            swapped, _ = check_full_date(month, day, nums[2])
+            candidates = (swapped,) if swapped else ()
+        return _result(raw, value, [*issues, *bad], partial_allowed=partial, candidates=candidates)
+    if len(parts) == 2:
+        if len(parts[0]) > 2:
+            return _result(raw, None, [*issues, "date-invalid"], partial_allowed=partial)
+        if len(parts[1]) == 2:
+            return _two_digit_year(raw, None, nums[0], nums[1], issues, partial)
+        if len(parts[1]) != 4:
+            return _result(raw, None, [*issues, "date-invalid"], partial_allowed=partial)
+        value, bad = check_partial(nums[0], nums[1])
+        return _result(raw, value, [*issues, *bad], partial_allowed=partial)
+    return _single_group(raw, parts[0], issues, partial)
+
+
+def _single_group(raw: str, digits: str, issues: list[str], partial: bool) -> Normalised:
+    """One run of digits: a year, a compact ddmmyyyy / yyyymmdd, or an Excel serial number."""
+    if len(digits) == 4:
+        value, bad = check_partial(None, int(digits))
+        return _result(raw, value, [*issues, *bad], partial_allowed=partial)
+    if len(digits) == 8:
+        first = (int(digits[:2]), int(digits[2:4]), int(digits[4:]))
+        iso = (int(digits[6:]), int(digits[4:6]), int(digits[:4]))
+        readings = [r for r in (first, iso) if check_full_date(*r)[0]]
+        if len(readings) == 1:
+            value, _ = check_full_date(*readings[0])
+            return _result(raw, value, [*issues, "date-compact"], partial_allowed=partial)
+        if len(readings) == 2:
+            values = tuple(str(check_full_date(*r)[0]) for r in readings)
+            return Normalised(raw, None, False, 0.0, ("date-compact", "date-invalid"), values)
+    if len(digits) == 6:
+        value, _ = check_partial(int(digits[:2]), int(digits[2:]))
+        if value:
+            return _result(raw, value, [*issues, "date-compact"], partial_allowed=partial)
+    if len(digits) == 5 and 1 <= int(digits) <= 80000:
+        date = _EXCEL_EPOCH + dt.timedelta(days=int(digits))
+        value, bad = check_full_date(date.day, date.month, date.year)
+        return _result(raw, value, [*issues, "date-excel-serial", *bad], partial_allowed=partial)
+    return _result(raw, None, [*issues, "date-invalid"], partial_allowed=partial)
+
+
+def normalise_date(raw: str, *, partial: bool = True) -> Normalised:
+    """A date as read → 'dd.mm.yyyy' (or 'mm.yyyy' / 'yyyy' when that is all the text gives).
+
+    Day first always; separators '.', '/', '-', space; 2-digit years are not guessed (issue
+    'year-2digit', the pivoted readings in `candidates`); partial=False makes a partial date
+    not ok ('date-incomplete'). Text with 'ngày … tháng … năm' words goes to parse_date_words.
+    """
+    if is_blank(raw):
+        return empty_result(raw)
+    text = clean_text(raw)
+    folded = fold(text)
+    if _WORD_MARKERS.search(folded) and (
+        "thang" in folded.split() or _NUMBER_WORDS.search(folded) or "nam" in folded.split()
+    ):
+        from ocr_service.extract.normalise.date_words import parse_date_words
+
+        worded = parse_date_words(text)
+        if worded.value is not None or not re.search(r"\d", text):
+            if worded.value is not None and len(worded.value) < 10 and not partial:
+                incomplete = (*worded.issues, "date-incomplete")
+                return Normalised(raw, worded.value, False, min(worded.score, 0.5), incomplete)
+            return Normalised(
+                raw, worded.value, worded.ok, worded.score, worded.issues, worded.candidates
+            )
+    issues: list[str] = ["date-lunar"] if "am lich" in folded else []
+    fixed, changed = fix_digit_lookalikes(text)
+    if changed:
+        issues.append("ocr-digit-fixed")
+    parts = re.findall(r"\d+", fixed)
+    if not parts or len(parts) > 3:
+        return _result(raw, None, ["date-invalid"], partial_allowed=partial)
+    return _from_parts(raw, parts, issues, partial)

@@ -1,0 +1,179 @@
+"""Places: text kept as written; province / district / commune derived into `extra` (§6.6)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import lru_cache
+from typing import Any
+
+from ocr_service.extract.normalise.base import (
+    Normalised,
+    clean_text,
+    empty_result,
+    fold,
+    fold_key,
+    is_blank,
+    strip_marks,
+)
+from ocr_service.extract.normalise.nationality import find_country
+
+# Province-level units abolished by mergers/splits before 2025 (and Thừa Thiên Huế, a tỉnh until
+# 2025): vietnamadminunits only knows the latest names, but books use the name of their time.
+HISTORICAL_PROVINCES = (
+    "Hà Tây",
+    "Hà Sơn Bình",
+    "Hà Nam Ninh",
+    "Nam Hà",
+    "Hải Hưng",
+    "Nghệ Tĩnh",
+    "Bình Trị Thiên",
+    "Nghĩa Bình",
+    "Phú Khánh",
+    "Thuận Hải",
+    "Sông Bé",
+    "Cửu Long",
+    "Minh Hải",
+    "Vĩnh Phú",
+    "Hà Bắc",
+    "Bắc Thái",
+    "Hoàng Liên Sơn",
+    "Hà Tuyên",
+    "Cao Lạng",
+    "Quảng Nam - Đà Nẵng",
+    "Gia Lai - Kon Tum",
+    "Thừa Thiên Huế",
+)
+_RESIDENCE = re.compile(
+    r"^(?:noi\s+)?(?:(thuong tru|tam tru)|(hktt|dktt)|(kt3))\s*(?:tai|o)?\s*[:.\-]?\s*"
+)
+_PROVINCE_UNIT = re.compile(r"\b(tinh|thanh pho|tp)\W*$")
+_WARD_UNIT = re.compile(r"\b(xa|phuong|thi tran|thon|xom|ap|ban|to|khu pho)\W*$")
+_LOWER_UNIT = re.compile(r"\b(xa|phuong|thi tran|huyen|quan|thi xa|thon|xom|ap|ban|to|khu pho)\W*$")
+
+
+def _fold_same_length(text: str) -> str:
+    """Lower-case, accent-free text with exactly one character per input character."""
+    return "".join((strip_marks(ch).lower() or ch)[:1] for ch in text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_legacy(text: str) -> Any:
+    from vietnamadminunits import parse_address
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return parse_address(text, mode="LEGACY")
+
+
+@lru_cache(maxsize=4096)
+def _province_2025(text: str) -> str | None:
+    from vietnamadminunits import convert_address
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            unit = convert_address(text)
+    except Exception:  # the converter raises on addresses it cannot place; that is no error here
+        return None
+    return str(unit.province) if unit.province else None
+
+
+def _historical_province(text: str) -> str | None:
+    key = fold_key(text)
+    last = fold_key(re.split(r"[,;]", text)[-1])
+    for name in HISTORICAL_PROVINCES:
+        name_key = fold_key(name)
+        if f"tinh{name_key}" in key or last in (name_key, f"tinh{name_key}"):
+            return f"Tỉnh {name}"
+    return None
+
+
+def _mentions(folded: str, short_name: str) -> list[str]:
+    """The folded text just before each mention of a unit's short name."""
+    name = fold(short_name)
+    return [folded[: m.start()] for m in re.finditer(rf"\b{re.escape(name)}\b", folded)]
+
+
+def _residence_prefix(text: str) -> tuple[str, str | None]:
+    """Split 'Thường trú tại: thôn 3, …' into ('thôn 3, …', 'Thường trú')."""
+    folded = _fold_same_length(text)
+    m = _RESIDENCE.match(folded)
+    if not m:
+        return text, None
+    kind = "Tạm trú" if (m.group(1) == "tam tru" or m.group(3)) else "Thường trú"
+    rest = text[m.end() :].strip(" ,:")
+    return (rest or text), kind
+
+
+def clean_place(raw: str) -> str:
+    """NFC, single spaces, ', ' after commas, no trailing punctuation; words kept as written."""
+    text = clean_text(raw)
+    text = re.sub(r"\s*,\s*", ", ", text)
+    text = re.sub(r"(,\s*)+", ", ", text)
+    return text.strip(" ,;.")
+
+
+def normalise_place(raw: str) -> Normalised:
+    """Place as written (cleaned) + derived units in extra.
+
+    extra keys: province, province_code (63-province list, as vietnamadminunits names them),
+    district / ward when the text names them, district_current / ward_current when the library
+    only knows a later merged unit, province_2025 (34-province, non-export), country for places
+    abroad, loaiCuTru when the text starts with 'Thường trú' / 'Tạm trú' (that prefix is removed
+    from value). Lower score when no unit is recognised or the province is only inferred.
+    """
+    if is_blank(raw):
+        return empty_result(raw)
+    text = clean_place(raw)
+    text, residence = _residence_prefix(text)
+    extra: dict[str, str] = {}
+    if residence:
+        extra["loaiCuTru"] = residence
+    issues: list[str] = []
+    country = find_country(text)
+    if country and country != "Việt Nam":
+        extra["country"] = country
+        return Normalised(raw, text, True, 0.9, (), (), extra)
+    historical = _historical_province(text)
+    unit = _parse_legacy(text)
+    folded = _fold_same_length(text)
+    score = 1.0
+    if historical:
+        extra["province"] = historical
+        issues.append("province-historical")
+        if unit.province:
+            extra["province_current"] = str(unit.province)
+    elif unit.province:
+        before = _mentions(folded, unit.short_province)
+        explicit = any(_PROVINCE_UNIT.search(b) for b in before)
+        if before:
+            misread = all(_LOWER_UNIT.search(b) for b in before) and not unit.district
+        else:
+            # Province inferred from a district name only: wrong when that name follows a
+            # commune word ('xã Đông Hưng' is a commune, not the district Đông Hưng).
+            district_before = _mentions(folded, unit.short_district or "")
+            misread = not district_before or all(_WARD_UNIT.search(b) for b in district_before)
+        if misread:
+            # 'Trạm y tế xã Hòa Bình' names a commune, not the province Hòa Bình.
+            unit = None
+        else:
+            extra["province"] = str(unit.province)
+            extra["province_code"] = str(unit.province_code)
+            if not explicit:
+                issues.append("province-inferred")
+                score = 0.8
+    if unit is not None and unit.province:
+        for level, short in (("district", unit.short_district), ("ward", unit.short_ward)):
+            full = getattr(unit, level)
+            if not full:
+                continue
+            key = "" if _mentions(folded, short) else "_current"
+            extra[level + key] = str(full)
+        modern = _province_2025(text)
+        if modern:
+            extra["province_2025"] = modern
+    if "province" not in extra:
+        issues.append("place-unit-unknown")
+        score = 0.5
+    return Normalised(raw, text, True, score, tuple(issues), (), extra)

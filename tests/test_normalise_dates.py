@@ -1,0 +1,109 @@
+"""Numeric dates: separators, day-first, partial dates, 2-digit years, OCR look-alikes."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from ocr_service.extract.normalise import normalise_date, normalise_field
+from ocr_service.extract.normalise.base import load_registers
+
+RESOURCES = Path(__file__).parent / "resources" / "normalise"
+
+
+def _ocr_rows() -> list[tuple[str, str, str]]:
+    with (RESOURCES / "ocr_dates.tsv").open(encoding="utf-8") as fh:
+        return [(r["raw"], r["expected"], r["issue"]) for r in csv.DictReader(fh, delimiter="\t")]
+
+
+def _spec_rows() -> list[tuple[str, str]]:
+    rows = load_registers()["formats"]["dates"]["normalise"]
+    return [(raw, out) for raw, out in rows if out[:2].isdigit()]
+
+
+@pytest.mark.parametrize(("raw", "expected"), _spec_rows())
+def test_spec_examples(raw: str, expected: str) -> None:
+    result = normalise_date(raw)
+    assert result.value == expected
+    assert result.ok
+
+
+@pytest.mark.parametrize(("raw", "expected", "issue"), _ocr_rows())
+def test_ocr_dates(raw: str, expected: str, issue: str) -> None:
+    result = normalise_date(raw)
+    assert result.value == (expected or None)
+    assert result.ok == bool(expected)
+    if issue:
+        assert issue in result.issues
+    assert 0.0 <= result.score <= 1.0
+    assert (result.score == 0.0) == (not expected)
+
+
+def test_spec_rejects_two_digit_year_but_offers_the_pivot() -> None:
+    result = normalise_date("05.03.87")
+    assert result.value is None
+    assert not result.ok
+    assert result.issues == ("year-2digit",)
+    assert result.candidates == ("05.03.1987", "05.03.1887")
+
+
+@pytest.mark.parametrize(
+    ("raw", "first_candidate"),
+    [
+        ("1/1/15", "01.01.2015"),
+        ("20-10-99", "20.10.1999"),
+        ("3/68", "03.1968"),
+        ("07.08.05", "07.08.2005"),
+    ],
+)
+def test_two_digit_years_pivot_to_the_past(raw: str, first_candidate: str) -> None:
+    result = normalise_date(raw)
+    assert not result.ok
+    assert "year-2digit" in result.issues
+    assert result.candidates[0] == first_candidate
+
+
+def test_spec_impossible_year_keeps_raw() -> None:
+    result = normalise_date("01/04/5005")
+    assert result.raw == "01/04/5005"
+    assert result.value is None
+    assert result.issues == ("date-out-of-range",)
+
+
+def test_month_first_is_never_assumed_but_suggested() -> None:
+    result = normalise_date("12/25/2000")
+    assert result.value is None
+    assert result.candidates == ("25.12.2000",)
+
+
+def test_future_date_is_out_of_range() -> None:
+    result = normalise_date("01.01.2999")
+    assert result.issues == ("date-out-of-range",)
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "-", "null", ", , ,"])
+def test_blank_is_empty(raw: str) -> None:
+    result = normalise_date(raw)
+    assert result.value is None
+    assert result.issues == ("empty",)
+
+
+def test_partial_not_allowed_for_full_date_fields() -> None:
+    result = normalise_date("3/2008", partial=False)
+    assert result.value == "03.2008"
+    assert not result.ok
+    assert {"date-partial", "date-incomplete"} <= set(result.issues)
+    words = normalise_date("năm 2008", partial=False)
+    assert words.value == "2008"
+    assert not words.ok
+
+
+def test_field_types_choose_full_or_partial() -> None:
+    assert not normalise_field("khai-sinh", "ngayDangKy", "2008").ok
+    assert normalise_field("khai-sinh", "meNgaySinh", "1968").ok
+    assert normalise_field("khai-sinh", "meNgaySinh", "1968").value == "1968"
+    assert normalise_field("khai-tu", "nktNgayChet", "ngày 2 tháng 9 năm 1999").value == (
+        "02.09.1999"
+    )
