@@ -1,0 +1,90 @@
+"""Plain inputs of the exporters: a ledger, its records and their fields, decoupled from the ORM."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Returns the JPEG/PNG bytes of one page image (1-based page number in the ledger).
+PageLoader = Callable[[int], bytes]
+
+
+@dataclass
+class ExportLedger:
+    """One register book as the exporters need it (book metadata, not its pages)."""
+
+    id: str
+    register: str  # slug: khai-sinh, khai-tu, ket-hon, nhan-cha-me-con, xac-nhan-hon-nhan
+    commune: str | None
+    book: str | None  # quyenSo of the book, e.g. '01/2019'
+    year: int | None
+    pages: int
+    noi_dang_ky: str | None = None  # registering authority, fills noiDangKy / noiCap
+    ward_code: str | None = None  # project-configured ward code, e.g. 'xa_loc_thuan'
+    district: str | None = None  # e.g. 'Huyện Bình Đại'
+    province: str | None = None  # e.g. 'Tỉnh Bến Tre'
+
+    def to_json(self) -> dict[str, Any]:
+        """The `ledger` object of the export JSON (CONTRACT.md)."""
+        return {
+            "id": self.id,
+            "register": self.register,
+            "commune": self.commune,
+            "book": self.book,
+            "year": self.year,
+            "pages": self.pages,
+        }
+
+
+@dataclass
+class ExportField:
+    """One field of a record: normalised value, text as read, confidence and image box."""
+
+    value: str | None
+    raw: str | None = None
+    confidence: float | None = None
+    bbox: list[int] | None = None  # x0, y0, x1, y1 in pixels of the record's first page image
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "raw": self.raw,
+            "confidence": self.confidence,
+            "bbox": list(self.bbox) if self.bbox is not None else None,
+        }
+
+
+@dataclass
+class ExportRecord:
+    """One registration (one row of the Ministry Excel, one PDF in the zip)."""
+
+    id: str
+    page: int  # 1-based page of the ledger where the record starts
+    status: str  # draft | confirmed | flagged
+    version: int
+    fields: dict[str, ExportField]
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)  # every 1-based ledger page it spans
+
+    def value(self, code: str) -> str | None:
+        """The normalised value of a field, or None when absent or blank."""
+        f = self.fields.get(code)
+        if f is None or f.value is None or not str(f.value).strip():
+            return None
+        return str(f.value)
+
+    def page_numbers(self) -> list[int]:
+        """The pages of the record, falling back to its first page."""
+        return list(self.pages) if self.pages else [self.page]
+
+    def to_json(self) -> dict[str, Any]:
+        """One element of `records` in the export JSON (CONTRACT.md)."""
+        return {
+            "id": self.id,
+            "page": self.page,
+            "status": self.status,
+            "version": self.version,
+            "fields": {code: f.to_json() for code, f in self.fields.items()},
+            "warnings": list(self.warnings),
+        }
