@@ -1,0 +1,57 @@
+"""Affine bookkeeping: 2x3 matrices that map boxes between processed and original images."""
+
+from __future__ import annotations
+
+import numpy as np
+
+BBox = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels
+
+
+def identity_affine() -> np.ndarray:
+    """The 2x3 identity transform."""
+    return np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def compose_affine(second: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The 2x3 transform that applies ``first`` then ``second``."""
+    a = np.vstack([second, [0.0, 0.0, 1.0]])
+    b = np.vstack([first, [0.0, 0.0, 1.0]])
+    return (a @ b)[:2]
+
+
+def invert_affine(matrix: np.ndarray) -> np.ndarray:
+    """The inverse of a 2x3 affine transform."""
+    return np.linalg.inv(np.vstack([matrix, [0.0, 0.0, 1.0]]))[:2]
+
+
+def translate_affine(dx: float, dy: float) -> np.ndarray:
+    """A 2x3 translation."""
+    return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
+
+
+def map_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Points [N, 2] mapped through a 2x3 transform."""
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    return pts @ matrix[:, :2].T + matrix[:, 2]
+
+
+def map_bbox(matrix: np.ndarray, bbox: BBox | tuple[float, float, float, float]) -> BBox:
+    """The axis-aligned box that encloses ``bbox`` after the transform (corners mapped)."""
+    x0, y0, x1, y1 = bbox
+    corners = map_points(matrix, np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
+    lo = np.floor(corners.min(axis=0) + 1e-6)
+    hi = np.ceil(corners.max(axis=0) - 1e-6)
+    return int(lo[0]), int(lo[1]), int(hi[0]), int(hi[1])
+
+
+def quarter_turn_affine(k_cw: int, width: int, height: int) -> np.ndarray:
+    """The 2x3 transform of a clockwise rotation by ``k_cw`` quarter turns of a
+    ``width`` x ``height`` image (pixel-edge coordinates, so boxes map exactly)."""
+    k = k_cw % 4
+    if k == 0:
+        return identity_affine()
+    if k == 1:  # (x, y) -> (H - y, x)
+        return np.array([[0.0, -1.0, float(height)], [1.0, 0.0, 0.0]])
+    if k == 2:  # (x, y) -> (W - x, H - y)
+        return np.array([[-1.0, 0.0, float(width)], [0.0, -1.0, float(height)]])
+    return np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, float(width)]])  # (x, y) -> (y, W - x)

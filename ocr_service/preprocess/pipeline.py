@@ -1,0 +1,149 @@
+"""Orchestrator: orient, crop, split, deskew and normalise a page, keeping the way back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ocr_service.preprocess.contrast import normalise_contrast
+from ocr_service.preprocess.crop import crop_page
+from ocr_service.preprocess.geometry import (
+    BBox,
+    compose_affine,
+    identity_affine,
+    invert_affine,
+    map_bbox,
+    map_points,
+    quarter_turn_affine,
+    translate_affine,
+)
+from ocr_service.preprocess.gutter import find_gutter
+from ocr_service.preprocess.orientation import detect_orientation, rotate_upright
+from ocr_service.preprocess.skew import deskew, estimate_skew
+
+MIN_SKEW_DEG = 0.1  # smaller tilts are within the estimate's noise: not worth resampling for
+
+
+@dataclass(frozen=True)
+class PreprocessOptions:
+    """Which stages run. Every stage can be turned off on its own."""
+
+    orient: bool = True
+    crop: bool = True
+    split: bool = True  # look for the gutter of a double-page spread
+    deskew: bool = True
+    contrast: bool = True  # output becomes greyscale when on
+    min_skew_deg: float = MIN_SKEW_DEG
+
+
+@dataclass
+class PreprocessResult:
+    """A processed page and the geometry that links it to the original image.
+
+    ``from_original`` maps original-image pixels to processed-image pixels (2x3 affine);
+    ``to_original`` is its inverse. ``crop_box`` is in original-image pixels (of the upright
+    image when ``rotation`` is not 0, mapped back); ``gutter_x`` and ``sides`` are in
+    processed-image pixels."""
+
+    image: np.ndarray
+    rotation: int  # degrees clockwise applied to make the page upright: 0, 90, 180, 270
+    skew: float  # degrees counter-clockwise applied (the estimated skew; 0.0 when not applied)
+    crop_box: BBox
+    gutter_x: int | None
+    sides: list[BBox]
+    to_original: np.ndarray
+    from_original: np.ndarray
+    side_skews: list[float] = field(default_factory=list)  # estimated per side, before deskew
+
+    def map_bbox_to_original(self, bbox: BBox) -> BBox:
+        """The original-image box enclosing ``bbox`` (processed-image pixels)."""
+        return map_bbox_to_original(self, bbox)
+
+    def side_image(self, index: int) -> np.ndarray:
+        """The processed image cut to page side ``index`` (a view, no copy)."""
+        x0, y0, x1, y1 = self.sides[index]
+        return self.image[y0:y1, x0:x1]
+
+
+def map_bbox_to_original(result: PreprocessResult, bbox: BBox) -> BBox:
+    """The axis-aligned box in original-image pixels that encloses ``bbox`` given in
+    processed-image pixels (corners mapped through ``to_original``)."""
+    return map_bbox(result.to_original, bbox)
+
+
+def map_bbox_to_processed(result: PreprocessResult, bbox: BBox) -> BBox:
+    """The processed-image box enclosing ``bbox`` given in original-image pixels."""
+    return map_bbox(result.from_original, bbox)
+
+
+def _estimate_sides_skew(img: np.ndarray, gutter: int | None) -> list[float]:
+    if gutter is None:
+        return [estimate_skew(img)]
+    return [estimate_skew(img[:, :gutter]), estimate_skew(img[:, gutter:])]
+
+
+def preprocess_page(
+    img: np.ndarray, *, options: PreprocessOptions | None = None
+) -> PreprocessResult:
+    """Run the enabled stages on one page image (8-bit grey, BGR or BGRA; not modified).
+
+    Order: orientation (quarter turn) -> crop -> gutter -> skew (one angle for the whole
+    image, the mean of the sides) -> contrast. Every geometric step is folded into one affine
+    transform so boxes found on the result map back to the original."""
+    opts = options or PreprocessOptions()
+    h0, w0 = img.shape[:2]
+    from_original = identity_affine()
+    page = img
+
+    rotation = detect_orientation(page) if opts.orient else 0
+    if rotation:
+        page = rotate_upright(page, rotation)
+        from_original = quarter_turn_affine(rotation // 90, w0, h0)
+
+    up_h, up_w = page.shape[:2]
+    box: BBox = (0, 0, up_w, up_h)
+    if opts.crop:
+        page, box = crop_page(page)
+        from_original = compose_affine(translate_affine(-box[0], -box[1]), from_original)
+    to_upright = invert_affine(quarter_turn_affine(rotation // 90, w0, h0))
+    crop_box = map_bbox(to_upright, box)
+
+    gutter = find_gutter(page, crop=False) if opts.split else None
+
+    skew = 0.0
+    side_skews: list[float] = []
+    if opts.deskew:
+        side_skews = _estimate_sides_skew(page, gutter)
+        mean_skew = round(float(np.mean(side_skews)), 2)
+        if abs(mean_skew) >= opts.min_skew_deg:
+            page, m = deskew(page, mean_skew)
+            from_original = compose_affine(m, from_original)
+            if gutter is not None:
+                mid = map_points(m, np.array([[gutter, page.shape[0] / 2]]))
+                gutter = round(float(mid[0, 0]))
+            skew = mean_skew
+
+    ph, pw = page.shape[:2]
+    if gutter is not None and 0 < gutter < pw:
+        sides: list[BBox] = [(0, 0, gutter, ph), (gutter, 0, pw, ph)]
+    else:
+        gutter = None
+        sides = [(0, 0, pw, ph)]
+
+    if opts.contrast:
+        page = normalise_contrast(page)
+    elif np.shares_memory(page, img):
+        page = page.copy()  # the result never aliases the caller's original
+
+    return PreprocessResult(
+        image=page,
+        rotation=rotation,
+        skew=skew,
+        crop_box=crop_box,
+        gutter_x=gutter,
+        sides=sides,
+        to_original=invert_affine(from_original),
+        from_original=from_original,
+        side_skews=side_skews,
+    )

@@ -1,0 +1,368 @@
+"""`generate_book`: a whole synthetic register book — page images, book.pdf and truth.json."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ocr_service.errors import BadInput
+from ocr_service.synth import dates as dt
+from ocr_service.synth.block import BLOCK_ROWS, TICK_BOXES, render_block_page
+from ocr_service.synth.degrade import LEVELS, degrade_page
+from ocr_service.synth.ledger import LEDGER_COLUMNS, render_ledger_page
+from ocr_service.synth.records import EVENT_FIELD, GENERATORS, Record, Value, make_book
+from ocr_service.synth.render import (
+    HAND_FONTS,
+    HAND_INKS,
+    TYPED_INK,
+    TYPED_VALUE_FONT,
+    Box,
+    Canvas,
+    Pen,
+)
+from ocr_service.synth.spec import field_enum, register_fields
+
+REGISTER_LAYOUTS: dict[str, tuple[str, ...]] = {
+    slug: tuple(
+        layout
+        for layout, table in (("block", BLOCK_ROWS), ("table", LEDGER_COLUMNS))
+        if slug in table
+    )
+    for slug in GENERATORS
+}
+STYLES = ("typed", "hand")
+MAX_RECORDS = 5000
+LEDGER_ROWS = {False: 10, True: 16}
+
+
+def supported() -> list[tuple[str, str]]:
+    """(register, layout) pairs the generator can draw."""
+    return [(slug, layout) for slug, layouts in REGISTER_LAYOUTS.items() for layout in layouts]
+
+
+def validate_args(
+    register: str,
+    records: int,
+    style: str,
+    layout: str,
+    degrade: str,
+    plant_errors: bool,
+    spreads: bool,
+    dpi: int,
+) -> None:
+    if register not in REGISTER_LAYOUTS:
+        raise BadInput(f"unknown register {register!r}; use one of {', '.join(REGISTER_LAYOUTS)}")
+    if layout not in REGISTER_LAYOUTS[register]:
+        raise BadInput(
+            f"layout {layout!r} is not supported for {register}; supported: "
+            f"{', '.join(REGISTER_LAYOUTS[register])}"
+        )
+    if style not in STYLES:
+        raise BadInput(f"style must be typed or hand, not {style!r}")
+    if degrade not in LEVELS:
+        raise BadInput(f"degrade must be one of {', '.join(LEVELS)}, not {degrade!r}")
+    if not 1 <= records <= MAX_RECORDS:
+        raise BadInput(f"records must be between 1 and {MAX_RECORDS}")
+    if plant_errors and records < 8:
+        raise BadInput("plant_errors needs at least 8 records")
+    if spreads and layout != "table":
+        raise BadInput("spreads are only drawn for the table layout")
+    if not 100 <= dpi <= 400:
+        raise BadInput("dpi must be between 100 and 400")
+
+
+def registration_dates(rng: random.Random, year: int, n: int) -> list[date]:
+    """Non-decreasing dates from early January; books of ~200+ records run into the next year."""
+    avg_gap = min(14.0, 420.0 / n)
+    start = date(year, 1, rng.randint(2, 9))
+    offset = 0.0
+    out = []
+    for _ in range(n):
+        out.append(start + timedelta(days=int(offset)))
+        offset += rng.uniform(0, 2 * avg_gap)
+    return out
+
+
+def plan_errors(rng: random.Random, regs: list[date], register: str) -> dict[str, int]:
+    """Pick distinct, well-separated record positions for each planted rule."""
+    rules = ["sequence-gap", "duplicate-number", "date-order"]
+    if register in EVENT_FIELD:
+        rules.append("registration-before-event")
+    n = len(regs)
+    for _ in range(500):
+        # Distinct records after the first; none of them at a change of year, where the
+        # restart at 01 would blur the planted numbering error.
+        plan = dict(zip(rules, rng.sample(range(1, n), len(rules)), strict=True))
+        k = plan["date-order"]
+        if regs[k - 1].year == regs[k].year == (regs[k - 1] - timedelta(days=12)).year and all(
+            regs[i].year == regs[i - 1].year
+            for i in (plan["sequence-gap"], plan["duplicate-number"])
+        ):
+            return plan
+    raise BadInput("could not place the planted errors; use more records")
+
+
+def number_records(regs: list[date], plan: dict[str, int]) -> list[tuple[int, int]]:
+    """(number, year) per record: restart at 1 each year, with any planted gap / duplicate."""
+    out: list[tuple[int, int]] = []
+    counter, year = 0, None
+    for i, d in enumerate(regs):
+        if d.year != year:
+            counter, year = 0, d.year
+        if plan.get("duplicate-number") == i:
+            pass
+        elif plan.get("sequence-gap") == i:
+            counter += 2
+        else:
+            counter += 1
+        out.append((counter, d.year))
+    return out
+
+
+def plant_event_after(rng: random.Random, register: str, rec: Record, reg: date) -> dict[str, Any]:
+    code = EVENT_FIELD[register]
+    later = reg + timedelta(days=rng.randint(2, 25))
+    rec[code] = Value(dt.export_date(later), dt.printed_date(rng, later))
+    words_code = {"khai-sinh": "nksNgaySinhBangChu", "khai-tu": "nktNgayChetGhiBangChu"}.get(
+        register
+    )
+    if words_code:
+        words = dt.date_words(later, rng)
+        rec[words_code] = Value(dt.title_case(words), words)
+    return {
+        "field": code,
+        "detail": f"{code} {rec[code].value} is after ngayDangKy {rec['ngayDangKy'].value}",
+    }
+
+
+def make_pen(rng: random.Random, style: str, px: float) -> Pen:
+    if style == "typed":
+        return Pen("typed", TYPED_VALUE_FONT, TYPED_INK, round(28 * px), 0.0)
+    return Pen("hand", rng.choice(HAND_FONTS), rng.choice(HAND_INKS), round(30 * px), 1.2)
+
+
+def generate_book(
+    register: str,
+    records: int,
+    out: Path,
+    *,
+    style: str = "typed",
+    layout: str = "block",
+    seed: int = 0,
+    degrade: str = "light",
+    plant_errors: bool = False,
+    spreads: bool = False,
+    dpi: int = 200,
+) -> Path:
+    """Write OUT/truth.json, OUT/pages/NNNN.jpg and OUT/book.pdf; return OUT."""
+    validate_args(register, records, style, layout, degrade, plant_errors, spreads, dpi)
+    out = Path(out)
+    rng = random.Random(f"sohoa-synth|{register}|{layout}|{style}|{spreads}|{seed}")
+    year = rng.randint(2016, 2023) if layout == "block" else rng.randint(1998, 2014)
+    book = make_book(rng, register, year)
+    regs = registration_dates(rng, year, records)
+    plan = plan_errors(rng, regs, register) if plant_errors else {}
+    planted: list[dict[str, Any]] = []
+    if "date-order" in plan:
+        # Written out of order: this entry is dated a few days before the one above it.
+        k = plan["date-order"]
+        regs[k] = regs[k - 1] - timedelta(days=rng.randint(3, 10))
+    numbers = number_records(regs, plan)
+    recs: list[Record] = []
+    for i, reg in enumerate(regs):
+        rec = GENERATORS[register](rng, book, reg)
+        n, y = numbers[i]
+        printed_so = (
+            f"{n:02d}/{y}"
+            if (layout == "block" and book.so_with_year)
+            else (f"{n:02d}" if layout == "block" else str(n))
+        )
+        rec["so"] = Value(f"{n:02d}/{y}", printed_so)
+        rec["quyenSo"] = Value(book.quyen, book.quyen)
+        recs.append(rec)
+    for rule, i in sorted(plan.items(), key=lambda kv: kv[1]):
+        entry: dict[str, Any] = {"record": i, "rule": rule}
+        if rule == "sequence-gap":
+            entry |= {
+                "field": "so",
+                "detail": f"so {recs[i]['so'].value} follows "
+                f"{recs[i - 1]['so'].value}: one number skipped",
+            }
+        elif rule == "duplicate-number":
+            entry |= {
+                "field": "so",
+                "detail": f"so {recs[i]['so'].value} repeats the previous record's number",
+            }
+        elif rule == "date-order":
+            entry |= {
+                "field": "ngayDangKy",
+                "detail": f"ngayDangKy {recs[i]['ngayDangKy'].value} "
+                f"is before the previous record's {recs[i - 1]['ngayDangKy'].value}",
+            }
+        else:
+            entry |= plant_event_after(rng, register, recs[i], regs[i])
+        planted.append(entry)
+    pen = make_pen(rng, style, dpi / 200)
+    pages_dir = out / "pages"
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    # A re-run into the same folder must not leave pages of a longer earlier book behind.
+    for stale in pages_dir.glob("[0-9][0-9][0-9][0-9].jpg"):
+        stale.unlink()
+    pages: list[dict[str, Any]] = []
+    truth_records: list[dict[str, Any]] = [{} for _ in recs]
+    if layout == "block":
+        groups = [[i] for i in range(len(recs))]
+    else:
+        per = LEDGER_ROWS[spreads]
+        groups = [list(range(s, min(s + per, len(recs)))) for s in range(0, len(recs), per)]
+    jpegs: list[tuple[bytes, int, int]] = []
+    for page_no, group in enumerate(groups, start=1):
+        page_rng = random.Random(f"{rng.random()}")
+        paper = (
+            246 + page_rng.randint(-6, 4),
+            243 + page_rng.randint(-6, 4),
+            232 + page_rng.randint(-8, 6),
+        )
+        if layout == "block":
+            size = (round(8.27 * dpi), round(11.69 * dpi))
+        elif spreads:
+            size = (round(16.54 * dpi), round(11.69 * dpi))
+        else:
+            size = (round(11.69 * dpi), round(8.27 * dpi))
+        canvas = Canvas(Image.new("RGB", size, paper), dpi / 200, page_rng)
+        gutter: int | None = None
+        per_record: dict[int, dict[str, Box]]
+        for i in group:
+            recs[i]["trangSo"] = Value(str(page_no), str(page_no))
+        if layout == "block":
+            i = group[0]
+            per_record = {
+                i: render_block_page(
+                    canvas, pen, register, recs[i], page_no, recs[i]["so"].text or ""
+                )
+            }
+        else:
+            per_record, gutter = render_ledger_page(
+                canvas,
+                pen,
+                register,
+                [(i, recs[i]) for i in group],
+                LEDGER_ROWS[spreads],
+                page_no,
+                recs[group[0]]["quyenSo"],
+                spreads,
+            )
+        deg = degrade_page(canvas.image, degrade, page_rng.randrange(2**32))
+        name = f"pages/{page_no:04d}.jpg"
+        (out / name).write_bytes(deg.jpeg)
+        jpegs.append((deg.jpeg, deg.width, deg.height))
+        gx = None
+        if gutter is not None:
+            gx0, _, gx1, _ = deg.map_box((gutter, size[1] // 2, gutter, size[1] // 2))
+            gx = (gx0 + gx1) // 2
+        pages.append({
+            "page": page_no, "file": name, "width": deg.width, "height": deg.height,
+            "rotation": round(deg.rotation, 3), "spread": spreads and layout == "table",
+            "gutter_x": gx,
+            "lines": [{**ln.as_json(), "bbox": list(deg.map_box(ln.bbox))} for ln in canvas.lines],
+            "records": group,
+        })  # fmt: skip
+        for row, i in enumerate(group):
+            truth_records[i] = record_truth(
+                register,
+                i,
+                page_no,
+                row if layout == "table" else None,
+                recs[i],
+                per_record.get(i, {}),
+                deg.map_box,
+            )
+    write_pdf(out / "book.pdf", jpegs, dpi)
+    truth = {
+        "generator": "sohoa synth", "version": 1, "register": register, "layout": layout,
+        "style": style, "seed": seed, "dpi": dpi, "degrade": degrade,
+        "ledger": {"register": register, "commune": book.commune.ward, "book": book.quyen,
+                   "year": book.year, "noiDangKy": book.noi_dang_ky},
+        "pages": pages, "records": truth_records, "planted_errors": planted,
+    }  # fmt: skip
+    (out / "truth.json").write_text(
+        json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    return out
+
+
+def record_truth(
+    register: str,
+    index: int,
+    page: int,
+    row: int | None,
+    rec: Record,
+    boxes: dict[str, Box],
+    map_box: Any,
+) -> dict[str, Any]:
+    """Fields of one record: printed ones with text + box; book/derived ones with value only."""
+    known = register_fields(register)
+    fields: dict[str, Any] = {}
+    for code, val in rec.items():
+        if code not in known:
+            continue
+        if code == "loaiDangKy":
+            box = boxes.get(code)
+            label = next((t for t, c in TICK_BOXES.get(register, []) if c == val.code), None)
+            if box is not None and label is not None:
+                fields[code] = {"value": val.value, "text": label, "bbox": list(map_box(box))}
+            else:
+                # Nothing ticked on the page (ledgers have no boxes): the reading is the
+                # 'none ticked' default of REGISTERS.md §6.8, not the clerk's hidden intent.
+                fields[code] = {"value": none_ticked(register, val), "text": None, "bbox": None}
+        elif code in boxes:
+            fields[code] = {
+                "value": val.value,
+                "text": val.text,
+                "bbox": list(map_box(boxes[code])),
+            }
+        elif val.text is None:
+            fields[code] = {"value": val.value, "text": None, "bbox": None}
+    return {"index": index, "page": page, "row": row, "fields": fields}
+
+
+NONE_TICKED = {
+    "khai-sinh": ("loaiDangKy_KS", "6"),
+    "khai-tu": ("loaiDangKy_KT", "0"),
+    "ket-hon": ("loaiDangKy_KH", "1"),
+    "nhan-cha-me-con": ("loaiDangKy_CMC", "0"),
+}
+
+
+def none_ticked(register: str, val: Value) -> str:
+    code_list, code = NONE_TICKED.get(register, ("", ""))
+    return field_enum(code_list)[code] if code_list else val.value
+
+
+def write_pdf(path: Path, jpegs: list[tuple[bytes, int, int]], dpi: int) -> None:
+    """One JPEG per page, no timestamps or random IDs, so the file is reproducible."""
+    import pymupdf as fitz
+
+    doc = fitz.open()
+    for data, w, h in jpegs:
+        page = doc.new_page(width=w * 72 / dpi, height=h * 72 / dpi)
+        page.insert_image(page.rect, stream=data)
+    doc.set_metadata(
+        {
+            "producer": "sohoa synth",
+            "creator": "sohoa synth",
+            "creationDate": "",
+            "modDate": "",
+            "title": "",
+            "author": "",
+            "subject": "",
+            "keywords": "",
+        }
+    )
+    doc.save(str(path), garbage=3, deflate=True, no_new_id=True)
+    doc.close()

@@ -1,0 +1,272 @@
+"""Text and mark drawing on a page canvas; every call returns the ink box it produced."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from fontTools.ttLib import TTFont
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr_service.errors import BadInput
+
+FONT_DIR = Path(__file__).parent / "fonts"
+PRINT_FONT = "DejaVuSerif-subset.ttf"
+PRINT_BOLD = "DejaVuSerif-Bold-subset.ttf"
+TYPED_VALUE_FONT = "DejaVuSans-subset.ttf"
+HAND_FONTS = ("PatrickHand-Regular.ttf", "DancingScript-VF.ttf", "Itim-Regular.ttf")
+# Hand fonts have small x-heights; scale them so they read like the print at the same size.
+HAND_SCALE = {
+    "PatrickHand-Regular.ttf": 1.18,
+    "DancingScript-VF.ttf": 1.25,
+    "Itim-Regular.ttf": 1.0,
+}
+
+PRINT_INK = (28, 28, 30)
+TYPED_INK = (20, 20, 26)
+HAND_INKS = ((24, 42, 130), (20, 30, 95), (35, 35, 45), (30, 60, 150))
+
+Box = tuple[int, int, int, int]
+
+
+@lru_cache(maxsize=64)
+def load_font(name: str, size: int) -> ImageFont.FreeTypeFont:
+    # BASIC layout: no dependency on the system's libraqm, so output is the same everywhere.
+    return ImageFont.truetype(str(FONT_DIR / name), size, layout_engine=ImageFont.Layout.BASIC)
+
+
+@lru_cache(maxsize=16)
+def font_coverage(name: str) -> frozenset[str]:
+    """Characters the font maps to a glyph (its cmap)."""
+    cmap = TTFont(str(FONT_DIR / name), lazy=True).getBestCmap()
+    return frozenset(chr(c) for c in cmap)
+
+
+def check_coverage(name: str, text: str) -> None:
+    """A missing glyph would print as a box: refuse instead of writing a wrong truth."""
+    missing = sorted({c for c in text if not c.isspace()} - font_coverage(name))
+    if missing:
+        raise BadInput(f"font {name} lacks glyphs for {''.join(missing)!r}")
+
+
+@dataclass
+class Line:
+    """One visual text line as recorded in truth.json."""
+
+    text: str
+    bbox: Box
+    kind: str
+    style: str
+    field: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "bbox": list(self.bbox),
+            "kind": self.kind,
+            "style": self.style,
+            "field": self.field,
+        }
+
+
+@dataclass
+class Canvas:
+    """A page being drawn plus the truth lines drawn on it."""
+
+    image: Image.Image
+    scale: float
+    rng: random.Random
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def draw(self) -> ImageDraw.ImageDraw:
+        return ImageDraw.Draw(self.image)
+
+    def px(self, v: float) -> int:
+        return round(v * self.scale)
+
+
+@dataclass
+class Pen:
+    """How values are written in this book: a print font or one clerk's hand."""
+
+    style: str
+    font: str
+    ink: tuple[int, int, int]
+    size: int
+    jitter: float
+
+    def value_size(self) -> int:
+        return round(self.size * HAND_SCALE.get(self.font, 1.0))
+
+
+def text_width(font_name: str, size: int, text: str) -> int:
+    return int(load_font(font_name, size).getlength(text))
+
+
+def draw_text(
+    canvas: Canvas,
+    x: int,
+    baseline: int,
+    text: str,
+    font_name: str,
+    size: int,
+    ink: tuple[int, int, int],
+    *,
+    angle: float = 0.0,
+) -> Box:
+    """Render `text` with its left baseline at (x, baseline); return the box of its ink."""
+    check_coverage(font_name, text)
+    font = load_font(font_name, size)
+    # One FreeType render: the glyph mask and its offset from the left baseline anchor.
+    core, (offx, offy) = font.getmask2(text, mode="L", anchor="ls")
+    glyphs = Image.Image()._new(core)
+    pad = 2 + size // 4
+    patch = Image.new("L", (glyphs.width + 2 * pad, glyphs.height + 2 * pad), 0)
+    patch.paste(glyphs, (pad, pad))
+    ox, oy = x + offx - pad, baseline + offy - pad
+    if abs(angle) > 0.01:
+        w, h = patch.size
+        patch = patch.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True)
+        ox -= (patch.width - w) // 2
+        oy -= (patch.height - h) // 2
+    arr = np.asarray(patch)
+    ys, xs = np.nonzero(arr > 60)
+    if len(xs) == 0:
+        return (x, baseline, x, baseline)
+    canvas.image.paste(ink, (ox, oy), patch)
+    return (ox + int(xs.min()), oy + int(ys.min()), ox + int(xs.max()) + 1, oy + int(ys.max()) + 1)
+
+
+def fit_size(font_name: str, size: int, text: str, width: int, floor: float = 0.55) -> int:
+    """Largest size <= `size` (down to floor*size) at which `text` fits in `width`."""
+    s = size
+    while s > size * floor and text_width(font_name, s, text) > width:
+        s -= 1
+    return s
+
+
+def put_label(
+    canvas: Canvas,
+    x: int,
+    baseline: int,
+    text: str,
+    size: int,
+    *,
+    bold: bool = False,
+    kind: str = "label",
+    max_width: int | None = None,
+) -> Box:
+    font = PRINT_BOLD if bold else PRINT_FONT
+    if max_width is not None:
+        size = fit_size(font, size, text, max_width, floor=0.6)
+    box = draw_text(canvas, x, baseline, text, font, size, PRINT_INK)
+    canvas.lines.append(Line(text, box, kind, "typed", None))
+    return box
+
+
+def put_value(
+    canvas: Canvas,
+    pen: Pen,
+    x: int,
+    baseline: int,
+    text: str,
+    width: int,
+    field_code: str | None,
+    *,
+    kind: str = "value",
+    size: int | None = None,
+) -> Box:
+    """Write a value the way the book's pen does, shrunk to fit its slot."""
+    base = size or pen.value_size()
+    # Handwritten words are spaced wider than the font's space: keep a margin for that.
+    room = int(width * 0.93) if pen.style == "hand" else width
+    s = fit_size(pen.font, base, text, max(room, 10))
+    angle = 0.0
+    dx = dy = 0
+    if pen.style == "hand":
+        angle = canvas.rng.uniform(-pen.jitter, pen.jitter)
+        dx = canvas.rng.randint(0, canvas.px(10))
+        dy = canvas.rng.randint(-canvas.px(3), canvas.px(2))
+        s = max(8, s - canvas.rng.randint(0, 2))
+    if pen.style == "hand" and " " in text:
+        box = _draw_words(canvas, pen, x + dx, baseline + dy, text, s, angle)
+    else:
+        box = draw_text(canvas, x + dx, baseline + dy, text, pen.font, s, pen.ink, angle=angle)
+    canvas.lines.append(Line(text, box, kind, pen.style, field_code))
+    return box
+
+
+def _draw_words(
+    canvas: Canvas, pen: Pen, x: int, baseline: int, text: str, size: int, angle: float
+) -> Box:
+    """Handwriting: each word with its own small tilt and baseline shift, spacing a little
+    uneven, and the line drifting with its overall slant."""
+    rng = canvas.rng
+    font = load_font(pen.font, size)
+    space = font.getlength(" ")
+    slope = -np.tan(np.radians(angle))
+    boxes = []
+    cx = float(x)
+    for word in text.split(" "):
+        if not word:
+            cx += space
+            continue
+        drift = round(float((cx - x) * slope)) + rng.randint(-canvas.px(2), canvas.px(2))
+        boxes.append(
+            draw_text(
+                canvas,
+                int(cx),
+                baseline + drift,
+                word,
+                pen.font,
+                size,
+                pen.ink,
+                angle=angle + rng.uniform(-0.8, 0.8),
+            )
+        )
+        cx += font.getlength(word) + space * rng.uniform(1.05, 1.45)
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def dotted(canvas: Canvas, x0: int, x1: int, y: int) -> None:
+    """The printed dotted leader a value is written on."""
+    step = canvas.px(7)
+    r = max(1, canvas.px(1))
+    d = canvas.draw
+    for x in range(x0, x1, step):
+        d.ellipse((x - r, y - r, x + r, y + r), fill=(90, 90, 90))
+
+
+def tick(canvas: Canvas, box: Box, ink: tuple[int, int, int]) -> None:
+    """A hand-drawn tick (check mark) inside a tick-box."""
+    x0, y0, x1, y1 = box
+    rng = canvas.rng
+    w, h = x1 - x0, y1 - y0
+    pts = [
+        (x0 + w * 0.18 + rng.uniform(-2, 2), y0 + h * 0.55 + rng.uniform(-2, 2)),
+        (x0 + w * 0.42 + rng.uniform(-2, 2), y0 + h * 0.82 + rng.uniform(-2, 2)),
+        (x0 + w * 0.9 + rng.uniform(-2, 2), y0 + h * 0.12 + rng.uniform(-2, 2)),
+    ]
+    canvas.draw.line(pts, fill=ink, width=max(2, canvas.px(4)), joint="curve")
+
+
+def signature(canvas: Canvas, x: int, y: int, w: int, h: int, ink: tuple[int, int, int]) -> None:
+    """A scribbled signature: a smooth random curve (not text, so no truth line)."""
+    rng = canvas.rng
+    n = 7
+    xs = np.linspace(x, x + w, n * 8)
+    phase = rng.uniform(0, 6.28)
+    amp = h * 0.35
+    ys = y + h / 2 + amp * np.sin(np.linspace(phase, phase + rng.uniform(9, 16), len(xs)))
+    ys += np.cumsum(np.array([rng.uniform(-1.5, 1.5) for _ in xs]))
+    pts = [(float(a), float(b)) for a, b in zip(xs, ys, strict=True)]
+    canvas.draw.line(pts, fill=ink, width=max(2, canvas.px(3)), joint="curve")
