@@ -384,6 +384,197 @@ def status(
         print(f"note: {s['error']}")
 
 
+# --- one-off OCR, export, synthetic books ---------------------------------------------------
+
+
+@app.command()
+def ocr(
+    file: Annotated[Path, typer.Argument(help="an image or PDF")],
+    engine: Annotated[str | None, typer.Option(help="vi, tesseract, paddle")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """OCR one image or PDF without the database; prints the lines of every page."""
+    import cv2
+    import numpy as np
+
+    from ocr_service.ingest.documents import Limits, inspect_document, split_pages
+    from ocr_service.ingest.sniff import sniff_media_type
+    from ocr_service.ocr import get_engine, ocr_image
+
+    settings = settings_or_fail()
+    if not file.is_file():
+        fail(f"no such file: {file}")
+    media = sniff_media_type(file, file.name)
+    limits = Limits(settings.max_pages, settings.max_page_pixels, settings.render_dpi)
+    inspect_document(file, media, limits)
+    reader = get_engine(engine or settings.ocr_engine)
+    pages: list[dict[str, Any]] = []
+    for sp in split_pages(file, media, limits):
+        image = cv2.imdecode(np.frombuffer(sp.data, np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            fail(f"page {sp.index} cannot be decoded")
+        result = ocr_image(image, reader)
+        pages.append(
+            {
+                "page": sp.index,
+                "width": result.width,
+                "height": result.height,
+                "lines": [
+                    {"text": ln.text, "confidence": round(ln.confidence, 4), "bbox": list(ln.bbox)}
+                    for ln in result.lines
+                ],
+            }
+        )
+    if as_json:
+        emit_json({"pages": pages, "engine": reader.name, "engine_version": reader.version()})
+        return
+    for p in pages:
+        print(f"--- page {p['page']} ({p['width']}×{p['height']})")
+        for ln in p["lines"]:
+            print(f"{ln['confidence']:.2f}  {ln['text']}")
+
+
+@app.command()
+def export(
+    ledger_id: Annotated[str, typer.Argument(help="ledger id")],
+    format: Annotated[
+        str, typer.Option("--format", help="json, xlsx, csv, zip, pagexml, training")
+    ] = "json",
+    out: Annotated[
+        Path | None, typer.Option(help="file to write (default: stdout for json/csv)")
+    ] = None,
+    include_drafts: Annotated[bool, typer.Option(help="also drafts and flagged records")] = False,
+    variant: Annotated[str | None, typer.Option(help="Excel column variant, e.g. tst_60")] = None,
+) -> None:
+    """Export a ledger; only confirmed records unless --include-drafts."""
+    import shutil
+    import tempfile
+
+    from ocr_service.export.from_db import FORMATS, run_export
+
+    settings = prepared_settings()
+    if format not in FORMATS:
+        fail(f"unknown format {format!r}: use {', '.join(FORMATS)}")
+    if out is None and format not in ("json", "csv"):
+        fail(f"--out is needed for {format} (a binary file)")
+    if out is not None and out.is_dir():
+        fail(f"--out {out} is a folder: give a file name")
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"export.{format}"
+        result = run_export(
+            settings, ledger_id, format, include_drafts=include_drafts, variant=variant, out=target
+        )
+        if out is None:
+            with target.open("rb") as fh:
+                shutil.copyfileobj(fh, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(target), out)
+            err.print(f"{result.records} records → {out}", highlight=False)
+
+
+@app.command()
+def synth(
+    register: Annotated[str, typer.Option(help="register slug, e.g. khai-sinh")],
+    records: Annotated[int, typer.Option(help="number of records")],
+    out: Annotated[Path, typer.Option(help="output folder")],
+    style: Annotated[str, typer.Option(help="typed or hand (handwriting-like values)")] = "typed",
+    layout: Annotated[str, typer.Option(help="block (since 2016) or table (older)")] = "block",
+    seed: Annotated[int, typer.Option(help="random seed: same seed, same book")] = 0,
+    degrade: Annotated[str, typer.Option(help="none, light or heavy scan defects")] = "light",
+    plant_errors: Annotated[bool, typer.Option(help="plant numbering/date errors")] = False,
+    spreads: Annotated[bool, typer.Option(help="table ledgers as two-page spreads")] = False,
+) -> None:
+    """Generate a realistic synthetic register book with its ground truth."""
+    from ocr_service.synth import generate_book
+
+    path = generate_book(
+        register,
+        records,
+        out,
+        style=style,
+        layout=layout,
+        seed=seed,
+        degrade=degrade,
+        plant_errors=plant_errors,
+        spreads=spreads,
+    )
+    print(path)
+
+
+@app.command()
+def demo(
+    records: Annotated[int, typer.Option(help="records in the sample book")] = 8,
+    register: Annotated[str, typer.Option(help="register of the sample book")] = "khai-sinh",
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="start the server")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Generate a sample book, read it, and start the server with a demo clerk account."""
+    from sqlalchemy import select
+
+    from models.entities import User
+    from ocr_service.auth import create_user
+    from ocr_service.db import session_scope
+    from ocr_service.ingest.service import LedgerMeta, ingest_path
+    from ocr_service.storage import get_storage
+    from ocr_service.synth import generate_book
+
+    settings = prepared_settings()
+    if settings.environment == "production":
+        fail("sohoa demo creates a demo account with a known password: not in production")
+    book_dir = Path(settings.data_dir) / "demo" / f"{register}-{records}"
+    show = sys.stderr.isatty() and not as_json
+    if show:
+        err.print(f"generating a sample {register} book of {records} records…")
+    generate_book(register, records, book_dir, style="typed", degrade="light", seed=2019)
+    with session_scope(settings) as session:
+        if session.scalar(select(User).where(User.username == DEMO_USER)) is None:
+            create_user(
+                session, DEMO_USER, "reviewer", commune=DEMO_COMMUNE, password=DEMO_PASSWORD
+            )
+        truth = json.loads((book_dir / "truth.json").read_text(encoding="utf-8"))
+        book = truth.get("ledger", {}).get("book")
+        year = truth.get("ledger", {}).get("year")
+        result = ingest_path(
+            session,
+            get_storage(settings.data_dir),
+            settings,
+            book_dir / "book.pdf",
+            meta=LedgerMeta(register, DEMO_COMMUNE, book, year),
+            user_id=None,
+        )
+        ledger_id = result.ledger.id
+    summary = (
+        ledger_summary(settings, ledger_id)
+        if result.duplicate
+        else _run_and_wait(settings, [ledger_id], show)[0]
+    )
+    if as_json:
+        emit_json({"ledger": summary, "user": DEMO_USER, "url": f"http://{host}:{port}/"})
+    else:
+        print(
+            f"sample book {ledger_id}: {summary['status']}, {summary['pages']} pages, "
+            f"{summary['records']} draft records"
+        )
+        print(f"review UI: http://{host}:{port}/  (user {DEMO_USER}, password {DEMO_PASSWORD})")
+    if serve_after:
+        import uvicorn
+
+        from ocr_service.api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+DEMO_USER = "canbo"
+DEMO_PASSWORD = "sohoa-demo"
+DEMO_COMMUNE = "Xã Mẫu"
+
+
 # --- users and tokens ------------------------------------------------------------------------
 
 

@@ -14,7 +14,20 @@ if TYPE_CHECKING:
 
 
 def preprocess_image(image: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
-    return image, {}
+    """Upright, cropped, deskewed, evened-out page; the transform is kept to map boxes back."""
+    from ocr_service.preprocess import preprocess_page
+
+    result = preprocess_page(image)
+    info = {
+        "rotation": result.rotation,
+        "skew": round(float(result.skew), 3),
+        "crop_box": [int(v) for v in result.crop_box],
+        "gutter_x": result.gutter_x,
+        "sides": [[int(v) for v in side] for side in result.sides],
+        "side_skews": [round(float(v), 3) for v in result.side_skews],
+        "to_original": np.asarray(result.to_original).round(6).tolist(),
+    }
+    return result.image, info
 
 
 def read_text(image: np.ndarray, settings: Settings) -> OcrPage:

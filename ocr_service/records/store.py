@@ -7,24 +7,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.entities import DraftRecord, FieldValue, Ledger, RecordStatus
+from models.entities import DraftRecord, FieldValue, RecordStatus
 
 if TYPE_CHECKING:
     from ocr_service.pipeline.page import PageInput
 
-BOOK_RULES = ("sequence-gap", "duplicate-number")
-
 
 def source_key(page: int, row: int | None) -> str:
     return f"p{page}" if row is None else f"p{page}r{row}"
-
-
-def _band(confidence: float | None) -> str | None:
-    try:
-        from ocr_service.extract.confidence import band_for
-    except ImportError:
-        return None
-    return band_for(confidence) if confidence is not None else None
 
 
 def replace_page_records(session: Session, inp: PageInput, drafts: list[Any]) -> None:
@@ -67,7 +57,7 @@ def replace_page_records(session: Session, inp: PageInput, drafts: list[Any]) ->
                     value=fd.value,
                     raw=fd.raw,
                     confidence=fd.confidence,
-                    band=_band(fd.confidence),
+                    band=fd.band or None,
                     bbox=list(fd.bbox) if fd.bbox else None,
                     page=fd.page,
                     source=fd.source,
@@ -81,17 +71,54 @@ def replace_page_records(session: Session, inp: PageInput, drafts: list[Any]) ->
             session.delete(old)
 
 
-def _warning_json(w: Any) -> dict[str, Any]:
-    if isinstance(w, dict):
-        return w
-    return {"field": w.field, "rule": w.rule, "message": w.message}
+def _warning_json(w: Any, scope: str | None = None) -> dict[str, Any]:
+    d = dict(w) if isinstance(w, dict) else w.to_json()
+    if scope:
+        d["scope"] = scope
+    return d
+
+
+def as_draft(record: DraftRecord) -> Any:
+    """The stored record as extraction's RecordDraft, so the same rules run on edited records."""
+    from ocr_service.extract.containers import FieldDraft, RecordDraft
+
+    return RecordDraft(
+        page=record.page,
+        row=record.row,
+        pages=list(record.pages or []),
+        fields={
+            f.code: FieldDraft(
+                code=f.code,
+                raw=f.raw or "",
+                value=f.value,
+                confidence=f.confidence or 0.0,
+                bbox=tuple(f.bbox) if f.bbox else None,
+                page=f.page,
+                source=f.source if f.source != "clerk" else "ocr",  # type: ignore[arg-type]
+                issues=list(f.issues or []),
+                candidates=list(f.candidates or []),
+            )
+            for f in record.fields
+        },
+    )
+
+
+def recheck_record(record: DraftRecord, register: str) -> None:
+    """Re-run the per-record rules (after an edit); book-level warnings stay until the next pass."""
+    from ocr_service.extract.rules import check_record
+
+    book = [w for w in record.warnings or [] if w.get("scope") == "book"]
+    kept = [w for w in record.warnings or [] if w.get("rule") == "review-rejected"]
+    record.warnings = [_warning_json(w) for w in check_record(register, as_draft(record))] + [
+        *kept,
+        *book,
+    ]
 
 
 def apply_book_rules(session: Session, ledger_id: str) -> int:
     """Numbering gaps and duplicates need the whole book: run them once all pages are read."""
-    ledger = session.get(Ledger, ledger_id)
-    if ledger is None:
-        return 0
+    from ocr_service.extract.rules import check_book
+
     records = list(
         session.scalars(
             select(DraftRecord)
@@ -102,16 +129,11 @@ def apply_book_rules(session: Session, ledger_id: str) -> int:
     )
     if not records:
         return 0
-    try:
-        from ocr_service.extract.rules import check_book
-    except ImportError:
-        return 0
-    values = [{f.code: f.value for f in r.fields} for r in records]
-    found = check_book(ledger.register, values)
+    found = check_book([as_draft(r) for r in records])
     flagged = 0
     for i, record in enumerate(records):
-        kept = [w for w in record.warnings or [] if w.get("rule") not in BOOK_RULES]
-        new = [_warning_json(w) for w in found.get(i, [])]
+        kept = [w for w in record.warnings or [] if w.get("scope") != "book"]
+        new = [_warning_json(w, "book") for w in found.get(i, [])]
         if new or len(kept) != len(record.warnings or []):
             record.warnings = kept + new
             flagged += bool(new)

@@ -1,0 +1,48 @@
+"""Exports of a ledger: Ministry Excel, the zip per book, JSON, CSV, PAGE XML, training crops."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from ocr_service.api.deps import CurrentUser, SessionDep, SettingsDep
+from ocr_service.errors import BadInput
+from ocr_service.export.from_db import FORMATS, run_export
+from ocr_service.ledgers import get_ledger_for
+
+router = APIRouter(tags=["export"])
+
+
+@router.get("/ledgers/{ledger_id}/export", response_class=FileResponse)
+async def export_ledger(
+    ledger_id: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    format: str = "json",
+    include_drafts: bool = False,
+    variant: str | None = None,
+) -> FileResponse:
+    """Only confirmed records unless `include_drafts`; every export is an audit event."""
+    if format not in FORMATS:
+        raise BadInput(f"format must be one of {', '.join(FORMATS)}")
+    get_ledger_for(session, ledger_id, user)
+    session.close()
+    result = await run_in_threadpool(
+        run_export,
+        settings,
+        ledger_id,
+        format,
+        include_drafts=include_drafts,
+        variant=variant,
+        user_id=user.id,
+    )
+    return FileResponse(
+        result.path,
+        media_type=result.media_type,
+        filename=result.filename,
+        headers={"X-Record-Count": str(result.records)},
+        background=BackgroundTask(result.path.unlink, missing_ok=True),
+    )

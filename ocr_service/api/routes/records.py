@@ -1,0 +1,142 @@
+"""Records: list a book's drafts, take the next one, edit, confirm, flag, review, history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from models.entities import DraftRecord
+from ocr_service.api.deps import CurrentUser, SessionDep
+from ocr_service.errors import BadInput, NotFound
+from ocr_service.ledgers import get_ledger_for
+from ocr_service.records import service
+from ocr_service.records.service import StaleVersion
+
+router = APIRouter(tags=["records"])
+
+
+class RecordUpdate(BaseModel):
+    version: int = Field(ge=1)
+    fields: dict[str, Any]
+
+
+class VersionBody(BaseModel):
+    version: int = Field(ge=1)
+
+
+class FlagBody(VersionBody):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ReviewBody(VersionBody):
+    decision: str
+    note: str | None = Field(default=None, max_length=1000)
+
+
+def _conflict(exc: StaleVersion) -> JSONResponse:
+    return JSONResponse(
+        status_code=409,
+        content={"error": {"code": "conflict", "message": exc.message}, "current": exc.current},
+    )
+
+
+@router.get("/ledgers/{ledger_id}/records")
+def list_records(
+    ledger_id: str,
+    session: SessionDep,
+    user: CurrentUser,
+    status: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    ledger = get_ledger_for(session, ledger_id, user)
+    query = select(DraftRecord).where(DraftRecord.ledger_id == ledger.id)
+    if status:
+        if status not in ("draft", "confirmed", "flagged"):
+            raise BadInput("status must be draft, confirmed or flagged")
+        query = query.where(DraftRecord.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(DraftRecord.seq)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(DraftRecord.fields))
+    ).all()
+    items = [service.record_public(session, r, register=ledger.register, links=False) for r in rows]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@router.get("/records/next")
+def next_record(
+    session: SessionDep,
+    user: CurrentUser,
+    ledger: str,
+    after: str | None = None,
+) -> dict[str, Any]:
+    book = get_ledger_for(session, ledger, user)
+    record = service.next_record(session, book, user, after=after)
+    if record is None:
+        raise NotFound("no draft left in this book", code="none_left")
+    return service.record_public(session, record, register=book.register)
+
+
+@router.get("/records/{record_id}")
+def read_record(record_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    record, ledger = service.load_record(session, record_id, user)
+    return service.record_public(session, record, register=ledger.register)
+
+
+@router.patch("/records/{record_id}", response_model=None)
+def update_record(
+    record_id: str, body: RecordUpdate, session: SessionDep, user: CurrentUser
+) -> dict[str, Any] | JSONResponse:
+    try:
+        record = service.update_record(session, record_id, user, body.version, body.fields)
+    except StaleVersion as exc:
+        return _conflict(exc)
+    return service.record_public(session, record)
+
+
+@router.post("/records/{record_id}/confirm", response_model=None)
+def confirm_record(
+    record_id: str, body: VersionBody, session: SessionDep, user: CurrentUser
+) -> dict[str, Any] | JSONResponse:
+    try:
+        record = service.confirm_record(session, record_id, user, body.version)
+    except StaleVersion as exc:
+        return _conflict(exc)
+    return service.record_public(session, record)
+
+
+@router.post("/records/{record_id}/flag", response_model=None)
+def flag_record(
+    record_id: str, body: FlagBody, session: SessionDep, user: CurrentUser
+) -> dict[str, Any] | JSONResponse:
+    try:
+        record = service.flag_record(session, record_id, user, body.version, body.reason)
+    except StaleVersion as exc:
+        return _conflict(exc)
+    return service.record_public(session, record)
+
+
+@router.post("/records/{record_id}/review", response_model=None)
+def review_record(
+    record_id: str, body: ReviewBody, session: SessionDep, user: CurrentUser
+) -> dict[str, Any] | JSONResponse:
+    try:
+        record = service.review_record(
+            session, record_id, user, body.version, body.decision, body.note
+        )
+    except StaleVersion as exc:
+        return _conflict(exc)
+    return service.record_public(session, record)
+
+
+@router.get("/records/{record_id}/history")
+def record_history(record_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    return {"events": service.record_history(session, record_id, user)}

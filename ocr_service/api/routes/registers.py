@@ -1,0 +1,56 @@
+"""Register specifications for the review form, and value suggestions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from models.registers import REGISTER_SLUGS, excel_columns, register_spec
+from ocr_service.api.deps import CurrentUser
+from ocr_service.errors import BadInput, NotFound
+from ocr_service.suggest import KINDS, suggest
+
+router = APIRouter(tags=["registers"])
+
+
+@router.get("/registers/{slug}")
+def read_register(slug: str, user: CurrentUser) -> dict[str, Any]:
+    if slug not in REGISTER_SLUGS:
+        raise NotFound(f"no register {slug!r}")
+    spec = register_spec(slug)
+    fields = []
+    for code in excel_columns(slug):
+        f = spec["fields"][code]
+        enum = f.get("enum")
+        fields.append(
+            {
+                "code": code,
+                "label_vi": f.get("label_vi"),
+                "meaning": f.get("meaning"),
+                "type": f.get("type"),
+                "required": bool(f.get("required")),
+                "origin": f.get("origin"),
+                "enum": [v for v in enum.values() if v] if isinstance(enum, dict) else None,
+                "list": f.get("list"),
+            }
+        )
+    return {
+        "slug": slug,
+        "code": spec["code"],
+        "name_vi": spec["name_vi"],
+        "book_vi": spec.get("book_vi"),
+        "fields": fields,
+    }
+
+
+@router.get("/suggest")
+def read_suggestions(
+    user: CurrentUser,
+    kind: str,
+    q: str = "",
+    limit: Annotated[int, Query(ge=1, le=50)] = 8,
+) -> dict[str, Any]:
+    if kind not in KINDS:
+        raise BadInput(f"kind must be one of {', '.join(KINDS)}")
+    return {"items": suggest(kind, q[:200], limit)}

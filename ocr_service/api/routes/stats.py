@@ -1,0 +1,78 @@
+"""Progress for the dashboard: per commune and register, per day, per clerk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+
+from models.entities import AuditEvent, DraftRecord, Ledger, User
+from ocr_service.api.deps import CurrentUser, SessionDep
+
+router = APIRouter(tags=["stats"])
+
+
+@router.get("/stats")
+def read_stats(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    scope = []
+    if user.role != "admin" and user.commune:
+        scope.append(Ledger.commune == user.commune)
+    by_commune: dict[tuple[str | None, str], dict[str, Any]] = {}
+    rows = session.execute(
+        select(Ledger.commune, Ledger.register, DraftRecord.status, func.count())
+        .join(DraftRecord, DraftRecord.ledger_id == Ledger.id)
+        .where(*scope)
+        .group_by(Ledger.commune, Ledger.register, DraftRecord.status)
+    ).all()
+    ledgers = session.execute(
+        select(Ledger.commune, Ledger.register, func.count())
+        .where(*scope)
+        .group_by(Ledger.commune, Ledger.register)
+    ).all()
+    for commune, register, count in ledgers:
+        by_commune[(commune, register)] = {
+            "commune": commune,
+            "register": register,
+            "ledgers": count,
+            "records": 0,
+            "draft": 0,
+            "confirmed": 0,
+            "flagged": 0,
+        }
+    for commune, register, status, count in rows:
+        entry = by_commune[(commune, register)]
+        entry[status] = entry.get(status, 0) + count
+        entry["records"] += count
+    # date() exists in SQLite (returns text) and PostgreSQL (returns a date): str() both.
+    day = func.date(AuditEvent.at)
+    ledger_scope = select(Ledger.id).where(*scope)
+    per_day = session.execute(
+        select(day, func.count())
+        .where(AuditEvent.action == "record.confirm", AuditEvent.ledger_id.in_(ledger_scope))
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    per_user_rows = session.execute(
+        select(User.username, AuditEvent.action, func.count())
+        .join(User, User.id == AuditEvent.user_id)
+        .where(
+            AuditEvent.action.in_(("record.confirm", "record.update", "record.flag")),
+            AuditEvent.ledger_id.in_(ledger_scope),
+        )
+        .group_by(User.username, AuditEvent.action)
+    ).all()
+    per_user: dict[str, dict[str, Any]] = {}
+    names = {"record.confirm": "confirmed", "record.update": "edited", "record.flag": "flagged"}
+    for username, action, count in per_user_rows:
+        entry = per_user.setdefault(
+            username, {"user": username, "confirmed": 0, "edited": 0, "flagged": 0}
+        )
+        entry[names[action]] = count
+    return {
+        "by_commune": sorted(
+            by_commune.values(), key=lambda e: (e["commune"] or "", e["register"])
+        ),
+        "per_day": [{"day": str(d), "confirmed": n} for d, n in per_day],
+        "per_user": sorted(per_user.values(), key=lambda e: -e["confirmed"]),
+    }

@@ -1,0 +1,347 @@
+"""Reviewing draft records: next record, edits with optimistic locking, confirm, flag, review.
+
+Every change is one audit event with the old and new values, and every write names the version
+it was based on: a stale write is refused (409) with the current record, never applied.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from models.entities import AuditEvent, DraftRecord, FieldValue, Ledger, RecordStatus, User
+from models.registers import register_spec
+from ocr_service.audit import record_event
+from ocr_service.errors import BadInput, Conflict, Forbidden, NotFound
+
+ASSIGNMENT_MINUTES = 30
+MAX_VALUE_LEN = 2000
+
+
+class StaleVersion(Conflict):
+    """The record changed since the client read it; carries the current state."""
+
+    def __init__(self, message: str, current: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+def _usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())
+
+
+def field_public(f: FieldValue) -> dict[str, Any]:
+    return {
+        "value": f.value,
+        "raw": f.raw,
+        "confidence": f.confidence,
+        "band": f.band,
+        "bbox": f.bbox,
+        "page": f.page,
+        "source": f.source,
+        "issues": list(f.issues or []),
+        "candidates": list(f.candidates or []),
+        "note": f.note,
+        "edited": f.edited,
+    }
+
+
+def neighbours(session: Session, record: DraftRecord) -> tuple[str | None, str | None]:
+    prev_id = session.scalar(
+        select(DraftRecord.id)
+        .where(DraftRecord.ledger_id == record.ledger_id, DraftRecord.seq < record.seq)
+        .order_by(DraftRecord.seq.desc())
+        .limit(1)
+    )
+    next_id = session.scalar(
+        select(DraftRecord.id)
+        .where(DraftRecord.ledger_id == record.ledger_id, DraftRecord.seq > record.seq)
+        .order_by(DraftRecord.seq)
+        .limit(1)
+    )
+    return prev_id, next_id
+
+
+def record_public(
+    session: Session, record: DraftRecord, *, register: str | None = None, links: bool = True
+) -> dict[str, Any]:
+    names = _usernames(session, {record.assigned_to, record.confirmed_by, record.reviewed_by})
+    if register is None:
+        register = session.scalar(select(Ledger.register).where(Ledger.id == record.ledger_id))
+    prev_id, next_id = neighbours(session, record) if links else (None, None)
+    return {
+        "id": record.id,
+        "ledger_id": record.ledger_id,
+        "register": register,
+        "page": record.page,
+        "pages": list(record.pages or [record.page]),
+        "row": record.row,
+        "seq": record.seq,
+        "status": record.status,
+        "version": record.version,
+        "flag_reason": record.flag_reason,
+        "assigned_to": names.get(record.assigned_to) if record.assigned_to else None,
+        "confirmed_by": names.get(record.confirmed_by) if record.confirmed_by else None,
+        "confirmed_at": record.confirmed_at.isoformat() if record.confirmed_at else None,
+        "reviewed_by": names.get(record.reviewed_by) if record.reviewed_by else None,
+        "reviewed_at": record.reviewed_at.isoformat() if record.reviewed_at else None,
+        "fields": {f.code: field_public(f) for f in record.fields},
+        "warnings": list(record.warnings or []),
+        "prev_id": prev_id,
+        "next_id": next_id,
+    }
+
+
+def load_record(session: Session, record_id: str, user: User | None) -> tuple[DraftRecord, Ledger]:
+    record = session.scalar(
+        select(DraftRecord)
+        .where(DraftRecord.id == record_id)
+        .options(selectinload(DraftRecord.fields))
+    )
+    if record is None:
+        raise NotFound(f"no record {record_id}")
+    ledger = session.get(Ledger, record.ledger_id)
+    assert ledger is not None
+    if user is not None and not user.sees_commune(ledger.commune):
+        raise NotFound(f"no record {record_id}")
+    return record, ledger
+
+
+def next_record(
+    session: Session, ledger: Ledger, user: User, *, after: str | None = None
+) -> DraftRecord | None:
+    """The next draft in book order that nobody else is working on; assigned to `user`."""
+    now = datetime.now(UTC)
+    free = or_(
+        DraftRecord.assigned_to.is_(None),
+        DraftRecord.assigned_to == user.id,
+        DraftRecord.assigned_at < now - timedelta(minutes=ASSIGNMENT_MINUTES),
+    )
+    query = select(DraftRecord.id).where(
+        DraftRecord.ledger_id == ledger.id, DraftRecord.status == RecordStatus.draft, free
+    )
+    if after:
+        seq = session.scalar(select(DraftRecord.seq).where(DraftRecord.id == after))
+        if seq is not None:
+            query = query.where(DraftRecord.seq > seq)
+    for candidate in session.scalars(query.order_by(DraftRecord.seq).limit(5)).all():
+        # Assign atomically: two clerks asking at once never get the same record.
+        result = session.execute(
+            update(DraftRecord)
+            .where(
+                DraftRecord.id == candidate,
+                DraftRecord.status == RecordStatus.draft,
+                or_(
+                    DraftRecord.assigned_to.is_(None),
+                    DraftRecord.assigned_to == user.id,
+                    DraftRecord.assigned_at < now - timedelta(minutes=ASSIGNMENT_MINUTES),
+                ),
+            )
+            .values(assigned_to=user.id, assigned_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            session.flush()
+            record, _ = load_record(session, candidate, None)
+            session.refresh(record)
+            return record
+    return None
+
+
+def _bump_version(session: Session, record: DraftRecord, version: int, ledger: Ledger) -> None:
+    result = session.execute(
+        update(DraftRecord)
+        .where(and_(DraftRecord.id == record.id, DraftRecord.version == version))
+        .values(version=DraftRecord.version + 1, updated_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        fresh, _ = load_record(session, record.id, None)
+        raise StaleVersion(
+            f"record changed since version {version} (now {fresh.version}): reload and compare",
+            record_public(session, fresh, register=ledger.register),
+        )
+    session.refresh(record)
+
+
+def _parse_changes(register: str, fields: dict[str, Any]) -> dict[str, tuple[str | None, Any]]:
+    spec_fields = register_spec(register)["fields"]
+    changes: dict[str, tuple[str | None, Any]] = {}
+    for code, change in fields.items():
+        if code not in spec_fields:
+            raise BadInput(f"{code} is not a field of the {register} register")
+        note: Any = ...
+        if isinstance(change, dict):
+            unknown = set(change) - {"value", "note"}
+            if unknown:
+                raise BadInput(f"{code}: unknown keys {', '.join(sorted(unknown))}")
+            value = change.get("value", ...)
+            note = change.get("note", ...)
+        else:
+            value = change
+        if value is not ... and value is not None and not isinstance(value, str):
+            raise BadInput(f"{code}: value must be text or null")
+        if note is not ... and note is not None and not isinstance(note, str):
+            raise BadInput(f"{code}: note must be text or null")
+        if isinstance(value, str):
+            value = " ".join(value.split()) or None
+            if value and len(value) > MAX_VALUE_LEN:
+                raise BadInput(f"{code}: value is longer than {MAX_VALUE_LEN} characters")
+        changes[code] = (value, note)
+    return changes
+
+
+def _recheck(session: Session, record: DraftRecord, register: str) -> None:
+    """Per-record rules again after an edit; book-level warnings are kept as they are."""
+    from ocr_service.records.store import recheck_record
+
+    recheck_record(record, register)
+
+
+def update_record(
+    session: Session, record_id: str, user: User, version: int, fields: dict[str, Any]
+) -> DraftRecord:
+    record, ledger = load_record(session, record_id, user)
+    changes = _parse_changes(ledger.register, fields)
+    if not changes:
+        raise BadInput("nothing to change: give at least one field")
+    _bump_version(session, record, version, ledger)
+    by_code = {f.code: f for f in record.fields}
+    diff = []
+    for code, (value, note) in changes.items():
+        f = by_code.get(code)
+        if f is None:
+            f = FieldValue(code=code, source="clerk", issues=[], candidates=[])
+            record.fields.append(f)
+            by_code[code] = f
+        if value is not ... and value != f.value:
+            diff.append({"field": code, "old": f.value, "new": value})
+            f.value = value
+            f.edited = True
+            f.band = "sure"
+            f.confidence = 1.0
+        if note is not ... and note != f.note:
+            diff.append({"field": code, "old_note": f.note, "new_note": note})
+            f.note = note or None
+    if record.status == RecordStatus.confirmed and diff:
+        record.status = RecordStatus.draft  # an edit after confirmation needs a new confirmation
+        record.reviewed_by = None
+        record.reviewed_at = None
+    _recheck(session, record, ledger.register)
+    record_event(
+        session,
+        "record.update",
+        "record",
+        record.id,
+        user_id=user.id,
+        ledger_id=ledger.id,
+        data={"version": record.version, "changes": diff},
+    )
+    session.flush()
+    return record
+
+
+def confirm_record(session: Session, record_id: str, user: User, version: int) -> DraftRecord:
+    record, ledger = load_record(session, record_id, user)
+    _bump_version(session, record, version, ledger)
+    record.status = RecordStatus.confirmed
+    record.confirmed_by = user.id
+    record.confirmed_at = datetime.now(UTC)
+    record.flag_reason = None
+    record_event(
+        session,
+        "record.confirm",
+        "record",
+        record.id,
+        user_id=user.id,
+        ledger_id=ledger.id,
+        data={"version": record.version},
+    )
+    session.flush()
+    return record
+
+
+def flag_record(
+    session: Session, record_id: str, user: User, version: int, reason: str
+) -> DraftRecord:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise BadInput("give a reason for the flag (e.g. illegible, damaged page)")
+    record, ledger = load_record(session, record_id, user)
+    _bump_version(session, record, version, ledger)
+    record.status = RecordStatus.flagged
+    record.flag_reason = reason[:500]
+    record_event(
+        session,
+        "record.flag",
+        "record",
+        record.id,
+        user_id=user.id,
+        ledger_id=ledger.id,
+        data={"version": record.version, "reason": record.flag_reason},
+    )
+    session.flush()
+    return record
+
+
+def review_record(
+    session: Session, record_id: str, user: User, version: int, decision: str, note: str | None
+) -> DraftRecord:
+    if user.role not in ("reviewer", "admin"):
+        raise Forbidden("only reviewers can second-check records")
+    if decision not in ("approve", "reject"):
+        raise BadInput("decision must be approve or reject")
+    record, ledger = load_record(session, record_id, user)
+    if record.status != RecordStatus.confirmed:
+        raise Conflict("only confirmed records can be reviewed")
+    _bump_version(session, record, version, ledger)
+    if decision == "approve":
+        record.reviewed_by = user.id
+        record.reviewed_at = datetime.now(UTC)
+    else:
+        record.status = RecordStatus.draft
+        record.reviewed_by = None
+        record.reviewed_at = None
+        record.warnings = [
+            *(record.warnings or []),
+            {"field": None, "rule": "review-rejected", "message": note or "Người kiểm tra trả lại"},
+        ]
+    record_event(
+        session,
+        "record.review",
+        "record",
+        record.id,
+        user_id=user.id,
+        ledger_id=ledger.id,
+        data={"version": record.version, "decision": decision, "note": note},
+    )
+    session.flush()
+    return record
+
+
+def record_history(session: Session, record_id: str, user: User) -> list[dict[str, Any]]:
+    record, _ = load_record(session, record_id, user)
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "record", AuditEvent.entity_id == record.id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    names = _usernames(session, {e.user_id for e in events})
+    return [
+        {
+            "at": e.at.isoformat(),
+            "user": names.get(e.user_id) if e.user_id else None,
+            "action": e.action,
+            "changes": (e.data or {}).get("changes", []),
+            "note": (e.data or {}).get("note") or (e.data or {}).get("reason"),
+            "version": (e.data or {}).get("version"),
+        }
+        for e in events
+    ]
