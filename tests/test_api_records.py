@@ -7,7 +7,9 @@ import re
 
 from fastapi.testclient import TestClient
 
+from models.entities import DraftRecord
 from ocr_service.config import Settings
+from ocr_service.db import session_scope
 from tests.conftest import auth
 from tests.factories import add_book, add_user
 
@@ -87,6 +89,8 @@ def test_edit_confirm_conflict_history_and_export(client: TestClient, settings: 
     assert body["version"] == 2
     assert body["fields"]["nksHoTen"]["value"] == "Nguyễn Văn Thứ"
     assert body["fields"]["nksHoTen"]["raw"] == "Nguyễn Văn Thử 1"  # the reading is kept
+    with session_scope(settings) as session:  # committed before the response was sent
+        assert session.get(DraftRecord, rid).version == 2  # type: ignore[union-attr]
     assert body["fields"]["nksNoiSinh"]["note"] == "sổ ghi 'Tram y te'"
     stale = client.patch(
         f"/api/v1/records/{rid}",

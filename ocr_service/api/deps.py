@@ -40,7 +40,9 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs before the response is sent, so a client that acts on a
+# response (confirm right after save) always sees the saved state.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_store(settings: SettingsDep) -> LocalStorage:
