@@ -20,7 +20,6 @@ import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import psycopg
@@ -60,7 +59,7 @@ def populate(url: str, books: int, per_book: int) -> None:
             "VALUES ('0', 1, 'application/pdf', 'x', now())"
         )
         with conn.cursor() as cur:
-            for b in range(books):
+            for _ in range(books):
                 lid = uuid.uuid4().hex
                 cur.execute(
                     "INSERT INTO ledgers (id, original_sha256, register, commune, book, year, "
@@ -121,7 +120,7 @@ def populate(url: str, books: int, per_book: int) -> None:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
