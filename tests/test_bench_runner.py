@@ -1,0 +1,35 @@
+"""The benchmark runner end to end on a tiny generated set, with the real tesseract engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ocr_service.bench import format_report, run_bench
+from ocr_service.bench.sample_set import make_sample_set
+from ocr_service.errors import EngineUnavailable
+
+
+@pytest.mark.slow
+def test_run_bench_measures_a_sample_set(tmp_path: Path) -> None:
+    folder = make_sample_set(tmp_path / "typed", style="typed", pages=3, seed=2)
+    result = run_bench([folder], ["tesseract"], max_pages=2, workers=2)
+    json.dumps(result)  # JSON-able for `sohoa bench --json`
+    (res,) = result["results"]
+    assert res["engine"] == "tesseract" and res["pages"] == 2
+    assert res["cer"]["typed"] is not None and res["cer"]["typed"] < 0.05
+    assert res["chars"]["typed"] > 500
+    assert 0.0 <= res["line_recall"] <= 1.0
+    assert res["seconds_per_page_median"] > 0 and res["pages_per_min"] > 0
+    assert res["peak_rss_mb"] > 10
+    assert len(res["per_page"]) == 2
+    table = format_report(result)
+    assert "tesseract" in table and "CER typed" in table
+
+
+def test_run_bench_refuses_an_unknown_engine_before_starting(tmp_path: Path) -> None:
+    folder = make_sample_set(tmp_path / "one", pages=1)
+    with pytest.raises(EngineUnavailable):
+        run_bench([folder], ["nope"], max_pages=1)
