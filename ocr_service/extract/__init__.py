@@ -1,0 +1,1 @@
+"""Field extraction: OCR lines → draft records (layouts, normalisers, rules); see records.py."""

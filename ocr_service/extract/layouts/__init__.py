@@ -1,0 +1,1 @@
+"""Register layouts: turn the OCR lines of a page into raw field readings."""

@@ -1,0 +1,171 @@
+"""Fuzzy, accent- and case-insensitive search for printed labels inside OCR line text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+_TOKEN_RE = re.compile(r"[0-9a-z]+")
+
+
+def fold_char(ch: str) -> str:
+    """One character without accents, lower-case, đ→d; always one character long."""
+    if ch in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", ch)[0]
+    low = base.lower()
+    return low if len(low) == 1 else base
+
+
+def fold_keep_length(text: str) -> str:
+    """Fold accents and case character by character so offsets map back to `text` (NFC)."""
+    return "".join(fold_char(c) for c in text)
+
+
+def fold_words(text: str) -> str:
+    """Folded words joined by single spaces (punctuation dropped): 'Giới tính:' → 'gioi tinh'."""
+    nfc = unicodedata.normalize("NFC", text)
+    return " ".join(_TOKEN_RE.findall(fold_keep_length(nfc)))
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Folded word tokens with their character offsets in `text` (which must be NFC)."""
+    folded = fold_keep_length(text)
+    return [Token(m.group(0), m.start(), m.end()) for m in _TOKEN_RE.finditer(folded)]
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    """A printed label found in a text: its key (folded label) and character span."""
+
+    key: str
+    start: int
+    end: int
+    score: float
+
+
+def _threshold(n_chars: int) -> float:
+    if n_chars <= 3:
+        return 100.0
+    if n_chars <= 7:
+        return 85.0  # one wrong letter in 7 ('Dung hin' for 'Đúng hạn') still counts
+    if n_chars <= 12:
+        return 84.0
+    return 80.0
+
+
+_TICK_OR_BOX = set("xX☒✓✔☑☐□■[]()")
+
+
+def _short_label_ok(text: str, tok_end: int) -> bool:
+    """Short labels ('Số') only count when a colon follows: the word is common in values."""
+    rest = text[tok_end:].lstrip(" .")
+    return rest.startswith(":") or rest.startswith(";")
+
+
+def find_labels(
+    text: str, labels: Iterable[str], colon_labels: Iterable[str] = ()
+) -> list[LabelHit]:
+    """Non-overlapping label occurrences in `text`, left to right.
+
+    At each token position the longest label whose folded letters match the next tokens
+    (joined without spaces, so 'Giớitính' and 'Giới tính' both match) above a length-dependent
+    fuzzy threshold wins; the search then continues after it. Labels in `colon_labels` are
+    printed with a colon: an inexact match counts only when a colon follows, so a value that
+    looks like a label ('Nguyễn Thanh Ỷ' ~ 'Nguyên nhân chết') is not taken for one.
+    """
+    needs_colon = {fold_words(lb) for lb in colon_labels}
+    text = unicodedata.normalize("NFC", text)
+    keys = sorted({fold_words(lb) for lb in labels if fold_words(lb)}, key=len, reverse=True)
+    label_tokens = {k: k.split(" ") for k in keys}
+    label_cat = {k: k.replace(" ", "") for k in keys}
+    toks = tokenize(text)
+    hits: list[LabelHit] = []
+    i = 0
+    while i < len(toks):
+        passing: list[tuple[int, float, str, int]] = []  # (label length, score, key, last token)
+        for key in keys:
+            cat = label_cat[key]
+            n = len(label_tokens[key])
+            first = label_tokens[key][0]
+            if cat[0] != toks[i].text[0] and fuzz.ratio(toks[i].text, first) < 67:
+                continue  # a label starts on its first word, not inside a value
+            if toks[i].text.isdigit():
+                continue
+            for j in range(max(i, i + n - 2), min(len(toks), i + n + 1)):
+                cand = "".join(t.text for t in toks[i : j + 1])
+                if abs(len(cand) - len(cat)) > max(2, len(cat) // 4):
+                    continue
+                score = fuzz.ratio(cand, cat)
+                colon = _short_label_ok(text, toks[j].end)
+                if key in needs_colon and not colon and score < 97:
+                    continue
+                if colon:
+                    score = min(100.0, score + 4.0)  # printed labels end with a colon
+                if len(cat) <= 3:
+                    ok = colon and (
+                        cand == cat or (len(cand) == len(cat) and score >= 50 and cand[0] == cat[0])
+                    )
+                else:
+                    ok = score >= _threshold(len(cat))
+                if ok:
+                    passing.append((len(cat), score, key, j))
+        best = None
+        if passing:
+            # The best score wins; a longer label that extends it ('… tên' → '… tên người mẹ')
+            # wins when it scores nearly as well (OCR noise in the extra words).
+            best = max(passing, key=lambda p: (p[1], p[0]))
+            longer = [
+                p
+                for p in passing
+                if p[1] >= best[1] - 6.0 and p[2].startswith(best[2] + " ") and p[0] > best[0]
+            ]
+            if longer:
+                best = max(longer, key=lambda p: (p[0], p[1]))
+        if best is None:
+            i += 1
+            continue
+        _, score, key, j = best
+        hits.append(LabelHit(key, toks[i].start, toks[j].end, score))
+        i = j + 1
+    return hits
+
+
+def strip_value(text: str, *, trailing: bool = True) -> str:
+    """A value without the colon and dotted leader lines around it.
+
+    `trailing=False` keeps punctuation at the end: a value continued on the next line keeps
+    its comma ('…tỉnh Lâm Đồng,' + 'phường 2 …').
+    """
+    text = re.sub(r"[.…_]{2,}", " ", text)
+    text = text.lstrip(" \t:;,.-_…|")
+    text = text.rstrip(" \t:;,.-_…|([") if trailing else text.rstrip(" \t_…|([")
+    return " ".join(text.split())
+
+
+def strip_tick_marks(text: str) -> tuple[str, bool]:
+    """Remove a trailing tick-box mark from a value; tell whether the box was ticked."""
+    words = text.split()
+    ticked = False
+    while words and (set(words[-1]) <= _TICK_OR_BOX):
+        if set(words[-1]) & set("xX☒✓✔☑"):
+            ticked = True
+        words.pop()
+    return " ".join(words), ticked
+
+
+def is_tick_mark(text: str) -> bool:
+    """'X', '[x]', '☒', '✓': a ticked box as OCR reads it."""
+    t = text.replace(" ", "")
+    return bool(t) and set(t) <= _TICK_OR_BOX and bool(set(t) & set("xX☒✓✔☑"))

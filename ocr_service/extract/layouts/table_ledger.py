@@ -1,0 +1,677 @@
+"""Table-ledger pages (older books, one record per row, often across a spread) → raw fields."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+from rapidfuzz import fuzz
+
+from ocr_service.extract.containers import FieldDraft, RecordDraft
+from ocr_service.extract.layouts.labels import find_labels, fold_words
+from ocr_service.extract.layouts.layout_file import ColumnSpec, LedgerLayout
+from ocr_service.ocr.containers import BBox, OcrLine, OcrPage
+
+Image = np.ndarray[Any, Any]
+
+
+@dataclass
+class PageSide:
+    """One page of a spread (or a whole single page): its lines and where it sits."""
+
+    page_no: int
+    side: str  # "left" | "right" | "page"
+    x0: int
+    width: int
+    height: int
+    lines: list[OcrLine]
+    image: Image | None = None
+
+
+@dataclass
+class SideRows:
+    """Rows found on one side: y boundaries and the cell texts per row."""
+
+    side: PageSide
+    bounds: list[tuple[float, float]] = field(default_factory=list)
+    cells: list[dict[str, list[OcrLine]]] = field(default_factory=list)
+
+
+def split_sides(
+    layout: LedgerLayout, pages: list[tuple[int, OcrPage]], images: dict[int, Image] | None = None
+) -> list[tuple[PageSide, PageSide | None]]:
+    """Pairs (left, right) of page sides whose rows continue into each other (right None: none)."""
+    images = images or {}
+    out: list[tuple[PageSide, PageSide | None]] = []
+    if layout.spread == "image":
+        for no, page in pages:
+            gx = int(layout.gutter_x * page.width)
+            lefts = [ln for ln in page.lines if (ln.bbox[0] + ln.bbox[2]) / 2 < gx]
+            rights = [ln for ln in page.lines if (ln.bbox[0] + ln.bbox[2]) / 2 >= gx]
+            img = images.get(no)
+            out.append(
+                (
+                    PageSide(no, "left", 0, gx, page.height, lefts, img),
+                    PageSide(no, "right", gx, page.width - gx, page.height, rights, img),
+                )
+            )
+    elif layout.spread == "pages":
+        for i in range(0, len(pages), 2):
+            no, page = pages[i]
+            left = PageSide(
+                no, "left", 0, page.width, page.height, list(page.lines), images.get(no)
+            )
+            right = None
+            if i + 1 < len(pages):
+                rno, rpage = pages[i + 1]
+                right = PageSide(
+                    rno, "right", 0, rpage.width, rpage.height, list(rpage.lines), images.get(rno)
+                )
+            out.append((left, right))
+    else:
+        for no, page in pages:
+            out.append(
+                (
+                    PageSide(
+                        no, "page", 0, page.width, page.height, list(page.lines), images.get(no)
+                    ),
+                    None,
+                )
+            )
+    return out
+
+
+def detect_rules(image: Image, x0: int = 0, width: int | None = None) -> list[float]:
+    """y positions of horizontal ruled lines in a page (side), by OpenCV morphology."""
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    width = width or gray.shape[1] - x0
+    crop = gray[:, x0 : x0 + width]
+    if crop.dtype != np.uint8:
+        crop = np.clip(crop, 0, 255).astype(np.uint8)
+    ink = cv2.adaptiveThreshold(
+        crop, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
+    )
+    # A rule is a long horizontal run of ink: open with a wide flat kernel keeps only those.
+    # A slightly skewed 2 px rule still has runs of ~1/25 of the width.
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(10, width // 25), 1))
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+    n, _, stats, centroids = cv2.connectedComponentsWithStats(rules, connectivity=8)
+    ys = sorted(
+        float(centroids[i][1]) for i in range(1, n) if stats[i][cv2.CC_STAT_WIDTH] >= 0.3 * width
+    )
+    merged: list[float] = []
+    for y in ys:
+        if merged and y - merged[-1] < 6:
+            merged[-1] = (merged[-1] + y) / 2
+        else:
+            merged.append(y)
+    return merged
+
+
+def _line_h(lines: list[OcrLine]) -> float:
+    return float(statistics.median([ln.bbox[3] - ln.bbox[1] for ln in lines])) if lines else 20.0
+
+
+def _cy(ln: OcrLine) -> float:
+    return (ln.bbox[1] + ln.bbox[3]) / 2
+
+
+def header_stacks(side: PageSide) -> list[list[OcrLine]]:
+    """Lines near the top stacked in one column, top to bottom, left to right by stack.
+
+    A printed header may wrap ('Ngày, tháng,' over 'năm đăng ký'); the stack also runs on into
+    the first entries below it, so headers are matched against its first lines only. Titles
+    wider than 40 % of the page side are left out.
+    """
+    top = [
+        ln
+        for ln in side.lines
+        if ln.bbox[1] < 0.45 * side.height and ln.bbox[2] - ln.bbox[0] < 0.4 * side.width
+    ]
+    lh = _line_h(top)
+    stacks: list[list[OcrLine]] = []
+    for ln in sorted(top, key=lambda ln: ln.bbox[1]):
+        for st in stacks:
+            last = st[-1]
+            narrow = min(ln.bbox[2] - ln.bbox[0], last.bbox[2] - last.bbox[0])
+            close = -0.5 * lh <= ln.bbox[1] - last.bbox[3] < 0.9 * lh
+            if (
+                close
+                and _overlap(ln.bbox[0], ln.bbox[2], last.bbox[0], last.bbox[2]) > 0.5 * narrow
+            ):
+                st.append(ln)
+                break
+        else:
+            stacks.append([ln])
+    return sorted(stacks, key=lambda st: min(ln.bbox[0] for ln in st))
+
+
+def _header_score(want: str, stack: list[OcrLine]) -> tuple[float, int]:
+    """Best fuzzy score of a header text against the first 1–4 lines of a stack."""
+    best = (0.0, 0)
+    for k in range(1, min(4, len(stack)) + 1):
+        got = fold_words(" ".join(ln.text for ln in stack[:k]))
+        if not got:
+            continue
+        score = fuzz.ratio(got, want)
+        if len(got) > len(want) + 4:
+            score = max(score, fuzz.partial_ratio(want, got) - 8)
+        if score > best[0]:
+            best = (score, k)
+    return best
+
+
+def anchor_headers(
+    side: PageSide, columns: list[ColumnSpec]
+) -> tuple[dict[str, tuple[float, float]], float]:
+    """x extent of the header of every header-anchored column on this side; header bottom y.
+
+    Columns with the same header text ('Năm sinh' of the mother, then of the father) take the
+    matching headers from left to right in the order the layout file lists them.
+    """
+    found: dict[str, tuple[float, float]] = {}
+    bottom = 0.0
+    stacks = header_stacks(side)
+    used: set[int] = set()
+    for col in columns:
+        if col.header is None:
+            continue
+        want = fold_words(col.header)
+        scored = []
+        for i, st in enumerate(stacks):
+            if i not in used:
+                score, k = _header_score(want, st)
+                scored.append((score, i, k))
+        if not scored:
+            continue
+        top = max(sc for sc, _, _ in scored)
+        if top < 75:
+            continue
+        # The leftmost of the equally good: repeated headers are taken in reading order.
+        _, i, k = min((p for p in scored if p[0] >= top - 3), key=lambda p: p[1])
+        used.add(i)
+        lines = stacks[i][:k]
+        found[col.field] = (
+            float(min(ln.bbox[0] for ln in lines)),
+            float(max(ln.bbox[2] for ln in lines)),
+        )
+        bottom = max(bottom, float(max(ln.bbox[3] for ln in lines)))
+    return found, bottom
+
+
+def _cut_columns(lines: list[OcrLine], lo: float, hi: float) -> float:
+    """The x between two header centres that cuts the fewest body lines (the column rule).
+
+    Headers sit in the middle of columns of different widths, so the midpoint between two
+    header centres often falls inside the wider column's text.
+    """
+    mid = (lo + hi) / 2
+    if not lines or hi - lo < 4:
+        return mid
+    best_x, best_cost = mid, float("inf")
+    step = max(1.0, (hi - lo) / 200)
+    x = lo + step
+    while x < hi:
+        cost = 0.0
+        for ln in lines:
+            x0, x1 = ln.bbox[0], ln.bbox[2]
+            if x0 < x < x1:
+                cost += min(x - x0, x1 - x) / max(1.0, (x1 - x0) / 2)
+        # Equal cost: stay near the midpoint.
+        if cost < best_cost - 1e-9 or (
+            abs(cost - best_cost) < 1e-9 and abs(x - mid) < abs(best_x - mid)
+        ):
+            best_x, best_cost = x, cost
+        x += step
+    return best_x
+
+
+def column_ranges(
+    side: PageSide,
+    columns: list[ColumnSpec],
+    headers: dict[str, tuple[float, float]],
+    body: list[OcrLine] | None = None,
+) -> dict[str, tuple[float, float]]:
+    """Absolute x range of every column on this side (header columns split at the emptiest x)."""
+    body = body or []
+    header_centres = {c: (a + b) / 2 for c, (a, b) in headers.items()}
+    half = {c: 0.6 * (b - a) for c, (a, b) in headers.items()}
+    fixed: dict[str, tuple[float, float]] = {}
+    for col in columns:
+        if col.x is not None:
+            fixed[col.field] = (side.x0 + col.x[0] * side.width, side.x0 + col.x[1] * side.width)
+    centres = {c: (r[0] + r[1]) / 2 for c, r in fixed.items()}
+    centres.update({c: x for c, x in header_centres.items() if c not in fixed})
+    order = sorted(centres, key=lambda c: centres[c])
+    out = dict(fixed)
+    for i, code in enumerate(order):
+        if code in fixed:
+            continue
+        c = centres[code]
+        # Outer columns reach out as far as they reach in (or 0.6 header widths): margin notes
+        # stay outside.
+        reach = half.get(code, 0.0)
+        lo = c - max((centres[order[i + 1]] - c) / 2, reach) if i + 1 < len(order) else side.x0
+        hi = c + max((c - centres[order[i - 1]]) / 2, reach) if i > 0 else side.x0 + side.width
+        if i > 0:
+            lo = _cut_columns(body, centres[order[i - 1]], c)
+        if i + 1 < len(order):
+            hi = _cut_columns(body, c, centres[order[i + 1]])
+        lo, hi = max(lo, side.x0), min(hi, side.x0 + side.width)
+        if i > 0 and order[i - 1] in fixed:
+            lo = max(lo, fixed[order[i - 1]][1])
+        if i + 1 < len(order) and order[i + 1] in fixed:
+            hi = min(hi, fixed[order[i + 1]][0])
+        out[code] = (lo, hi)
+    return out
+
+
+def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def _body_top(side: PageSide, layout: LedgerLayout, header_bottom: float) -> float:
+    top = header_bottom + 1 if header_bottom else 0.0
+    if layout.body_top is not None:
+        top = max(top, layout.body_top * side.height)
+    if layout.header_rows:
+        rows = _text_rows([ln for ln in side.lines if _cy(ln) > top])
+        if len(rows) > layout.header_rows:
+            top = max(top, min(ln.bbox[1] for ln in rows[layout.header_rows]) - 1)
+        else:
+            top = float(side.height)
+    return top
+
+
+def _text_rows(lines: list[OcrLine]) -> list[list[OcrLine]]:
+    """Lines grouped into visual text rows (vertical overlap), top to bottom."""
+    rows: list[list[OcrLine]] = []
+    for ln in sorted(lines, key=_cy):
+        if rows:
+            last = rows[-1]
+            y0 = min(o.bbox[1] for o in last)
+            y1 = max(o.bbox[3] for o in last)
+            h = min(ln.bbox[3] - ln.bbox[1], y1 - y0)
+            if _overlap(ln.bbox[1], ln.bbox[3], y0, y1) >= 0.5 * max(h, 1):
+                last.append(ln)
+                continue
+        rows.append([ln])
+    return rows
+
+
+def _cut_between(lines: list[OcrLine], lo: float, hi: float) -> float:
+    """The y between two row keys that cuts the fewest text lines, and those least deeply.
+
+    Rows may be top-aligned (a long entry runs down to the next number) or centred on the
+    number: the emptiest horizontal cut between the numbers serves both.
+    """
+    if hi <= lo:
+        return hi
+    best_y, best_cost = hi, float("inf")
+    y = lo
+    while y <= hi:
+        cost = 0.0
+        for ln in lines:
+            y0, y1 = ln.bbox[1], ln.bbox[3]
+            if y0 < y < y1:
+                cost += min(y - y0, y1 - y) / max(1.0, (y1 - y0) / 2)
+        # Ties go to the lower cut: an entry rather overruns downwards than upwards.
+        if cost <= best_cost + 1e-9:
+            best_y, best_cost = y, cost
+        y += 2.0
+    return best_y
+
+
+def _ruled_rows(
+    side: PageSide, body: list[OcrLine], top: float, bottom: float, lh: float
+) -> list[tuple[float, float]]:
+    """Row intervals between the ruled lines of the page image that hold text (none: [])."""
+    if side.image is None:
+        return []
+    ys = [y for y in detect_rules(side.image, side.x0, side.width) if top - lh < y < bottom + lh]
+    spans = [(a, b) for a, b in itertools.pairwise(ys) if b - a > 0.6 * lh]
+    # Keep the ruled intervals that hold text; squeezed extra lines stay in their rule.
+    return [sp for sp in spans if any(sp[0] <= _cy(ln) < sp[1] for ln in body)]
+
+
+def _merge_unnumbered(
+    spans: list[tuple[float, float]], body: list[OcrLine], key_range: tuple[float, float]
+) -> list[tuple[float, float]]:
+    """A ruled row without a number continues the row above it (an entry over two rows)."""
+    k0, k1 = key_range
+
+    def numbered(sp: tuple[float, float]) -> bool:
+        return any(
+            sp[0] <= _cy(ln) < sp[1] and _overlap(ln.bbox[0], ln.bbox[2], k0, k1) > 0 for ln in body
+        )
+
+    out: list[tuple[float, float]] = []
+    for sp in spans:
+        if out and not numbered(sp):
+            out[-1] = (out[-1][0], sp[1])
+        elif numbered(sp):
+            out.append(sp)
+    return out
+
+
+def row_bounds(
+    side: PageSide,
+    layout: LedgerLayout,
+    ranges: dict[str, tuple[float, float]],
+    top: float,
+    partner: list[OcrLine] | None = None,
+) -> list[tuple[float, float]]:
+    """y intervals of the record rows: ruled lines, else the key column, else text rows.
+
+    `partner` are the body lines of the facing page (same y scale): the cut between two rows
+    must suit both halves of the spread.
+    """
+    body = [ln for ln in side.lines if _cy(ln) > top]
+    bottom = layout.body_bottom * side.height if layout.body_bottom is not None else side.height
+    body = [ln for ln in body if _cy(ln) < bottom]
+    both = body + [ln for ln in (partner or []) if top < _cy(ln) < bottom]
+    if not body:
+        return []
+    lh = _line_h(body)
+    key_rows: list[tuple[float, float]] = []
+    key = layout.key_field()
+    if key and key in ranges:
+        k0, k1 = ranges[key]
+        keys = sorted(
+            (
+                ln
+                for ln in body
+                if _overlap(ln.bbox[0], ln.bbox[2], k0, k1) > 0.5 * (ln.bbox[2] - ln.bbox[0])
+            ),
+            key=_cy,
+        )
+        anchors: list[OcrLine] = []
+        for ln in keys:
+            if not anchors or _cy(ln) - _cy(anchors[-1]) > 0.8 * lh:
+                anchors.append(ln)
+        if anchors:
+            cuts = [min(top, anchors[0].bbox[1])]
+            for prev, cur in itertools.pairwise(anchors):
+                if layout.row_align == "middle":
+                    cuts.append(_cut_between(both, _cy(prev), cur.bbox[1] + 0.2 * lh))
+                else:
+                    # Half a line above the centre of the number: tall handwritten numbers
+                    # and the previous entry's last line both stay where they belong.
+                    cuts.append(_cy(cur) - 0.5 * lh)
+            # The last row ends one row pitch below its number (the footer stays out).
+            pitch = (
+                statistics.median(b - a for a, b in itertools.pairwise(_cy(k) for k in anchors))
+                if len(anchors) > 1
+                else float(side.height)
+            )
+            end = max(ln.bbox[3] for ln in both if _cy(ln) < _cy(anchors[-1]) + pitch)
+            cuts.append(end + 1)
+            key_rows = list(itertools.pairwise(cuts))
+    ruled = _ruled_rows(side, body, top, bottom, lh)
+    if ruled and key and key in ranges:
+        ruled = _merge_unnumbered(ruled, body, ranges[key])
+    # Ruled lines win unless they missed rows the numbers show (a faint or broken rule).
+    if ruled and (not key_rows or len(ruled) >= 0.9 * len(key_rows)):
+        return ruled
+    if key_rows:
+        return key_rows
+    return [
+        (min(ln.bbox[1] for ln in r) - 0.3 * lh, max(ln.bbox[3] for ln in r) + 0.3 * lh)
+        for r in _text_rows(body)
+    ]
+
+
+def _split_line(ln: OcrLine, ranges: dict[str, tuple[float, float]]) -> list[tuple[str, OcrLine]]:
+    """A line over several columns is cut at the spaces nearest the column borders."""
+    x0, y0, x1, y1 = ln.bbox
+    w = max(1, x1 - x0)
+    hits = sorted(
+        ((c, r) for c, r in ranges.items() if _overlap(x0, x1, r[0], r[1]) > 0.25 * w),
+        key=lambda p: p[1][0],
+    )
+    if len(hits) <= 1:
+        best = max(ranges.items(), key=lambda p: _overlap(x0, x1, p[1][0], p[1][1]), default=None)
+        if best is None:
+            return []
+        r = best[1]
+        # Margin marks that only touch a column are not part of it.
+        if _overlap(x0, x1, r[0], r[1]) < 0.5 * w and not r[0] <= (x0 + x1) / 2 < r[1]:
+            return []
+        return [(best[0], ln)]
+    text = ln.text
+    out: list[tuple[str, OcrLine]] = []
+    start = 0
+    for i, (code, r) in enumerate(hits):
+        if i == len(hits) - 1:
+            end = len(text)
+        else:
+            cut = round((r[1] - x0) / w * len(text))
+            spaces = [k for k, ch in enumerate(text) if ch == " " and start < k]
+            end = min(spaces, key=lambda k: abs(k - cut)) if spaces else cut
+        piece = text[start:end].strip()
+        if piece:
+            px0 = x0 + int(w * start / max(1, len(text)))
+            px1 = x0 + int(w * end / max(1, len(text)))
+            out.append((code, OcrLine(piece, ln.confidence, (px0, y0, px1, y1), engine=ln.engine)))
+        start = end
+    return out
+
+
+def read_side(
+    side: PageSide,
+    layout: LedgerLayout,
+    bounds: list[tuple[float, float]] | None = None,
+    partner: list[OcrLine] | None = None,
+) -> SideRows:
+    """Cells of every row on one page side (given row bounds, or found here)."""
+    columns = [c for c in layout.columns if c.side in (side.side, "page")]
+    headers, header_bottom = anchor_headers(side, columns)
+    top = _body_top(side, layout, header_bottom)
+    bottom = layout.body_bottom * side.height if layout.body_bottom is not None else side.height
+    body = [ln for ln in side.lines if top < _cy(ln) < bottom]
+    ranges = column_ranges(side, columns, headers, body)
+    if bounds is None:
+        bounds = row_bounds(side, layout, ranges, top, partner)
+    result = SideRows(side, bounds, [dict() for _ in bounds])
+    footer = footer_lines(side)
+    for ln in side.lines:
+        if id(ln) in footer:
+            continue
+        cy = _cy(ln)
+        if cy <= top or not ln.text.strip():
+            continue
+        idx = next((i for i, (a, b) in enumerate(bounds) if a <= cy < b), None)
+        if idx is None:
+            continue
+        for code, piece in _split_line(ln, ranges):
+            result.cells[idx].setdefault(code, []).append(piece)
+    return result
+
+
+def _cell_field(code: str, lines: list[OcrLine], page_no: int) -> FieldDraft:
+    # Reading order: visual rows top to bottom, left to right inside a row.
+    lines = [ln for row in _text_rows(lines) for ln in sorted(row, key=lambda ln: ln.bbox[0])]
+    raw = unicodedata.normalize("NFC", " ".join(" ".join(ln.text.split()) for ln in lines))
+    n = sum(len(ln.text) for ln in lines) or 1
+    conf = sum(ln.confidence * len(ln.text) for ln in lines) / n
+    bbox: BBox = (
+        min(ln.bbox[0] for ln in lines),
+        min(ln.bbox[1] for ln in lines),
+        max(ln.bbox[2] for ln in lines),
+        max(ln.bbox[3] for ln in lines),
+    )
+    return FieldDraft(code=code, raw=raw, confidence=conf, bbox=bbox, page=page_no)
+
+
+def _pair_rows(left: SideRows, right: SideRows) -> list[tuple[int | None, int | None]]:
+    """Match rows of the two sides by vertical position (heights scaled for separate images)."""
+    scale = left.side.height / max(1, right.side.height)
+    lc = [(a + b) / 2 for a, b in left.bounds]
+    rc = [(a + b) / 2 * scale for a, b in right.bounds]
+    pairs: list[tuple[int | None, int | None]] = []
+    used: set[int] = set()
+    for i, y in enumerate(lc):
+        half = (left.bounds[i][1] - left.bounds[i][0]) / 2
+        best = min(
+            (j for j in range(len(rc)) if j not in used), key=lambda j: abs(rc[j] - y), default=None
+        )
+        if best is not None and abs(rc[best] - y) <= max(half, 1.0):
+            used.add(best)
+            pairs.append((i, best))
+        else:
+            pairs.append((i, None))
+    # A right-hand row with no left-hand partner belongs to the nearest left row (an entry
+    # running over two ruled rows on that page); it never makes a record of its own.
+    for j in range(len(rc)):
+        if j not in used and lc:
+            i = min(range(len(lc)), key=lambda i: abs(lc[i] - rc[j]))
+            pairs.append((i, j))
+    return pairs
+
+
+def read_table_ledger(
+    layout: LedgerLayout, pages: list[tuple[int, OcrPage]], images: dict[int, Image] | None = None
+) -> list[RecordDraft]:
+    """Draft records (raw readings) of a table ledger, one per row, rows joined across spreads."""
+    records: list[RecordDraft] = []
+    for left_side, right_side in split_sides(layout, pages, images):
+        has_key = right_side is not None and any(
+            c.side == "right" and c.field == layout.key_field() for c in layout.columns
+        )
+        partner = None
+        if right_side is not None and not has_key:
+            scale = left_side.height / max(1, right_side.height)
+            partner = [
+                OcrLine(
+                    ln.text,
+                    ln.confidence,
+                    (ln.bbox[0], int(ln.bbox[1] * scale), ln.bbox[2], int(ln.bbox[3] * scale)),
+                )
+                for ln in right_side.lines
+            ]
+        left = read_side(left_side, layout, partner=partner)
+        if right_side is None:
+            for i, cells in enumerate(left.cells):
+                if cells:
+                    rec = _record(left_side.page_no, i, [(left_side.page_no, cells)])
+                    _set_page_number(rec, [left_side])
+                    records.append(rec)
+            continue
+        if has_key or right_side.image is not None:
+            right = read_side(right_side, layout)
+            pairs = _pair_rows(left, right)
+        else:
+            # No key column on the right page: its rows are the left page's rows.
+            scale = right_side.height / max(1, left_side.height)
+            bounds = [(a * scale, b * scale) for a, b in left.bounds]
+            right = read_side(right_side, layout, bounds)
+            pairs = [(i, i) for i in range(len(bounds))]
+        grouped: dict[int, list[int]] = {}
+        for li, ri in pairs:
+            if li is not None:
+                grouped.setdefault(li, [])
+                if ri is not None:
+                    grouped[li].append(ri)
+        for li, ris in sorted(grouped.items()):
+            parts: list[tuple[int, dict[str, list[OcrLine]]]] = []
+            if left.cells[li]:
+                parts.append((left_side.page_no, left.cells[li]))
+            merged: dict[str, list[OcrLine]] = {}
+            for ri in sorted(ris):
+                for code, lines in right.cells[ri].items():
+                    merged.setdefault(code, []).extend(lines)
+            if merged:
+                parts.append((right_side.page_no, merged))
+            if parts:
+                rec = _record(left_side.page_no, li, parts)
+                _set_page_number(rec, [left_side, right_side])
+                records.append(rec)
+    return records
+
+
+def footer_page_number(side: PageSide) -> FieldDraft | None:
+    """'Trang số 12' printed at the foot of a ledger page (the bottom fifth)."""
+    for ln in side.lines:
+        if ln.bbox[1] < 0.8 * side.height:
+            continue
+        hits = find_labels(ln.text, ["Trang số"])
+        if not hits:
+            continue
+        m = re.search(r"\d+", ln.text[hits[0].end :])
+        if m:
+            return FieldDraft(
+                code="trangSo",
+                raw=m.group(0),
+                confidence=ln.confidence,
+                bbox=ln.bbox,
+                page=side.page_no,
+            )
+        # The number written in its own box to the right of the printed label.
+        right = [
+            o
+            for o in side.lines
+            if o is not ln
+            and o.bbox[0] >= ln.bbox[2] - 2
+            and _overlap(o.bbox[1], o.bbox[3], ln.bbox[1], ln.bbox[3]) > 0
+            and re.fullmatch(r"\s*\d+\s*", o.text)
+        ]
+        if right:
+            o = min(right, key=lambda o: o.bbox[0])
+            return FieldDraft(
+                code="trangSo",
+                raw=o.text.strip(),
+                confidence=o.confidence,
+                bbox=o.bbox,
+                page=side.page_no,
+            )
+    return None
+
+
+def footer_lines(side: PageSide) -> set[int]:
+    """ids of the 'Trang số' caption lines at the foot of the page and the numbers beside them."""
+    out: set[int] = set()
+    for ln in side.lines:
+        if ln.bbox[1] < 0.8 * side.height or not find_labels(ln.text, ["Trang số"]):
+            continue
+        out.add(id(ln))
+        for o in side.lines:
+            if (
+                o.bbox[0] >= ln.bbox[2] - 2
+                and o.bbox[0] - ln.bbox[2] < 4 * (ln.bbox[3] - ln.bbox[1])
+                and _overlap(o.bbox[1], o.bbox[3], ln.bbox[1], ln.bbox[3]) > 0
+                and re.fullmatch(r"\s*\d{1,4}\s*", o.text)
+            ):
+                out.add(id(o))
+    return out
+
+
+def _set_page_number(rec: RecordDraft, sides: list[PageSide | None]) -> None:
+    if "trangSo" in rec.fields:
+        return
+    for side in sides:
+        if side is not None:
+            f = footer_page_number(side)
+            if f is not None:
+                rec.fields["trangSo"] = f
+                return
+
+
+def _record(
+    page_no: int, row: int, parts: list[tuple[int, dict[str, list[OcrLine]]]]
+) -> RecordDraft:
+    rec = RecordDraft(page=page_no, row=row + 1, pages=sorted({p for p, _ in parts}))
+    for pno, cells in parts:
+        for code, lines in cells.items():
+            if code in rec.fields:
+                # Same field in both halves: keep both readings in reading order.
+                extra = _cell_field(code, lines, pno)
+                rec.fields[code].raw = f"{rec.fields[code].raw} {extra.raw}".strip()
+                continue
+            rec.fields[code] = _cell_field(code, lines, pno)
+    return rec
