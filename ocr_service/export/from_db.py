@@ -15,7 +15,7 @@ from models.entities import DraftRecord, Ledger, Page, PageOcr, RecordStatus
 from ocr_service.audit import record_event
 from ocr_service.config import Settings
 from ocr_service.db import session_scope
-from ocr_service.errors import BadInput, NotFound
+from ocr_service.errors import BadInput, NotFound, SohoaError
 from ocr_service.export.bundle import write_book_zip
 from ocr_service.export.containers import ExportField, ExportLedger, ExportRecord, PageLoader
 from ocr_service.export.excel import write_ministry_xlsx
@@ -161,10 +161,13 @@ def run_export(
         filename = book_excel_name(meta)
     elif fmt == "zip":
         filename = book_zip_name(meta)
-    elif fmt in ("pagexml", "training"):
-        filename = f"{book_stem(meta)}.{fmt}.zip"
     else:
-        filename = f"{book_stem(meta)}.{fmt}"
+        # Only the Ministry deliverables need the Ministry's naming (and so a commune).
+        try:
+            stem = book_stem(meta)
+        except SohoaError:
+            stem = f"sohoa-{meta.register}-{ledger_id[:8]}"
+        filename = f"{stem}.{fmt}.zip" if fmt in ("pagexml", "training") else f"{stem}.{fmt}"
     target = out
     if target is None:
         folder = Path(settings.data_dir) / "exports" / ledger_id

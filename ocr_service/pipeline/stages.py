@@ -33,12 +33,35 @@ def preprocess_image(image: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
 def read_text(image: np.ndarray, settings: Settings) -> OcrPage:
     from ocr_service.ocr import get_engine, ocr_image
 
+    from ocr_service.preprocess.leaders import remove_dot_leaders
+
     engine = get_engine(settings.ocr_engine)
     second = get_engine(settings.second_engine) if settings.second_engine else None
-    return ocr_image(image, engine, second)
+    # The recogniser reads a copy without the printed dotted lines; boxes are the same.
+    return ocr_image(remove_dot_leaders(image), engine, second)
+
+
+LAYOUT_NAMES = {"block": "block_form", "table": "table_ledger"}
 
 
 def extract_page_records(
     inp: PageInput, ocr: OcrPage, image: np.ndarray, info: dict[str, Any]
 ) -> list[Any]:
-    return []
+    """Draft records read off one page; book-wide rules run once the whole book is read."""
+    from ocr_service.extract.containers import LedgerMeta
+    from ocr_service.extract.records import extract_records
+
+    if inp.layout == "table" and not inp.layout_file:
+        return []  # a table ledger needs the province team's layout file to map columns
+    ledger = LedgerMeta(
+        register=inp.register, commune=inp.commune or "", book=inp.book or "", year=inp.year
+    )
+    return extract_records(
+        inp.register,
+        LAYOUT_NAMES[inp.layout],
+        [(inp.index, ocr)],
+        ledger,
+        layout_file=inp.layout_file,
+        images={inp.index: image},
+        book_rules=False,
+    )
