@@ -32,7 +32,6 @@ def preprocess_image(image: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
 
 def read_text(image: np.ndarray, settings: Settings) -> OcrPage:
     from ocr_service.ocr import get_engine, ocr_image
-
     from ocr_service.preprocess.leaders import remove_dot_leaders
 
     engine = get_engine(settings.ocr_engine)

@@ -16,7 +16,7 @@ from ocr_service.ocr.base import to_grey
 
 def dot_leader_mask(grey: np.ndarray) -> np.ndarray:
     """255 on the ink of dotted leader lines: tiny dots that sit in long, dense rows."""
-    h, w = grey.shape[:2]
+    w = grey.shape[1]
     scale = max(0.5, w / 1654.0)  # tuned at A4 200 dpi; scaled for other resolutions
     binary = cv2.adaptiveThreshold(
         grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
@@ -33,8 +33,8 @@ def dot_leader_mask(grey: np.ndarray) -> np.ndarray:
     tiny[0] = False
     dots = np.where(tiny[labels], 255, 0).astype(np.uint8)
     # Dots of a leader are a few pixels apart; tone marks and full stops are isolated.
-    gap = max(3, int(round(12 * scale)))
-    run = max(20, int(round(80 * scale)))
+    gap = max(3, round(12 * scale))
+    run = max(20, round(80 * scale))
     rows = cv2.morphologyEx(
         dots, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
     )

@@ -1,0 +1,43 @@
+"""Dotted leader lines are erased before OCR; letters, tone marks, full stops and rules stay."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr_service.preprocess.leaders import dot_leader_mask, remove_dot_leaders
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def form_line() -> tuple[np.ndarray, tuple[int, int, int, int], tuple[int, int, int, int]]:
+    im = Image.new("L", (1654, 200), 245)
+    d = ImageDraw.Draw(im)
+    font = ImageFont.truetype(FONT, 30)
+    d.text((100, 40), "Họ, chữ đệm, tên: Nguyễn Thị Ánh. 05.03.1987", font=font, fill=20)
+    text_box = (100, 30, 900, 80)
+    for x in range(400, 1500, 6):  # the printed dotted line under and after the value
+        d.ellipse([x, 86, x + 2, 88], fill=60)
+    d.line([(100, 150), (1500, 150)], fill=0, width=2)  # a solid table rule
+    return np.asarray(im), text_box, (400, 84, 1502, 90)
+
+
+def test_dots_go_and_text_stays() -> None:
+    grey, text_box, dots_box = form_line()
+    out = remove_dot_leaders(grey)
+    x0, y0, x1, y1 = dots_box
+    # right of the text the dotted line is gone
+    assert (out[y0:y1, 950:x1] < 128).sum() == 0
+    assert (grey[y0:y1, 950:x1] < 128).sum() > 100
+    # letters, their tone marks and the full stops of the date are untouched
+    tx0, ty0, tx1, ty1 = text_box
+    assert np.array_equal(out[ty0:ty1, tx0:tx1], grey[ty0:ty1, tx0:tx1])
+    # the solid rule is kept
+    assert (out[148:153, 100:1500] < 128).sum() == (grey[148:153, 100:1500] < 128).sum()
+
+
+def test_a_page_without_leaders_is_unchanged() -> None:
+    grey, _, _ = form_line()
+    clean = grey.copy()
+    clean[84:92, :] = 245
+    assert not dot_leader_mask(clean).any()
