@@ -110,6 +110,8 @@ def bench_book(register: str, style: str, records: int, engine: str, seed: int) 
                 register,
                 "--commune",
                 "Xã Mẫu",
+                "--authority",
+                str(meta.get("noiDangKy") or ""),
                 "--book",
                 str(meta.get("book") or ""),
                 "--year",

@@ -137,6 +137,9 @@ class Ledger(Base):
     commune: Mapped[str | None] = mapped_column(String(200))
     book: Mapped[str | None] = mapped_column(String(64))
     year: Mapped[int | None] = mapped_column(Integer)
+    # Registering authority (noiDangKy), e.g. 'UBND xã An Nhơn, huyện Đạ Tẻh, tỉnh Lâm Đồng':
+    # not printed on each page, so it comes with the book.
+    authority: Mapped[str | None] = mapped_column(String(300))
     layout: Mapped[str] = mapped_column(String(16), default="block")
     layout_file: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=LedgerStatus.queued)

@@ -38,6 +38,7 @@ class LedgerPublic(BaseModel):
     commune: str | None
     book: str | None
     year: int | None
+    authority: str | None = None
     layout: str
     status: str
     filename: str | None

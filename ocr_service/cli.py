@@ -111,6 +111,7 @@ class IngestItem:
     book: str | None
     year: int | None
     layout: str
+    authority: str | None = None
 
 
 def _read_manifest(manifest: Path) -> dict[Path, dict[str, str]]:
@@ -141,6 +142,7 @@ def _collect(
     year: int | None,
     layout: str,
     manifest: Path | None,
+    authority: str | None = None,
 ) -> tuple[list[IngestItem], list[tuple[str, str]]]:
     meta = _read_manifest(manifest) if manifest else {}
     files: list[Path] = []
@@ -177,6 +179,7 @@ def _collect(
                 book=row.get("book") or book,
                 year=int(y) if y else None,
                 layout=row.get("layout") or layout,
+                authority=row.get("authority") or authority,
             )
         )
     return items, refused
@@ -207,8 +210,13 @@ def ingest(
     book: Annotated[str | None, typer.Option(help="book number (quyển số), e.g. 01/2019")] = None,
     year: Annotated[int | None, typer.Option(help="year of the book")] = None,
     layout: Annotated[str, typer.Option(help="block (since 2016) or table (older)")] = "block",
+    authority: Annotated[
+        str | None,
+        typer.Option(help="registering authority (noiDangKy), e.g. 'UBND xã An Nhơn, huyện …'"),
+    ] = None,
     manifest: Annotated[
-        Path | None, typer.Option(help="CSV with columns path, register, commune, book, year")
+        Path | None,
+        typer.Option(help="CSV: path, register[, commune, book, year, layout, authority]"),
     ] = None,
     wait: Annotated[bool, typer.Option(help="process now and wait for the result")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
@@ -219,7 +227,9 @@ def ingest(
     from ocr_service.storage import get_storage
 
     settings = prepared_settings()
-    items, refused = _collect(paths or [], register, commune, book, year, layout, manifest)
+    items, refused = _collect(
+        paths or [], register, commune, book, year, layout, manifest, authority
+    )
     if not items and not refused:
         fail("no scans found (accepted: .pdf .tif .tiff .jpg .jpeg .png)")
     storage = get_storage(settings.data_dir)
@@ -229,7 +239,9 @@ def ingest(
     with _progress(show and len(items) > 1) as bar:
         task = bar.add_task("ingest", total=len(items))
         for item in items:
-            meta = LedgerMeta(item.register, item.commune, item.book, item.year, item.layout)
+            meta = LedgerMeta(
+                item.register, item.commune, item.book, item.year, item.layout, item.authority
+            )
             try:
                 with session_scope(settings) as session:
                     result = ingest_path(
@@ -545,7 +557,9 @@ def demo(
             get_storage(settings.data_dir),
             settings,
             book_dir / "book.pdf",
-            meta=LedgerMeta(register, DEMO_COMMUNE, book, year),
+            meta=LedgerMeta(
+                register, DEMO_COMMUNE, book, year, authority=truth["ledger"].get("noiDangKy")
+            ),
             user_id=None,
         )
         ledger_id = result.ledger.id

@@ -57,6 +57,7 @@ def ledger_public(
         commune=ledger.commune,
         book=ledger.book,
         year=ledger.year,
+        authority=ledger.authority,
         layout=ledger.layout,
         status=ledger.status,
         filename=ledger.filename,

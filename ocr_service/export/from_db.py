@@ -54,6 +54,7 @@ def export_ledger_meta(ledger: Ledger) -> ExportLedger:
         book=ledger.book,
         year=ledger.year,
         pages=ledger.pages_total,
+        noi_dang_ky=ledger.authority,
     )
 
 

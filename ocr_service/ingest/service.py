@@ -28,6 +28,7 @@ class LedgerMeta:
     book: str | None = None
     year: int | None = None
     layout: str = "block"
+    authority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def validate_meta(meta: LedgerMeta) -> LedgerMeta:
         book=_clean_text(meta.book, "book", 64),
         year=meta.year,
         layout=meta.layout,
+        authority=_clean_text(meta.authority, "authority", 300),
     )
 
 
@@ -128,6 +130,7 @@ def ingest_stream(
         book=meta.book,
         year=meta.year,
         layout=meta.layout,
+        authority=meta.authority,
         status=LedgerStatus.queued,
         pages_total=info.pages,
         created_by=user_id,

@@ -150,6 +150,7 @@ def _page_input(session: Session, page_id: int) -> PageInput | None:
         commune=ledger.commune,
         book=ledger.book,
         year=ledger.year,
+        authority=ledger.authority,
     )
 
 

@@ -35,6 +35,7 @@ class PageInput:
     commune: str | None = None
     book: str | None = None
     year: int | None = None
+    authority: str | None = None
 
 
 @dataclass

@@ -53,7 +53,11 @@ def extract_page_records(
     if inp.layout == "table" and not inp.layout_file:
         return []  # a table ledger needs the province team's layout file to map columns
     ledger = LedgerMeta(
-        register=inp.register, commune=inp.commune or "", book=inp.book or "", year=inp.year
+        register=inp.register,
+        commune=inp.commune or "",
+        book=inp.book or "",
+        year=inp.year,
+        noi_dang_ky=inp.authority or "",
     )
     return extract_records(
         inp.register,

@@ -31,6 +31,9 @@ def create_ledger(
     book: Annotated[str | None, Form()] = None,
     year: Annotated[str | None, Form()] = None,
     layout: Annotated[str, Form()] = "block",
+    authority: Annotated[
+        str | None, Form(description="registering authority (noiDangKy) of the book")
+    ] = None,
 ) -> JSONResponse:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > settings.max_upload_bytes + 1024**2:
@@ -50,6 +53,7 @@ def create_ledger(
         book=book,
         year=int(year) if year and year.strip() else None,
         layout=layout,
+        authority=authority or None,
     )
     result = ingest_stream(
         session,
