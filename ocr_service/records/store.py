@@ -115,6 +115,29 @@ def recheck_record(record: DraftRecord, register: str) -> None:
     ]
 
 
+def _prefill_sequence(records: list[DraftRecord], drafts: list[Any]) -> None:
+    """Suggest an unread `so` from its neighbours (a clerk confirms it like any field)."""
+    from ocr_service.extract.prefill import prefill_sequence
+
+    prefill_sequence(drafts)
+    for record, draft in zip(records, drafts, strict=True):
+        proposed = draft.fields.get("so")
+        if proposed is None or proposed.source != "prefill" or record.status != "draft":
+            continue
+        current = next((f for f in record.fields if f.code == "so"), None)
+        if current is not None and (current.value or current.edited):
+            continue
+        if current is None:
+            current = FieldValue(code="so", raw=proposed.raw, bbox=None, page=record.page)
+            record.fields.append(current)
+        current.value = proposed.value
+        current.source = "prefill"
+        current.confidence = proposed.confidence
+        current.band = "check"
+        current.issues = list(proposed.issues)
+        current.candidates = []
+
+
 def apply_book_rules(session: Session, ledger_id: str) -> int:
     """Numbering gaps and duplicates need the whole book: run them once all pages are read."""
     from ocr_service.extract.rules import check_book
@@ -129,7 +152,9 @@ def apply_book_rules(session: Session, ledger_id: str) -> int:
     )
     if not records:
         return 0
-    found = check_book([as_draft(r) for r in records])
+    drafts = [as_draft(r) for r in records]
+    _prefill_sequence(records, drafts)
+    found = check_book(drafts)
     flagged = 0
     for i, record in enumerate(records):
         kept = [w for w in record.warnings or [] if w.get("scope") != "book"]
