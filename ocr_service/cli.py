@@ -516,6 +516,45 @@ def synth(
 
 
 @app.command()
+def bench(
+    dirs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="labelled sets (synth truth.json, or PAGE/ALTO XML beside images)"),
+    ] = None,
+    engine: Annotated[
+        list[str] | None, typer.Option(help="engine(s) to measure (repeat); default vi + tesseract")
+    ] = None,
+    pages: Annotated[int, typer.Option(help="pages per generated set when no DIR is given")] = 8,
+    max_pages: Annotated[int | None, typer.Option(help="at most this many pages per set")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Speed and accuracy of OCR engines on labelled sets (default: fresh synthetic books)."""
+    import tempfile
+
+    from ocr_service.bench import format_report, run_bench
+    from ocr_service.synth import generate_book
+
+    engines = engine or ["vi", "tesseract"]
+    for d in dirs or []:
+        if not d.is_dir():
+            fail(f"no such folder: {d}")
+    with tempfile.TemporaryDirectory() as tmp:
+        sets = list(dirs or [])
+        if not sets:
+            for style in ("typed", "hand"):
+                sets.append(
+                    generate_book(
+                        "khai-sinh", pages, Path(tmp) / f"khai-sinh-{style}", style=style, seed=3
+                    )
+                )
+        result = run_bench(sets, engines, max_pages=max_pages)
+    if as_json:
+        emit_json(result)
+    else:
+        print(format_report(result))
+
+
+@app.command()
 def demo(
     records: Annotated[int, typer.Option(help="records in the sample book")] = 8,
     register: Annotated[str, typer.Option(help="register of the sample book")] = "khai-sinh",
