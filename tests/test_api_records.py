@@ -212,3 +212,38 @@ def test_register_specs_suggestions_and_stats(client: TestClient, settings: Sett
     assert row["confirmed"] == 1 and row["draft"] == 1 and row["ledgers"] == 1
     assert stats["per_user"][0] == {"user": "lan", "confirmed": 1, "edited": 0, "flagged": 0}
     assert sum(d["confirmed"] for d in stats["per_day"]) == 1
+
+
+def test_ministry_exports_through_the_api(client: TestClient, settings: Settings) -> None:
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    book = add_book(settings, records=2)
+    _, clerk = add_user(settings, "lan", commune="Xã An Nhơn")
+    for rid in book.record_ids:
+        client.post(f"/api/v1/records/{rid}/confirm", json={"version": 1}, headers=auth(clerk))
+    xlsx = client.get(f"/api/v1/ledgers/{book.ledger_id}/export?format=xlsx", headers=auth(clerk))
+    assert xlsx.status_code == 200, xlsx.text
+    assert ".KS.2019.01.xlsx" in xlsx.headers["content-disposition"]
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = [str(c).split()[0] for c in rows[0]]
+    assert header[:4] == ["STT", "so", "quyenSo", "trangSo"] and len(rows) == 3
+    assert rows[1][header.index("so")] == "01/2019"
+    assert rows[1][header.index("nksGioiTinh")] == "1"  # labels become Ministry codes
+    bundle = client.get(f"/api/v1/ledgers/{book.ledger_id}/export?format=zip", headers=auth(clerk))
+    assert bundle.status_code == 200, bundle.text
+    names = sorted(zipfile.ZipFile(io.BytesIO(bundle.content)).namelist())
+    excel = [n for n in names if n.endswith(".xlsx")]
+    assert len(excel) == 1 and excel[0].endswith(".KS.2019.01.xlsx")
+    pdfs = [n for n in names if n.endswith(".pdf")]
+    assert pdfs == ["KS.2019.01.2019-02-01.001.pdf", "KS.2019.01.2019-02-02.002.pdf"]
+    csv_text = client.get(
+        f"/api/v1/ledgers/{book.ledger_id}/export?format=csv", headers=auth(clerk)
+    ).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("id,page,status")
+    assert "Nguyễn Văn Thử 1" in csv_text
+    bad = client.get(f"/api/v1/ledgers/{book.ledger_id}/export?format=doc", headers=auth(clerk))
+    assert bad.status_code == 422
