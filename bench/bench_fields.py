@@ -38,14 +38,19 @@ def nfc(v: Any) -> str | None:
 
 
 def compare(truth: dict[str, Any], export: dict[str, Any]) -> dict[str, Any]:
+    # Records are matched in book order within each page (a table page holds many rows).
     by_page: dict[tuple[int, int | None], dict[str, Any]] = {}
+    seen: dict[int, int] = defaultdict(int)
     for rec in export["records"]:
-        by_page.setdefault((rec["page"], None), rec)
+        by_page[(rec["page"], seen[rec["page"]])] = rec
+        seen[rec["page"]] += 1
+    truth_seen: dict[int, int] = defaultdict(int)
     per_field: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     found = 0
     misses: list[dict[str, Any]] = []
     for t in truth["records"]:
-        rec = by_page.get((t["page"], None))
+        rec = by_page.get((t["page"], truth_seen[t["page"]]))
+        truth_seen[t["page"]] += 1
         if rec is not None:
             found += 1
         for code, f in t["fields"].items():
@@ -72,7 +77,14 @@ def compare(truth: dict[str, Any], export: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def bench_book(register: str, style: str, records: int, engine: str, seed: int) -> dict[str, Any]:
+def bench_book(
+    register: str,
+    style: str,
+    records: int,
+    engine: str,
+    seed: int,
+    layout_file: Path | None = None,
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SOHOA_DATA_DIR": str(Path(tmp) / "data"), "SOHOA_OCR_ENGINE": engine}
         env.pop("SOHOA_REDIS_URL", None)
@@ -95,6 +107,7 @@ def bench_book(register: str, style: str, records: int, engine: str, seed: int) 
                 str(seed),
                 "--degrade",
                 "light",
+                *(["--layout", "table", "--spreads"] if layout_file else []),
             ],
             env,
         )
@@ -116,6 +129,7 @@ def bench_book(register: str, style: str, records: int, engine: str, seed: int) 
                 str(meta.get("book") or ""),
                 "--year",
                 str(meta.get("year") or ""),
+                *(["--layout-file", str(layout_file)] if layout_file else []),
                 "--wait",
                 "--json",
             ],
@@ -130,6 +144,7 @@ def bench_book(register: str, style: str, records: int, engine: str, seed: int) 
         result.update(
             register=register,
             style=style,
+            layout="table" if layout_file else "block",
             pages=ledger["pages"],
             status=ledger["status"],
             ingest_seconds=round(seconds, 1),
@@ -146,9 +161,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--out", type=Path)
+    ap.add_argument(
+        "--layout-file", type=Path, help="read table-ledger books (spreads) with this layout file"
+    )
     args = ap.parse_args()
     books = [
-        bench_book(reg, style, args.records, args.engine, args.seed)
+        bench_book(reg, style, args.records, args.engine, args.seed, args.layout_file)
         for reg in args.registers
         for style in args.styles
     ]

@@ -112,6 +112,7 @@ class IngestItem:
     year: int | None
     layout: str
     authority: str | None = None
+    layout_file: dict[str, Any] | None = None
 
 
 def _read_manifest(manifest: Path) -> dict[Path, dict[str, str]]:
@@ -134,6 +135,19 @@ def _read_manifest(manifest: Path) -> dict[Path, dict[str, str]]:
     return rows
 
 
+def _layout_for(
+    name: str | None, manifest: Path | None, default: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    if not name:
+        return default
+    from ocr_service.ingest.service import read_layout_file
+
+    path = Path(name)
+    if not path.is_absolute() and manifest is not None:
+        path = manifest.parent / path
+    return read_layout_file(path)
+
+
 def _collect(
     paths: list[Path],
     register: str | None,
@@ -143,6 +157,7 @@ def _collect(
     layout: str,
     manifest: Path | None,
     authority: str | None = None,
+    layout_file: dict[str, Any] | None = None,
 ) -> tuple[list[IngestItem], list[tuple[str, str]]]:
     meta = _read_manifest(manifest) if manifest else {}
     files: list[Path] = []
@@ -171,6 +186,11 @@ def _collect(
         if y and not y.isdigit():
             refused.append((str(f), f"year {y!r} is not a number"))
             continue
+        try:
+            row_layout = _layout_for(row.get("layout_file"), manifest, layout_file)
+        except SohoaError as exc:
+            refused.append((str(f), exc.message))
+            continue
         items.append(
             IngestItem(
                 path=f,
@@ -180,6 +200,7 @@ def _collect(
                 year=int(y) if y else None,
                 layout=row.get("layout") or layout,
                 authority=row.get("authority") or authority,
+                layout_file=row_layout,
             )
         )
     return items, refused
@@ -214,6 +235,10 @@ def ingest(
         str | None,
         typer.Option(help="registering authority (noiDangKy), e.g. 'UBND xã An Nhơn, huyện …'"),
     ] = None,
+    layout_file: Annotated[
+        Path | None,
+        typer.Option(help="table ledgers: column layout file (TOML/JSON, docs/LAYOUT_FILES.md)"),
+    ] = None,
     manifest: Annotated[
         Path | None,
         typer.Option(help="CSV: path, register[, commune, book, year, layout, authority]"),
@@ -227,8 +252,11 @@ def ingest(
     from ocr_service.storage import get_storage
 
     settings = prepared_settings()
+    from ocr_service.ingest.service import read_layout_file
+
+    layout_map = read_layout_file(layout_file) if layout_file else None
     items, refused = _collect(
-        paths or [], register, commune, book, year, layout, manifest, authority
+        paths or [], register, commune, book, year, layout, manifest, authority, layout_map
     )
     if not items and not refused:
         fail("no scans found (accepted: .pdf .tif .tiff .jpg .jpeg .png)")
@@ -240,7 +268,13 @@ def ingest(
         task = bar.add_task("ingest", total=len(items))
         for item in items:
             meta = LedgerMeta(
-                item.register, item.commune, item.book, item.year, item.layout, item.authority
+                item.register,
+                item.commune,
+                item.book,
+                item.year,
+                item.layout,
+                item.authority,
+                item.layout_file,
             )
             try:
                 with session_scope(settings) as session:

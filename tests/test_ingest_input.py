@@ -230,3 +230,48 @@ def test_same_bytes_twice_are_recognised(
     assert first.status_code == 202 and second.status_code == 200
     assert second.json()["id"] == first.json()["id"] and second.json()["duplicate"] is True
     assert stored_state(settings)[1] == 1
+
+
+def test_table_ledger_layout_file_is_checked_at_upload(
+    client: TestClient, admin_token: str, settings: Settings
+) -> None:
+    scan = (INGEST / "scanned-4.pdf").read_bytes()
+    layout = (RESOURCES / "extract" / "ledger_khai_sinh.toml").read_bytes()
+    ok = client.post(
+        "/api/v1/ledgers",
+        files={"file": ("so.pdf", scan, "application/pdf"), "layout_file": ("l.toml", layout)},
+        data={"register": "khai-sinh"},
+        headers=auth(admin_token),
+    )
+    assert ok.status_code == 202, ok.text
+    assert ok.json()["layout"] == "table"
+    wrong_register = client.post(
+        "/api/v1/ledgers",
+        files={"file": ("so.pdf", scan, "application/pdf"), "layout_file": ("l.toml", layout)},
+        data={"register": "khai-tu"},
+        headers=auth(admin_token),
+    )
+    assert wrong_register.status_code == 422
+    assert "khai-sinh register" in wrong_register.json()["error"]["message"]
+    broken = layout.replace(b'field = "nksGioiTinh"', b'field = "gioiTinhKhongCo"')
+    bad = client.post(
+        "/api/v1/ledgers",
+        files={
+            "file": ("x.tif", (INGEST / "three-pages.tif").read_bytes()),
+            "layout_file": ("l.toml", broken),
+        },
+        data={"register": "khai-sinh"},
+        headers=auth(admin_token),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["error"]["message"].startswith("layout file: columns[3]")
+    garbage = client.post(
+        "/api/v1/ledgers",
+        files={
+            "file": ("x.tif", (INGEST / "three-pages.tif").read_bytes()),
+            "layout_file": ("l.toml", b"[[columns]\nfield="),
+        },
+        data={"register": "khai-sinh"},
+        headers=auth(admin_token),
+    )
+    assert garbage.status_code == 422 and "TOML" in garbage.json()["error"]["message"]

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ class LedgerMeta:
     year: int | None = None
     layout: str = "block"
     authority: str | None = None
+    layout_file: dict[str, Any] | None = None  # table ledgers: the province team's column map
 
 
 @dataclass(frozen=True)
@@ -63,14 +64,42 @@ def validate_meta(meta: LedgerMeta) -> LedgerMeta:
     this_year = dt.date.today().year
     if meta.year is not None and not (1900 <= meta.year <= this_year + 1):
         raise BadInput(f"year {meta.year} is outside 1900–{this_year + 1}")
+    layout, layout_file = meta.layout, meta.layout_file
+    if layout_file is not None:
+        from ocr_service.extract.layouts.layout_file import parse_layout
+
+        parsed = parse_layout(layout_file)  # a wrong file is refused now, not on every page
+        if parsed.register != meta.register:
+            raise BadInput(
+                f"layout file is for the {parsed.register} register, not {meta.register}"
+            )
+        layout = "table"
     return LedgerMeta(
         register=meta.register,
         commune=_clean_text(meta.commune, "commune", 200),
         book=_clean_text(meta.book, "book", 64),
         year=meta.year,
-        layout=meta.layout,
+        layout=layout,
         authority=_clean_text(meta.authority, "authority", 300),
+        layout_file=layout_file,
     )
+
+
+def read_layout_file(path: Path) -> dict[str, Any]:
+    """A table-ledger layout file (TOML or JSON) as a mapping, checked."""
+    from ocr_service.extract.layouts.layout_file import load_layout_file
+
+    load_layout_file(path)  # validates, with the key path in every error
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        import json
+
+        data: dict[str, Any] = json.loads(text)
+    else:
+        import tomllib
+
+        data = tomllib.loads(text)
+    return data
 
 
 def display_name(filename: str | None) -> str | None:
@@ -131,6 +160,7 @@ def ingest_stream(
         year=meta.year,
         layout=meta.layout,
         authority=meta.authority,
+        layout_file=meta.layout_file,
         status=LedgerStatus.queued,
         pages_total=info.pages,
         created_by=user_id,

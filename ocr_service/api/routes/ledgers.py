@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
@@ -34,6 +34,10 @@ def create_ledger(
     authority: Annotated[
         str | None, Form(description="registering authority (noiDangKy) of the book")
     ] = None,
+    layout_file: Annotated[
+        UploadFile | None,
+        File(description="table ledgers: column layout file (TOML or JSON)"),
+    ] = None,
 ) -> JSONResponse:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > settings.max_upload_bytes + 1024**2:
@@ -54,6 +58,7 @@ def create_ledger(
         year=int(year) if year and year.strip() else None,
         layout=layout,
         authority=authority or None,
+        layout_file=_read_layout_upload(layout_file) if layout_file else None,
     )
     result = ingest_stream(
         session,
@@ -73,6 +78,26 @@ def create_ledger(
         content=body.model_dump(mode="json", by_alias=True),
         headers={"Location": f"/api/v1/ledgers/{result.ledger.id}"},
     )
+
+
+def _read_layout_upload(upload: UploadFile) -> dict[str, Any]:
+    import json
+    import tomllib
+
+    raw = upload.file.read(256 * 1024 + 1)
+    if len(raw) > 256 * 1024:
+        raise BadInput("layout file: larger than 256 kB")
+    try:
+        text = raw.decode("utf-8-sig")
+        if (upload.filename or "").lower().endswith(".json"):
+            data = json.loads(text)
+        else:
+            data = tomllib.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadInput(f"layout file: cannot be read as TOML/JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise BadInput("layout file: expected a table/object at the top")
+    return data
 
 
 @router.get("", response_model=Paginated[LedgerPublic])
