@@ -1,0 +1,106 @@
+// REST client for /api/v1: session cookie + X-CSRF-Token on every non-GET request.
+
+const BASE = "/api/v1";
+const CSRF_KEY = "sohoa:csrf";
+
+export class ApiError extends Error {
+  constructor(status, code, message, body) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+    this.body = body;
+  }
+}
+
+let csrfToken = sessionStorage.getItem(CSRF_KEY);
+let onUnauthorized = null;
+
+export function setCsrf(token) {
+  csrfToken = token || null;
+  if (token) sessionStorage.setItem(CSRF_KEY, token);
+  else sessionStorage.removeItem(CSRF_KEY);
+}
+
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
+export async function request(method, path, body, { raw = false, quiet401 = false } = {}) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET" && method !== "HEAD") {
+    if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  }
+  const init = { method, headers, credentials: "same-origin" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(BASE + path, init);
+  if (raw && res.ok) return res;
+  let data = null;
+  if (res.status !== 204) {
+    const text = await res.text();
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch {
+      data = { error: { code: "bad_response", message: text.slice(0, 200) } };
+    }
+  }
+  if (!res.ok) {
+    const err = (data && data.error) || {};
+    if (res.status === 401 && !quiet401 && onUnauthorized) onUnauthorized();
+    throw new ApiError(res.status, err.code || "error", err.message, data);
+  }
+  return data;
+}
+
+export const api = {
+  get: (path, opts) => request("GET", path, undefined, opts),
+  post: (path, body, opts) => request("POST", path, body ?? {}, opts),
+  patch: (path, body, opts) => request("PATCH", path, body, opts),
+  del: (path, opts) => request("DELETE", path, undefined, opts),
+
+  login: (username, password) => request("POST", "/session", { username, password }, { quiet401: true }),
+  whoami: () => request("GET", "/session", undefined, { quiet401: true }),
+  logout: () => request("DELETE", "/session", undefined, { quiet401: true }),
+
+  ledgers: (params = {}) => request("GET", "/ledgers?" + new URLSearchParams({ per_page: 200, ...params })),
+  ledger: (id) => request("GET", `/ledgers/${enc(id)}`),
+  ledgerRecords: (id, params = {}) =>
+    request("GET", `/ledgers/${enc(id)}/records?` + new URLSearchParams({ per_page: 200, ...params })),
+  pageImageUrl: (ledgerId, page, size) =>
+    `${BASE}/ledgers/${enc(ledgerId)}/pages/${page}/image` + (size ? `?size=${size}` : ""),
+
+  nextRecord: (ledgerId, after) => {
+    const q = new URLSearchParams({ ledger: ledgerId });
+    if (after) q.set("after", after);
+    return request("GET", `/records/next?${q}`);
+  },
+  record: (id) => request("GET", `/records/${enc(id)}`),
+  patchRecord: (id, version, fields) => request("PATCH", `/records/${enc(id)}`, { version, fields }),
+  confirm: (id, version) => request("POST", `/records/${enc(id)}/confirm`, { version }),
+  flag: (id, version, reason) => request("POST", `/records/${enc(id)}/flag`, { version, reason }),
+  review: (id, version, decision, note) =>
+    request("POST", `/records/${enc(id)}/review`, { version, decision, note: note || null }),
+  history: (id) => request("GET", `/records/${enc(id)}/history`),
+
+  register: (slug) => request("GET", `/registers/${enc(slug)}`),
+  suggest: (kind, q, limit = 8) =>
+    request("GET", "/suggest?" + new URLSearchParams({ kind, q, limit: String(limit) })),
+  stats: () => request("GET", "/stats"),
+};
+
+function enc(s) {
+  return encodeURIComponent(String(s));
+}
+
+/** All pages of a paginated listing (the API caps per_page). */
+export async function fetchAll(fetchPage) {
+  const items = [];
+  for (let page = 1; page < 1000; page++) {
+    const data = await fetchPage(page);
+    items.push(...data.items);
+    if (items.length >= data.total || data.items.length === 0) break;
+  }
+  return items;
+}

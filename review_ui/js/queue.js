@@ -1,0 +1,93 @@
+// Queue screen: the clerk's books with progress, and "Bắt đầu duyệt" to open the next draft.
+
+import { api } from "./api.js";
+import { h, errorText, toast } from "./dom.js";
+import { go } from "./app.js";
+import { registerName } from "./registry.js";
+
+const STATUS_LEDGER_VI = {
+  queued: "Chờ xử lý",
+  splitting: "Đang tách trang",
+  processing: "Đang đọc",
+  done: "Đã đọc xong",
+  partial: "Đọc xong (có trang lỗi)",
+  failed: "Lỗi",
+};
+
+export async function renderQueue(view) {
+  view.append(h("h1", "Danh sách sổ"));
+  const list = h("div.ledger-list", { role: "list" });
+  view.append(list);
+  let data;
+  try {
+    data = await api.ledgers();
+  } catch (err) {
+    list.append(h("p.error", errorText(err)));
+    return;
+  }
+  if (!data.items.length) {
+    list.append(h("p.muted", "Chưa có sổ nào."));
+    return;
+  }
+  const names = await Promise.all(data.items.map((l) => registerName(l.register)));
+  data.items.forEach((ledger, i) => list.append(ledgerCard(ledger, names[i])));
+  const first = list.querySelector("button.start:not([disabled])");
+  if (first) first.focus();
+  // Arrow keys move between the books' buttons.
+  list.addEventListener("keydown", (ev) => {
+    if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") return;
+    const buttons = [...list.querySelectorAll("button.start")];
+    const i = buttons.indexOf(document.activeElement);
+    const next = buttons[Math.max(0, Math.min(buttons.length - 1, i + (ev.key === "ArrowDown" ? 1 : -1)))];
+    if (next) {
+      ev.preventDefault();
+      next.focus();
+    }
+  });
+}
+
+function ledgerCard(ledger, regName) {
+  const p = ledger.progress || {};
+  const records = (p.drafts || 0) + (p.confirmed || 0) + (p.flagged || 0);
+  const start = h("button.primary.start", {
+    type: "button",
+    disabled: !p.drafts,
+    onclick: () => startReview(ledger.id),
+  }, p.drafts ? "Bắt đầu duyệt" : "Không còn bản nháp");
+  return h("section.ledger-card", { role: "listitem", dataset: { ledger: ledger.id } },
+    h("div.ledger-head",
+      h("h2", `${regName} — Sổ ${ledger.book || "?"}${ledger.year ? " (" + ledger.year + ")" : ""}`),
+      h("span.muted", [ledger.commune || "", " · ", STATUS_LEDGER_VI[ledger.status] || ledger.status])),
+    progressBar("Trang đã đọc", p.pages_done || 0, p.pages_total || ledger.pages || 0, [
+      ["done", p.pages_done || 0], ["failed", p.pages_failed || 0],
+    ]),
+    progressBar("Bản ghi", (p.confirmed || 0) + (p.flagged || 0), records, [
+      ["confirmed", p.confirmed || 0], ["flagged", p.flagged || 0],
+    ]),
+    h("div.counts",
+      h("span.chip.draft", `Nháp: ${p.drafts || 0}`),
+      h("span.chip.confirmed", `Đã xác nhận: ${p.confirmed || 0}`),
+      h("span.chip.flagged", `Đã đánh dấu: ${p.flagged || 0}`),
+      p.pages_failed ? h("span.chip.failed", `Trang lỗi: ${p.pages_failed}`) : null),
+    h("div.actions", start));
+}
+
+export function progressBar(label, done, total, parts) {
+  const bar = h("div.bar", { role: "progressbar", "aria-valuemin": "0", "aria-valuemax": String(total), "aria-valuenow": String(done), "aria-label": label });
+  for (const [cls, n] of parts) {
+    if (total > 0 && n > 0) bar.append(h(`span.${cls}`, { style: { width: `${(100 * n) / total}%` } }));
+  }
+  return h("div.progress", h("span.progress-label", `${label}: ${done}/${total}`), bar);
+}
+
+export async function startReview(ledgerId, after) {
+  try {
+    const rec = await api.nextRecord(ledgerId, after);
+    go(`#/review/${rec.id}`);
+    return rec;
+  } catch (err) {
+    if (err.status === 404 && err.code === "none_left") toast("Sổ này đã duyệt hết bản nháp.");
+    else toast(errorText(err), "error");
+    return null;
+  }
+}
