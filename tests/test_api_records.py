@@ -106,11 +106,18 @@ def test_edit_confirm_conflict_history_and_export(client: TestClient, settings: 
         headers=auth(clerk),
     )
     assert bad.status_code == 422 and "khongCo" in bad.json()["error"]["message"]
-    ok = client.post(f"/api/v1/records/{rid}/confirm", json={"version": 2}, headers=auth(clerk))
+    typed = client.patch(
+        f"/api/v1/records/{rid}",
+        json={"version": 2, "fields": {"nksNgaySinh": "5/3/2019", "nksDanToc": "dan toc tay"}},
+        headers=auth(clerk),
+    ).json()
+    assert typed["fields"]["nksNgaySinh"]["value"] == "05.03.2019"  # normalised like OCR text
+    assert typed["fields"]["nksDanToc"]["value"] == "Tày"
+    ok = client.post(f"/api/v1/records/{rid}/confirm", json={"version": 3}, headers=auth(clerk))
     assert ok.status_code == 200 and ok.json()["status"] == "confirmed"
     assert ok.json()["confirmed_by"] == "lan"
     events = client.get(f"/api/v1/records/{rid}/history", headers=auth(clerk)).json()["events"]
-    assert [e["action"] for e in events] == ["record.update", "record.confirm"]
+    assert [e["action"] for e in events] == ["record.update", "record.update", "record.confirm"]
     change = {c["field"]: c for c in events[0]["changes"] if "new" in c}
     assert change["nksHoTen"]["old"] == "Nguyễn Văn Thử 1"
     assert change["nksHoTen"]["new"] == "Nguyễn Văn Thứ"
@@ -210,7 +217,13 @@ def test_register_specs_suggestions_and_stats(client: TestClient, settings: Sett
     stats = client.get("/api/v1/stats", headers=auth(clerk)).json()
     (row,) = stats["by_commune"]
     assert row["confirmed"] == 1 and row["draft"] == 1 and row["ledgers"] == 1
-    assert stats["per_user"][0] == {"user": "lan", "confirmed": 1, "edited": 0, "flagged": 0}
+    assert stats["per_user"][0] == {
+        "user": "lan",
+        "confirmed": 1,
+        "edited": 0,
+        "flagged": 0,
+        "today": 1,
+    }
     assert sum(d["confirmed"] for d in stats["per_day"]) == 1
 
 

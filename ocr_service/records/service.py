@@ -198,6 +198,19 @@ def _parse_changes(register: str, fields: dict[str, Any]) -> dict[str, tuple[str
     return changes
 
 
+def _normalise_typed(register: str, code: str, value: str | None) -> tuple[str | None, list[str]]:
+    """What a clerk types goes through the same normalisers as OCR text ('17/11/2021' is
+    stored as '17.11.2021'); text that does not parse is kept as typed, with its issues."""
+    if value is None:
+        return None, []
+    from ocr_service.extract.normalise import normalise_field
+
+    result = normalise_field(register, code, value)
+    if result.ok and result.value:
+        return result.value, list(result.issues)
+    return value, list(result.issues)
+
+
 def _recheck(session: Session, record: DraftRecord, register: str) -> None:
     """Per-record rules again after an edit; book-level warnings are kept as they are."""
     from ocr_service.records.store import recheck_record
@@ -221,9 +234,12 @@ def update_record(
             f = FieldValue(code=code, source="clerk", issues=[], candidates=[])
             record.fields.append(f)
             by_code[code] = f
+        if value is not ...:
+            value, issues = _normalise_typed(ledger.register, code, value)
         if value is not ... and value != f.value:
             diff.append({"field": code, "old": f.value, "new": value})
             f.value = value
+            f.issues = issues
             f.edited = True
             f.band = "sure"
             f.confidence = 1.0

@@ -62,13 +62,28 @@ def read_stats(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
         )
         .group_by(User.username, AuditEvent.action)
     ).all()
+    today = session.execute(
+        select(User.username, func.count())
+        .select_from(AuditEvent)
+        .join(User, User.id == AuditEvent.user_id)
+        .where(
+            AuditEvent.action == "record.confirm",
+            AuditEvent.ledger_id.in_(ledger_scope),
+            func.date(AuditEvent.at) == func.date(func.current_timestamp()),
+        )
+        .group_by(User.username)
+    ).all()
     per_user: dict[str, dict[str, Any]] = {}
     names = {"record.confirm": "confirmed", "record.update": "edited", "record.flag": "flagged"}
     for username, action, count in per_user_rows:
         entry = per_user.setdefault(
-            username, {"user": username, "confirmed": 0, "edited": 0, "flagged": 0}
+            username, {"user": username, "confirmed": 0, "edited": 0, "flagged": 0, "today": 0}
         )
         entry[names[action]] = count
+    for username, count in today:
+        per_user.setdefault(
+            username, {"user": username, "confirmed": 0, "edited": 0, "flagged": 0, "today": 0}
+        )["today"] = count
     return {
         "by_commune": sorted(
             by_commune.values(), key=lambda e: (e["commune"] or "", e["register"])
