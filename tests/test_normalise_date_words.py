@@ -174,3 +174,84 @@ def test_date_words_field_exports_words_and_derives_the_date() -> None:
     death = normalise_field("khai-tu", "nktNgayChetGhiBangChu", "ngày ba mươi tháng hai năm 2001")
     assert death.value == "Ngày Ba Mươi Tháng Hai Năm 2001"
     assert not death.ok
+
+
+# OCR readings of synthetic book pages (bench_fields) with misread date words.
+@pytest.mark.parametrize(
+    ("raw", "value", "date"),
+    [
+        (
+            "Ngày hai mươi tư thăng mườihai năm hai nghìn không trăm hai mươi mốt",
+            "Ngày Hai Mươi Tư Tháng Mười Hai Năm Hai Nghìn Không Trăm Hai Mươi Mốt",
+            "24.12.2021",
+        ),
+        (
+            "Ngày mười sáu tháng mươi một năm hai nghìn không trăm mười. bảy",
+            "Ngày Mười Sáu Tháng Mười Một Năm Hai Nghìn Không Trăm Mười Bảy",
+            "16.11.2017",
+        ),
+        (
+            "Ngày tám tháng một năm hai nghìn không trănm mười tóm",
+            "Ngày Tám Tháng Một Năm Hai Nghìn Không Trăm Mười Tám",
+            "08.01.2018",
+        ),
+        (
+            "Ngày năm thăng chín năm hai nghìn không trăm nmười bảy",
+            "Ngày Năm Tháng Chín Năm Hai Nghìn Không Trăm Mười Bảy",
+            "05.09.2017",
+        ),
+        (
+            "Ngày mười bồn tháng một năm hai nghìn không trăm mười tám",
+            "Ngày Mười Bốn Tháng Một Năm Hai Nghìn Không Trăm Mười Tám",
+            "14.01.2018",
+        ),
+        (
+            "Ngày tăm Thángmười năm hai nghìn không trăm hai mươi môt",
+            "Ngày Tám Tháng Mười Năm Hai Nghìn Không Trăm Hai Mươi Mốt",
+            "08.10.2021",
+        ),
+        (
+            "ngày hai mười tháng ba năm hai nghìn linh môt",
+            "Ngày Hai Mươi Tháng Ba Năm Hai Nghìn Linh Một",
+            "20.03.2001",
+        ),
+        (
+            "ngay muoi lam thang bay nam mot nghin chin tram tam muoi",
+            "Ngày Mười Lăm Tháng Bảy Năm Một Nghìn Chín Trăm Tám Mươi",
+            "15.07.1980",
+        ),
+    ],
+)
+def test_misread_date_words_are_snapped_to_the_vocabulary(raw: str, value: str, date: str) -> None:
+    result = normalise_field("khai-sinh", "nksNgaySinhBangChu", raw)
+    assert result.value == value
+    assert result.raw == raw
+    assert result.extra == {"date": date}
+    assert result.ok
+    assert "date-words-corrected" in result.issues
+    assert result.score < normalise_field("khai-sinh", "nksNgaySinhBangChu", value).score
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "ngày mồng năm tháng ba năm một nghìn chín trăm tám mươi bảy",  # the book's 'mồng'
+        "mùng mười tháng mười năm hai ngàn lẻ năm",  # 'ngàn', 'lẻ' are the book's choice
+        "Sinh ngày mười tháng ba năm một nghìn chín trăm tám mươi",  # 'Sinh' is not 'linh'
+        "ngày hai mươi một tháng ba năm hai nghìn",  # 'mươi một' is read as written
+    ],
+)
+def test_correct_date_words_are_kept(raw: str) -> None:
+    result = normalise_field("khai-sinh", "nksNgaySinhBangChu", raw)
+    assert result.value == format_date_words(raw)
+    assert "date-words-corrected" not in result.issues
+    assert result.ok
+
+
+def test_snapped_words_that_do_not_parse_are_not_used() -> None:
+    # 'ba mươi tháng hai' (30 February) parses to no date: the reading stays as it was.
+    raw = "ngày ba mươi thăng hai năm hai nghìn"
+    result = normalise_field("khai-sinh", "nksNgaySinhBangChu", raw)
+    assert result.value == format_date_words(raw)
+    assert "date-words-corrected" not in result.issues
+    assert not result.ok

@@ -107,3 +107,29 @@ def test_field_types_choose_full_or_partial() -> None:
     assert normalise_field("khai-tu", "nktNgayChet", "ngày 2 tháng 9 năm 1999").value == (
         "02.09.1999"
     )
+
+
+# OCR readings of synthetic book pages (bench_fields) where one separator was lost.
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("07.032020", "07.03.2020"),
+        ("25.091973", "25.09.1973"),
+        ("1303.2016", "13.03.2016"),
+        ("05/92017", "05.09.2017"),
+        ("293-2020", "29.03.2020"),
+        ("ngày: 26.032020", "26.03.2020"),
+    ],
+)
+def test_lost_separator_is_restored_when_only_one_split_is_a_date(raw: str, value: str) -> None:
+    result = normalise_date(raw)
+    assert result.value == value
+    assert "date-compact" in result.issues
+    assert result.score < 1.0
+
+
+def test_lost_separator_with_two_possible_dates_is_not_guessed() -> None:
+    result = normalise_date("111.2017")  # 1.11 or 11.1
+    assert result.value is None
+    assert not result.ok
+    assert set(result.candidates) == {"01.11.2017", "11.01.2017"}

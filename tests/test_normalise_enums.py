@@ -215,3 +215,49 @@ def test_field_dispatch_for_enum_and_text() -> None:
     assert normalise_field("khai-sinh", "ghiChu", ", , ,").value is None
     with pytest.raises(KeyError):
         normalise_field("khai-sinh", "khongCo", "x")
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [
+        # The gender cell spilled into the date line that follows it on the page.
+        ("Nữ Ngày mười sáu tháng năm năm hai nghìn không trăm mười bảy", "Nữ"),
+        ("Nam Ngày mười sáu tháng năm năm hai nghìn không trăm mười bảy", "Nam"),
+        ("nữ, sinh năm 2017", "Nữ"),
+    ],
+)
+def test_gender_is_anchored_on_the_first_word(raw: str, label: str) -> None:
+    result = normalise_field("khai-sinh", "nksGioiTinh", raw)
+    assert result.value == label
+    assert result.ok
+
+
+@pytest.mark.parametrize("raw", ["mẹ", "mẹ đẻ", "Mẹ Đẻ", "ông  nội"])
+def test_free_text_keeps_the_books_case(raw: str) -> None:
+    result = normalise_field("khai-sinh", "nycQuanHe", raw)
+    assert result.value == " ".join(raw.split())
+    assert result.issues == ()
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [("Nom", "Nam"), ("Nom Ngày mười sáu tháng năm", "Nam")],
+)
+def test_gender_one_letter_misread(raw: str, label: str) -> None:
+    result = normalise_field("khai-sinh", "nksGioiTinh", raw)
+    assert result.value == label
+    assert "enum-fuzzy" in result.issues
+    assert result.score < 0.85
+
+
+def test_gender_equally_far_from_both_is_not_guessed() -> None:
+    result = normalise_field("khai-sinh", "nksGioiTinh", "Na")  # one edit from 'Nam' and 'Nữ'
+    assert result.value is None
+    assert not result.ok
+
+
+def test_one_word_of_a_long_label_one_letter_off() -> None:
+    result = normalise_field("khai-sinh", "meLoaiGiayToTuyThan", "Cơn cước công dân")
+    assert result.value == "Thẻ căn cước công dân"
+    assert result.issues == ("enum-fuzzy",)
+    assert result.score < 0.85

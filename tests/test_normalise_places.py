@@ -162,3 +162,158 @@ def test_place_fields_dispatch() -> None:
     result = normalise_field("khai-tu", "nktNoiChet", "  Tại nhà,  thôn 3 ,xã Đạ Kho ")
     assert result.value == "Tại nhà, thôn 3, xã Đạ Kho"
     assert normalise_field("khai-sinh", "noiDangKy", "").issues == ("empty",)
+
+
+# OCR readings of synthetic book pages (bench_fields, typed and handwritten styles) that
+# damaged unit words, institution words or the names of real units.
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (
+            "xã Vinh Tiền, huyện Tân Sơn, tỉnh Phủ Thọ",
+            "xã Vinh Tiền, huyện Tân Sơn, tỉnh Phú Thọ",
+        ),
+        (
+            "phường Thanh Miếu, thành phổ Việt Trì, tỉnh Phú Thọ",
+            "phường Thanh Miếu, thành phố Việt Trì, tỉnh Phú Thọ",
+        ),
+        (
+            "Trạm y tể xã Vinh Tiền, huyện Tân Sơn, tỉnh Phú Thọ",
+            "Trạm y tế xã Vinh Tiền, huyện Tân Sơn, tỉnh Phú Thọ",
+        ),
+        (
+            "xã Vinh Tiền, huyện Tân Sơn, tỉình Phú Thọ",
+            "xã Vinh Tiền, huyện Tân Sơn, tỉnh Phú Thọ",
+        ),
+        (
+            "Xôm 4, xã Tam Sơn, huyện Cẩm Khê, tỉnh Phủ Thọn",
+            "Xóm 4, xã Tam Sơn, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        ("Bệnh viện đa khoa tình Phú Thọ", "Bệnh viện đa khoa tỉnh Phú Thọ"),
+        ("Bênh viên đa khoa thỉnh Thái Nguyễn", "Bệnh viện đa khoa tỉnh Thái Nguyên"),
+        (
+            "xã Hương Lung, huyện Cầm Khê, tỉnh Phú Thọ",
+            "xã Hương Lung, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        (
+            "Xôm 4, xã Hùng Việt, huyện Cẩm Khê, đình Phú Thọ",
+            "Xóm 4, xã Hùng Việt, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        ("Công an Lình Nghê An", "Công an tỉnh Nghệ An"),
+        (
+            "xã Nhật Tiến, huyện Cẩm Khê, tình, Phú Thọ",
+            "xã Nhật Tiến, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        (
+            "Tram y tế xã Hương Lụng, huyện Cầm Khê, tình Phú Thọn",
+            "Trạm y tế xã Hương Lung, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        ("huyện ThanhThủy, tỉnhThái Nguyên", "huyện Thanh Thủy, tỉnh Thái Nguyên"),
+        (
+            "xã Đắk Lao, huyệnĐắk MiL, tỉnh Đắk Nông",
+            "xã Đắk Lao, huyện Đắk Mil, tỉnh Đắk Nông",
+        ),
+        (
+            "xã Tạ Xá, huyện Cẩm Khêatỉnh Phú Thọ",
+            "xã Tạ Xá, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        (
+            "xã Tạ Xá, huyền Cẩm Khê, anh Phú Thọ",
+            "xã Tạ Xá, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        (
+            "Xôm 2, xã Hương Lụng, huyện Cẩm Khê, đỉnh Phúc ahọ",
+            "Xóm 2, xã Hương Lung, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        # A misread unit word takes the address's lower case ('N' for 'h' says nothing).
+        (
+            "Xôm 4, xã Tam Sơn, Nuyện Cầm Khê, Đỉnh Phú Thọ",
+            "Xóm 4, xã Tam Sơn, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        # Institution words run together or one letter off.
+        (
+            "Tromy tế xã Hong Lung, huyện Cầm Khê, ỉnh Phú Thọ",
+            "Trạm y tế xã Hương Lung, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        (
+            "Trạmy tể xã Hưong Lụng, huyện Cầm Khê, Đỉnh Phú Thọ",
+            "Trạm y tế xã Hương Lung, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        (
+            "Trạm yiế xõ Hương Lưng, huyện Cầm Khê, tỉnh Phú Thọ",
+            "Trạm y tế xã Hương Lung, huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+        (
+            "Công an tiình Hà Tình",
+            "Công an tỉnh Hà Tĩnh",
+        ),
+        # A stray comma after the unit word; a comma lost between two units.
+        ("Bệnh viện đa khoa tiình, Phú Thọ", "Bệnh viện đa khoa tỉnh Phú Thọ"),
+        (
+            "Trạy tế xã Hong Lung Huyện Cầm Khê, tinh Phủ Thọ",
+            "Trạm y tế xã Hương Lung, Huyện Cẩm Khê, tỉnh Phú Thọ",
+        ),
+    ],
+)
+def test_ocr_misreadings_are_snapped_to_known_words(raw: str, value: str) -> None:
+    result = normalise_place(raw)
+    assert result.value == value
+    assert result.raw == raw
+    assert "place-corrected" in result.issues
+    clean = normalise_place(value)
+    assert clean.issues == ()
+    assert result.score < clean.score  # the clerk is asked to check the repaired value
+    assert result.extra["province"] == clean.extra["province"]
+
+
+def test_corrected_place_gives_the_province_of_a_dvhc_field() -> None:
+    result = normalise_field("khai-sinh", "nksNoiSinhDVHC", "Bệnh viện đa khoa tình Phú Thọ")
+    assert result.value == "Tỉnh Phú Thọ"
+    assert "place-corrected" in result.issues
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Ấp 3, xã Tân Hòa, huyện Buôn Đôn, tỉnh Đắk Lắk",  # 'Ấp' is not a misread 'xã'
+        "Thôn Phú Lộc, xã Hòa Phú, huyện Hòa Vang, TP Đà Nẵng",  # 'TP' kept as written
+        "Nhà ông Linh, xã Hương Lung",  # no district: a commune name is never guessed
+        "Số 12 đường Trần Phú, phường 5, thành phố Đà Lạt, tỉnh Lâm Đồng",
+        "xã Tiên Lương, huyện Cẩm Khê, tỉnh Phú Thọ",
+        "Tokyo, Nhật Bản",
+    ],
+)
+def test_places_as_written_are_not_corrected(raw: str) -> None:
+    result = normalise_place(raw)
+    assert result.value == raw
+    assert "place-corrected" not in result.issues
+
+
+def test_unknown_unit_name_is_not_forced_onto_a_distant_one() -> None:
+    # 'Xuân Trường' is no district of Phú Thọ, nor one edit from one: kept as read.
+    result = normalise_place("xã Xuân Viên, huyện Xuân Trường, tỉnh Phú Thọ")
+    assert result.value == "xã Xuân Viên, huyện Xuân Trường, tỉnh Phú Thọ"
+    assert "place-corrected" not in result.issues
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("Cục Cảnh sớt QHC về TTXH", "Cục Cảnh sát QLHC về TTXH"),
+        ("Cục Cảnh sát QUHC về TTXH", "Cục Cảnh sát QLHC về TTXH"),
+        ("Cục CSQLHC về TTXH", "Cục CS QLHC về TTXH"),
+        ("Cục CS QLHC vỀ TTXH", "Cục CS QLHC về TTXH"),
+    ],
+)
+def test_misread_issuing_authority_is_snapped(raw: str, value: str) -> None:
+    result = normalise_field("khai-sinh", "nycNoiCapGiayToTuyThan", raw)
+    assert result.value == value
+    assert result.raw == raw
+    assert "place-corrected" in result.issues
+
+
+@pytest.mark.parametrize("raw", ["Bộ Công An", "Cục CS QLHC VỀ TTXH", "Cục Thuế tỉnh Nghệ An"])
+def test_authority_in_the_books_own_case_is_kept(raw: str) -> None:
+    result = normalise_field("khai-sinh", "nycNoiCapGiayToTuyThan", raw)
+    assert result.value == raw
+    assert "place-corrected" not in result.issues

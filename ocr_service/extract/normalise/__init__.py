@@ -19,6 +19,7 @@ from ocr_service.extract.normalise.codes import (
     normalise_so,
 )
 from ocr_service.extract.normalise.date_words import (
+    correct_date_words,
     date_words_agree,
     format_date_words,
     parse_date_words,
@@ -42,6 +43,7 @@ from ocr_service.extract.normalise.text import normalise_text, normalise_time
 __all__ = [
     "ISSUES",
     "Normalised",
+    "correct_date_words",
     "date_words_agree",
     "document_type",
     "enum_code",
@@ -73,9 +75,29 @@ __all__ = [
 
 
 def normalise_date_words_field(raw: str) -> Normalised:
-    """A date-words field: value = the words in Title Case; extra['date'] = what they parse to."""
+    """A date-words field: value = the words in Title Case; extra['date'] = what they parse to.
+
+    OCR misreadings of date words ('Thăng', 'Thángmười', 'mười' for 'mươi') are snapped to the
+    vocabulary when the snapped words still parse as a date: issue 'date-words-corrected',
+    score 0.1 lower, so the clerk checks the field.
+    """
     parsed = parse_date_words(raw)
     value = format_date_words(raw) or None
+    corrected = correct_date_words(raw)
+    if corrected is not None:
+        fixed = parse_date_words(corrected)
+        # The snapped words are read whole; the raw reading may have parsed by dropping or
+        # fuzzily matching a damaged word ('mườiba' read as 'mười'), so the snapped one wins.
+        if fixed.value is not None:
+            parsed = Normalised(
+                raw,
+                fixed.value,
+                fixed.ok,
+                round(max(0.0, fixed.score - 0.1), 3),
+                (*fixed.issues, "date-words-corrected"),
+                fixed.candidates,
+            )
+            value = corrected
     extra = {"date": parsed.value} if parsed.value else {}
     return Normalised(raw, value, parsed.ok, parsed.score, parsed.issues, parsed.candidates, extra)
 

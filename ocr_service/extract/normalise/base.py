@@ -10,6 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 import models
 
 REGISTERS_JSON = Path(models.__file__).parent / "data" / "registers.json"
@@ -28,6 +30,7 @@ ISSUES = {
     "date-lunar": "lunar-calendar month word (giêng/chạp) or 'âm lịch' present",
     "date-words-fuzzy": "a misspelt number word was matched to the vocabulary",
     "date-words-ambiguous": "more than one reading of the words is possible",
+    "date-words-corrected": "misread words snapped to the closed vocabulary of date words",
     "year-2digit": "two-digit year: century not guessed, see candidates",
     "name-digits": "a personal name contains digits",
     "name-chars": "a personal name contains unexpected characters",
@@ -45,6 +48,7 @@ ISSUES = {
     "nationality-fuzzy": "country matched approximately",
     "nationality-special": "special value (Không quốc tịch, Không xác định)",
     "place-unit-unknown": "no Vietnamese administrative unit recognised",
+    "place-corrected": "misread unit / institution words or unit names were snapped to known ones",
     "province-inferred": "province inferred without its unit word (tỉnh/thành phố)",
     "province-historical": "province name no longer in use (kept as written)",
     "id-length": "identity number has the wrong number of digits",
@@ -113,6 +117,18 @@ def fold(text: str) -> str:
 def fold_key(text: str) -> str:
     """fold() without spaces, hyphens, apostrophes or other punctuation: list-lookup key."""
     return re.sub(r"[^0-9a-z]+", "", fold(text))
+
+
+def vi_distance(a: str, b: str) -> float:
+    """Edit distance where a diacritic-only difference costs 0.5 and any other edit 1.
+
+    'tể' / 'tế' → 0.5, 'Lình' / 'tỉnh' → 1.5; case is ignored. Used to snap OCR misreadings to
+    a closed vocabulary.
+    """
+    a_l, b_l = unicodedata.normalize("NFC", a).lower(), unicodedata.normalize("NFC", b).lower()
+    plain = Levenshtein.distance(strip_marks(a_l), strip_marks(b_l))
+    marked = Levenshtein.distance(a_l, b_l)
+    return plain + 0.5 * max(0, marked - plain)
 
 
 def has_diacritics(text: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -14,6 +15,7 @@ from ocr_service.extract.normalise.base import (
     has_diacritics,
     is_blank,
     title_word,
+    vi_distance,
 )
 from ocr_service.extract.normalise.dates import check_full_date, check_partial, normalise_date
 
@@ -274,3 +276,139 @@ def format_date_words(raw: str) -> str:
     """
     text = clean_text(raw).strip(" ,;:")
     return " ".join(title_word(word) for word in text.split(" ")) if text else ""
+
+
+# The closed vocabulary of date words as books spell them (lower case, NFC). Order breaks ties
+# between equally close spellings of the same number ('bay' → 'bảy' rather than 'bẩy').
+_WORDS = (
+    "ngày",
+    "mồng",
+    "mùng",
+    "tháng",
+    "năm",
+    "một",
+    "mốt",
+    "hai",
+    "ba",
+    "bốn",
+    "tư",
+    "lăm",
+    "nhăm",
+    "sáu",
+    "bảy",
+    "bẩy",
+    "tám",
+    "chín",
+    "mười",
+    "mươi",
+    "không",
+    "trăm",
+    "linh",
+    "lẻ",
+    "nghìn",
+    "ngàn",
+    "giêng",
+    "chạp",
+    "hăm",
+    "âm",
+    "lịch",
+    "dương",
+    "sinh",  # 'Sinh ngày …': not a date word, listed so it is never snapped to 'linh'
+)
+_WORD_SET = frozenset(_WORDS)
+# Units that take 'mươi' (×10) after them; 'mười' stands alone or starts the teens.
+_TENS_UNITS = {"hai", "ba", "bốn", "năm", "sáu", "bảy", "bẩy", "tám", "chín"}
+_EDGE = re.compile(r"^(\W*)(.*?)(\W*)$")
+
+
+@lru_cache(maxsize=4096)
+def _nearest_words(word: str) -> tuple[float, list[str]]:
+    """(distance, closest vocabulary words) for one lower-case word."""
+    scored = sorted((vi_distance(word, w), i) for i, w in enumerate(_WORDS))
+    best = scored[0][0]
+    return best, [_WORDS[i] for d, i in scored if d == best]
+
+
+@lru_cache(maxsize=4096)
+def _snap_word(word: str) -> tuple[tuple[str, ...], bool] | None:
+    """One OCR word → vocabulary word(s); None when it is not close to the vocabulary.
+
+    Accepted: an exact word; a word that differs only in diacritics; a word of ≥ 2 letters
+    one edit (or two diacritics) away ('tóm' → 'tám', 'trănm' → 'trăm'); two vocabulary words
+    glued together, each differing in diacritics at most ('thángmười', 'mươibẫy'). Ambiguous
+    snaps (several closest words that are not spellings of one number word) are refused.
+    """
+    if word in _WORD_SET or word.isdigit():
+        return (word,), False
+    best, closest = _nearest_words(word)
+    if fold(word) == fold(closest[0]) or best <= 0.5 or (best <= 1.0 and len(word) >= 2):
+        # 'một'/'mốt' and 'mười'/'mươi' ties are settled by grammar later; keep the first.
+        if len({fold(w) for w in closest}) == 1:
+            return (closest[0],), True
+        return None
+    for cut in range(2, len(word) - 1):
+        left, right = _accent_snap(word[:cut]), _accent_snap(word[cut:])
+        if left and right:
+            return (left, right), True
+    return None
+
+
+def _accent_snap(word: str) -> str | None:
+    """The vocabulary word that differs from `word` in diacritics only (one number word)."""
+    if word in _WORD_SET:
+        return word
+    _, closest = _nearest_words(word)
+    if fold(word) == fold(closest[0]) and len({fold(w) for w in closest}) == 1:
+        return closest[0]
+    return None
+
+
+def _apply_grammar(words: list[tuple[str, bool]]) -> list[str]:
+    """mười/mươi by position (mươi after a tens unit); a misread 'một' after 'mươi' is 'mốt'."""
+    out: list[str] = []
+    for word, fixed in words:
+        prev = out[-1] if out else ""
+        if fold(word) == "muoi":
+            word = "mươi" if prev in _TENS_UNITS else "mười"
+        elif fixed and fold(word) == "mot":
+            word = "mốt" if prev == "mươi" else "một"
+        out.append(word)
+    return out
+
+
+def correct_date_words(raw: str) -> str | None:
+    """The words snapped to the date vocabulary in Title Case, or None when nothing changed.
+
+    Only the OCR reading is repaired ('Thăng' → 'Tháng', 'Thángmười' → 'Tháng Mười', 'Tăm' →
+    'Tám'); the book's own choices among correct words ('mồng'/'mùng', 'nghìn'/'ngàn', 'lẻ'/'linh')
+    are kept. Callers must check the result still parses as a date.
+    """
+    text = clean_text(raw).strip(" ,;:")
+    if not text:
+        return None
+    pieces: list[tuple[str, tuple[str, ...], str]] = []
+    flags: list[tuple[str, bool]] = []
+    changed = False
+    for token in text.split(" "):
+        m = _EDGE.match(token)
+        lead, core, trail = (m.group(1), m.group(2), m.group(3)) if m else ("", token, "")
+        snapped = _snap_word(core.lower()) if core else None
+        if snapped is None:
+            return None  # a word outside the vocabulary: leave the whole reading alone
+        words, fixed = snapped
+        changed = changed or fixed
+        pieces.append((lead, words, trail))
+        flags.extend((w, fixed) for w in words)
+    flat = _apply_grammar(flags)
+    out: list[str] = []
+    i = 0
+    for lead, words, trail in pieces:
+        chunk = flat[i : i + len(words)]
+        i += len(words)
+        # Stray dots and commas between number words ('Mười. Bảy') are OCR noise, not words.
+        out.append(" ".join(title_word(w) for w in chunk))
+        changed = changed or bool(lead or trail)
+    corrected = " ".join(out)
+    if not changed and corrected == format_date_words(raw):
+        return None
+    return corrected

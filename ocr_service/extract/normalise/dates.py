@@ -144,6 +144,8 @@ def _from_parts(raw: str, parts: list[str], issues: list[str], partial: bool) ->
             candidates = (swapped,) if swapped else ()
         return _result(raw, value, [*issues, *bad], partial_allowed=partial, candidates=candidates)
     if len(parts) == 2:
+        if (len(parts[0]) > 2 or len(parts[1]) > 4) and len(parts[1]) >= 4:
+            return _lost_separator(raw, parts, issues, partial)
         if len(parts[0]) > 2:
             return _result(raw, None, [*issues, "date-invalid"], partial_allowed=partial)
         if len(parts[1]) == 2:
@@ -153,6 +155,26 @@ def _from_parts(raw: str, parts: list[str], issues: list[str], partial: bool) ->
         value, bad = check_partial(nums[0], nums[1])
         return _result(raw, value, [*issues, *bad], partial_allowed=partial)
     return _single_group(raw, parts[0], issues, partial)
+
+
+def _lost_separator(raw: str, parts: list[str], issues: list[str], partial: bool) -> Normalised:
+    """Two digit groups holding a whole date, one separator lost in OCR ('07.032020',
+    '1303.2016', '293-2020'): the year is the last four digits, day and month the rest; used
+    only when exactly one split of day and month is a calendar date."""
+    digits = parts[0] + parts[1]
+    year, rest = int(digits[-4:]), digits[:-4]
+    readings = []
+    for cut in (1, 2):
+        day, month = rest[:cut], rest[cut:]
+        if 1 <= len(month) <= 2 and len(day) >= 1:
+            value, _ = check_full_date(int(day), int(month), year)
+            if value:
+                readings.append(value)
+    if len(readings) == 1:
+        return _result(raw, readings[0], [*issues, "date-compact"], partial_allowed=partial)
+    return Normalised(
+        raw, None, False, 0.0, (*issues, "date-compact", "date-invalid"), tuple(readings)
+    )
 
 
 def _single_group(raw: str, digits: str, issues: list[str], partial: bool) -> Normalised:

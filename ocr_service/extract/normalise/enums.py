@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from ocr_service.extract.normalise.base import (
     Normalised,
@@ -16,6 +17,7 @@ from ocr_service.extract.normalise.base import (
     fold,
     is_blank,
     tone_key,
+    vi_distance,
 )
 
 # Extra wording per code list and code (besides the label itself), as found on pages,
@@ -112,6 +114,9 @@ DEFAULTS: dict[str, str] = {
     "loaiCuTru": "0",
 }
 
+# Lists whose value is one word at the start of its cell (read anchored on the first word).
+_LEADING_VALUE_LISTS = {"gioiTinh"}
+
 # Tick-box glyphs as OCR reads them: ticked and empty.
 _TICKED = "☑☒✓✔✗✘■▣"
 _UNTICKED = "☐□▢"
@@ -150,10 +155,19 @@ def _find_phrase(list_name: str, folded: str) -> tuple[str, float] | None:
     for words, code in phrases:
         if spaced.strip() == words:
             return code, 1.0
-    for words, code in phrases:
-        if words and f" {words} " in spaced:
-            return code, 0.85
-    return None
+    hits = [(spaced.find(f" {words} "), code) for words, code in phrases if words]
+    hits = [(start, code) for start, code in hits if start >= 0]
+    if not hits:
+        return None
+    if list_name in _LEADING_VALUE_LISTS:
+        # The value opens the cell, later words are spill-over from the next field: 'Nữ Ngày …
+        # năm …' holds 'nữ' and 'năm' (→ 'nam'); the phrase that starts first wins.
+        start, code = min(hits, key=lambda hit: hit[0])
+        # Only within the opening words ('giới tính nam'); a later 'năm' is the next field.
+        if len(spaced[:start].split()) > 2:
+            return None
+        return code, 0.85
+    return hits[0][1], 0.85
 
 
 def _ticked_options(text: str) -> list[str] | None:
@@ -205,7 +219,27 @@ def normalise_code_list(list_name: str, raw: str) -> Normalised:
         if score == 1.0 and not spelt:
             score = 0.95  # matched only once accents were dropped (OCR or a misplaced tone)
         return Normalised(raw, labels[code], True, score, (), (), {"code": code})
+    if list_name in _LEADING_VALUE_LISTS:
+        first = _leading_word(list_name, raw, stripped)
+        if first is not None:
+            return first
     return _fuzzy(list_name, raw, folded)
+
+
+def _leading_word(list_name: str, raw: str, text: str) -> Normalised | None:
+    """A one-word label misread in its first word ('Nom' → 'Nam'): one edit from exactly one."""
+    first = text.split(" ")[0]
+    labels = code_list(list_name)
+    scored = sorted(
+        (vi_distance(first, label), code) for code, label in labels.items() if " " not in label
+    )
+    if not scored or len(first) < 2:
+        return None
+    best, code = scored[0]
+    runner_up = scored[1][0] if len(scored) > 1 else 99.0
+    if best <= 1.0 and runner_up >= best + 1.0:
+        return Normalised(raw, labels[code], True, 0.7, ("enum-fuzzy",), (), {"code": code})
+    return None
 
 
 def _with_raw(result: Normalised, raw: str) -> Normalised:
@@ -254,7 +288,15 @@ def _words_align(folded: str, phrase: str) -> bool:
     words, target = _words(folded).split(), _words(phrase).split()
     if len(words) != len(target):
         return fuzz.ratio(folded, phrase) >= 90
-    return all(fuzz.ratio(a, b) >= 75 for a, b in zip(words, target, strict=True))
+    pairs = list(zip(words, target, strict=True))
+    loose = [(a, b) for a, b in pairs if fuzz.ratio(a, b) < 75]
+    # In a phrase of 3+ words one short word may be one letter off ('cơn cước công dân').
+    return not loose or (
+        len(pairs) >= 3
+        and len(loose) == 1
+        and len(loose[0][1]) >= 3
+        and Levenshtein.distance(*loose[0]) == 1
+    )
 
 
 def _purpose(raw: str, folded: str) -> Normalised:

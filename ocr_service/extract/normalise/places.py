@@ -17,6 +17,7 @@ from ocr_service.extract.normalise.base import (
     strip_marks,
 )
 from ocr_service.extract.normalise.nationality import find_country
+from ocr_service.extract.normalise.place_words import correct_place
 
 # Province-level units abolished by mergers/splits before 2025 (and Thừa Thiên Huế, a tỉnh until
 # 2025): vietnamadminunits only knows the latest names, but books use the name of their time.
@@ -121,7 +122,8 @@ def normalise_place(raw: str) -> Normalised:
     district / ward when the text names them, district_current / ward_current when the library
     only knows a later merged unit, province_2025 (34-province, non-export), country for places
     abroad, loaiCuTru when the text starts with 'Thường trú' / 'Tạm trú' (that prefix is removed
-    from value). Lower score when no unit is recognised or the province is only inferred.
+    from value). Lower score when no unit is recognised or the province is only inferred, and
+    when OCR misreadings were repaired toward known unit / institution words ('place-corrected').
     """
     if is_blank(raw):
         return empty_result(raw)
@@ -135,6 +137,11 @@ def normalise_place(raw: str) -> Normalised:
     if country and country != "Việt Nam":
         extra["country"] = country
         return Normalised(raw, text, True, 0.9, (), (), extra)
+    # OCR misreadings of unit words, institution words and real unit names ('tình Phủ Thọ')
+    # are snapped to the closed vocabulary; the clerk is asked to check (issue, lower score).
+    text, corrected = correct_place(text)
+    if corrected:
+        issues.append("place-corrected")
     historical = _historical_province(text)
     unit = _parse_legacy(text)
     folded = _fold_same_length(text)
@@ -176,4 +183,6 @@ def normalise_place(raw: str) -> Normalised:
     if "province" not in extra:
         issues.append("place-unit-unknown")
         score = 0.5
+    if corrected:
+        score = round(score - 0.1, 3)
     return Normalised(raw, text, True, score, tuple(issues), (), extra)
