@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz import fuzz
+
 from ocr_service.extract.containers import FieldDraft, RecordDraft
+from ocr_service.extract.layouts.labels import fold_words
 from ocr_service.extract.normalise import normalise_field
 from ocr_service.extract.spec import enum_labels, field_specs
 
@@ -127,3 +130,45 @@ def derive_registration_type(register: str, rec: RecordDraft) -> None:
     rec.fields["loaiDangKy"] = _derived(
         "loaiDangKy", labels[code], rec.fields.get("ngayDangKy"), ["enum-default"], confidence=0.5
     )
+
+
+# The signing official's position starts with one of a few titles (REGISTERS.md chucVuNguoiKy:
+# 'Chủ tịch', 'Phó Chủ tịch UBND xã …'); longer titles first so 'Phó …' is not cut short.
+POSITIONS = ("Phó Chủ tịch", "Chủ tịch")
+POSITION_MIN_SCORE = 80.0  # folded ratio: 'Phó chủ tiến' (83) snaps, 'móch tiên' (<60) does not
+GLUED_MIN_SCORE = 72.0  # without spaces: 'Chủtcn', 'Chiệch' (77) snap; 'Công chức' (56) does not
+
+
+def snap_position(rec: RecordDraft) -> None:
+    """chucVuNguoiKy: a misread title at the start of the position snapped to the closed list.
+
+    Only the leading title words change ('Pho Chủ tích UBND xã X' → 'Phó Chủ tịch UBND xã X');
+    a snapped value carries 'enum-fuzzy' so the clerk checks it.
+    """
+    f = rec.fields.get("chucVuNguoiKy")
+    if f is None or f.source != "ocr" or not (f.value or "").strip():
+        return
+    words = (f.value or "").split()
+    best: tuple[float, int, str] | None = None
+    for title in POSITIONS:
+        n = len(title.split())
+        for k in range(max(1, n - 1), min(len(words), n + 1) + 1):
+            score = fuzz.ratio(fold_words(" ".join(words[:k])), fold_words(title))
+            if score >= POSITION_MIN_SCORE and (best is None or score > best[0]):
+                best = (score, k, title)
+    if best is None:
+        # A short value read as one garbled word ('Chủtcn', 'Chiệch'): the whole of it.
+        glued = fold_words(f.value or "").replace(" ", "")
+        for title in POSITIONS:
+            target = fold_words(title).replace(" ", "")
+            score = fuzz.ratio(glued, target)
+            short = len(glued) <= len(target) + 3
+            if short and score >= GLUED_MIN_SCORE and (best is None or score > best[0]):
+                best = (score, len(words), title)
+    if best is None:
+        return
+    _, k, title = best
+    if " ".join(words[:k]) == title:
+        return
+    f.value = " ".join([title, *words[k:]])
+    f.issues = list(dict.fromkeys([*f.issues, "enum-fuzzy"]))

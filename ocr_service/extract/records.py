@@ -11,7 +11,7 @@ import numpy as np
 from ocr_service.errors import BadInput
 from ocr_service.extract.confidence import score_field
 from ocr_service.extract.containers import LedgerMeta, RecordDraft
-from ocr_service.extract.derive import derive_fields
+from ocr_service.extract.derive import derive_fields, snap_position
 from ocr_service.extract.layouts.block_form import read_block_form
 from ocr_service.extract.layouts.layout_file import LedgerLayout, load_layout_file
 from ocr_service.extract.layouts.table_ledger import read_table_ledger
@@ -129,6 +129,7 @@ def extract_records(
     for rec in records:
         normalised = normalise_record(register, rec, ledger)
         results.append(normalised)
+        snap_position(rec)
         complete_so_year(rec, ledger)
         derive_fields(register, rec, {c: dict(n.extra) for c, n in normalised.items()})
         prefill_from_ledger(register, rec, ledger, quyen_value)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import statistics
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 
 from ocr_service.extract.containers import FieldDraft, RecordDraft
@@ -18,6 +20,12 @@ from ocr_service.extract.layouts.labels import (
     is_tick_mark,
     strip_tick_marks,
     strip_value,
+)
+from ocr_service.extract.layouts.signatures import (
+    Piece,
+    clean_name,
+    looks_like_name,
+    split_into_columns,
 )
 from ocr_service.extract.spec import Anchor, block_anchors, enum_labels, register_spec
 from ocr_service.ocr.containers import BBox, OcrLine, OcrPage
@@ -162,24 +170,63 @@ def _assign_anchors(
         cursor[a.group] = max(cursor.get(a.group, -1), a.index)
 
 
-def tick_ink(image: np.ndarray[Any, Any], label_box: BBox) -> float:
-    """Share of dark pixels inside the box just left of a tick label (0 when there is none).
+def tick_ink(image: np.ndarray[Any, Any], label_box: BBox, line_x0: int | None = None) -> float:
+    """Share of dark pixels inside the printed box just left of a tick label (0 if none).
 
-    The inner half of the box is measured: the printed frame stays outside, a tick crosses it.
+    The box is found as a hollow square in the strip left of the label (the engine sometimes
+    reads the box into the label's line, so `line_x0`, the line's own left edge, widens the
+    strip); its inner half is measured, so the frame stays out and a tick crosses it.
+    Without a box found, the inner half of the space left of the label is measured.
     """
     x_label, y0, _, y1 = label_box
     h = max(4, y1 - y0)
-    x0, x1 = max(0, x_label - int(1.8 * h)), max(0, x_label - int(0.2 * h))
-    crop = image[max(0, y0) : y1, x0:x1]
-    if crop.size == 0 or x1 - x0 < 3:
+    gray = image if image.ndim == 2 else image.mean(axis=2)
+    box = find_tick_box(gray, label_box, line_x0)
+    if box is None:
+        x0, x1 = max(0, x_label - int(1.8 * h)), max(0, x_label - int(0.2 * h))
+        bx0, by0, bx1, by1 = x0, max(0, y0), x1, y1
+    else:
+        bx0, by0, bx1, by1 = box
+    crop = gray[by0:by1, bx0:bx1]
+    if crop.size == 0 or bx1 - bx0 < 3:
         return 0.0
-    gray = crop if crop.ndim == 2 else crop.mean(axis=2)
-    ch, cw = gray.shape[:2]
-    inner = gray[ch // 4 : ch - ch // 4, cw // 4 : cw - cw // 4]
+    ch, cw = crop.shape[:2]
+    inner = crop[ch // 4 : ch - ch // 4, cw // 4 : cw - cw // 4]
     return float((inner < 128).mean()) if inner.size else 0.0
 
 
-TICK_INK = 0.15  # measured: ticked boxes 0.27–0.31, empty 0.0–0.09 on synthetic 200 dpi pages
+def find_tick_box(
+    gray: np.ndarray[Any, Any], label_box: BBox, line_x0: int | None = None
+) -> BBox | None:
+    """The printed tick-box left of a label: the right-most dark square outline there."""
+    x_label, y0, _, y1 = label_box
+    h = max(4, y1 - y0)
+    sx0 = max(0, min(x_label, line_x0 if line_x0 is not None else x_label) - int(2.2 * h))
+    sx1 = max(0, x_label + int(0.3 * h))
+    sy0, sy1 = max(0, y0 - h // 3), min(gray.shape[0], y1 + h // 3)
+    region = gray[sy0:sy1, sx0:sx1]
+    if region.size == 0:
+        return None
+    dark = (region < 128).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    best: BBox | None = None
+    for i in range(1, n):
+        x, y, w, hh, _area = (int(v) for v in stats[i])
+        if not (0.45 * h <= w <= 1.5 * h and 0.45 * h <= hh <= 1.5 * h):
+            continue
+        # A frame: dark along most of its four sides (a letter is not).
+        sub = dark[y : y + hh, x : x + w]
+        t = max(1, min(w, hh) // 8)
+        sides = [sub[:t].max(axis=0), sub[-t:].max(axis=0), sub[:, :t].max(axis=1)]
+        sides.append(sub[:, -t:].max(axis=1))
+        if min(float(s.mean()) for s in sides) < 0.6:
+            continue
+        if best is None or x > best[0] - sx0:
+            best = (sx0 + x, sy0 + y, sx0 + x + w, sy0 + y + hh)
+    return best
+
+
+TICK_INK = 0.15  # measured in the found box: ticked 0.32–0.41, empty 0.0 (synth, 200 dpi, vi OCR)
 
 
 @dataclass
@@ -237,29 +284,83 @@ def take_row_values(pg: _Page) -> None:
                 pg.consumed.add(id(row.lines[row.owner[p]]))
 
 
-def take_signature_names(pg: _Page) -> None:
-    """Stage 3: under 'Người thực hiện', 'Người ký …' the name is below the signature space:
-    the nearest free line under the label, within its width."""
+SIGNERS = ("nguoiThucHien", "nguoiKy")
+
+
+def _signature_columns(pg: _Page, caption: _Hit) -> list[float]:
+    """Inner column borders (x, left to right) of the signature block a caption heads.
+
+    Each caption ('Chữ ký của chồng', 'Người thực hiện', 'Người ký …') is centred over its
+    column; the borders lie halfway between neighbouring captions.
+    """
+    row = pg.rows[caption.row]
+    on_row = [
+        h
+        for h in pg.hits
+        if h.row == caption.row
+        and not (h.anchor is not None and (h.anchor.colon or h.anchor.group != "left"))
+    ]
+    xs = sorted((row.x_at(h.start) + row.x_at(h.end - 1)) / 2 for h in on_row)
+    return [(a + b) / 2 for a, b in itertools.pairwise(xs)]
+
+
+def take_signature_names(pg: _Page, image: np.ndarray[Any, Any] | None = None) -> None:
+    """Stage 3: under 'Người thực hiện', 'Người ký …' the name is below the signature space.
+
+    The block is read in columns (one per caption): every free line under the captions is cut
+    at the column borders (the engine joins names and scribbles of neighbouring columns), and
+    each signer gets the lowest piece of its column that reads as a name, not the scribble.
+    """
+    name_lines: set[int] = set()
+    others: list[_Hit] = []
     for h in pg.hits:
         if h.anchor is None or "bottom" not in h.anchor.zone or not h.anchor.codes:
             continue
         row = pg.rows[h.row]
         if strip_value(row.text[h.end : h.value_end]).strip("([ "):
+            continue  # the value is printed on the label's row itself
+        if h.anchor.codes[0] not in SIGNERS or h.anchor.colon:
+            others.append(h)
             continue
-        lx0, lx1 = row.x_at(h.start), row.x_at(h.end - 1)
-        margin = 0.25 * (lx1 - lx0)
-        below = [
-            ln
-            for ln in pg.lines
-            if id(ln) not in pg.consumed
-            and ln.bbox[1] > row.y1 - 2
-            and ln.bbox[1] - row.y1 < 14 * pg.line_h
-            and lx0 - margin <= (ln.bbox[0] + ln.bbox[2]) / 2 <= lx1 + margin
-        ]
-        if below:
-            first = min(below, key=lambda ln: ln.bbox[1])
-            h.extra.append((first.text, first.bbox, first.confidence))
-            pg.consumed.add(id(first))
+        edges = _signature_columns(pg, h)
+        col = sum((row.x_at(h.start) + row.x_at(h.end - 1)) / 2 >= e for e in edges)
+        names: list[tuple[float, Piece, int]] = []
+        for ln in pg.lines:
+            if id(ln) in pg.consumed or ln.bbox[1] <= row.y1 - 2:
+                continue
+            if ln.bbox[1] - row.y1 >= 14 * pg.line_h or ln.bbox[0] >= pg.right_x - pg.line_h:
+                continue
+            for piece in split_into_columns(ln, edges, image):
+                if piece.column == col and looks_like_name(piece.text):
+                    names.append((ln.bbox[1], piece, id(ln)))
+        if names:
+            # Names sit on one baseline under the signatures; scribbles are above them.
+            _, best, line_id = max(names, key=lambda n: n[0])
+            h.extra.append((clean_name(best.text), best.bbox, best.confidence))
+            name_lines.add(line_id)
+    for h in others:
+        # 'Chức vụ:' with its value wrapped under it; never the signers' names.
+        _take_line_below(pg, h, name_lines)
+
+
+def _take_line_below(pg: _Page, h: _Hit, skip: set[int]) -> None:
+    """The nearest free line under a footer label, within the label's width."""
+    row = pg.rows[h.row]
+    lx0, lx1 = row.x_at(h.start), row.x_at(h.end - 1)
+    margin = 0.25 * (lx1 - lx0)
+    below = [
+        ln
+        for ln in pg.lines
+        if id(ln) not in pg.consumed
+        and id(ln) not in skip
+        and ln.bbox[1] > row.y1 - 2
+        and ln.bbox[1] - row.y1 < 2.5 * pg.line_h
+        and lx0 - margin <= (ln.bbox[0] + ln.bbox[2]) / 2 <= lx1 + margin
+    ]
+    if below:
+        first = min(below, key=lambda ln: ln.bbox[1])
+        h.extra.append((first.text, first.bbox, first.confidence))
+        pg.consumed.add(id(first))
 
 
 def take_continuation_lines(pg: _Page) -> None:
@@ -359,7 +460,7 @@ def read_block_form(
     """
     pg = anchor_labels(register, page)
     take_row_values(pg)
-    take_signature_names(pg)
+    take_signature_names(pg, image)
     take_continuation_lines(pg)
     return build_fields(register, page_no, pg, image)
 
@@ -394,7 +495,8 @@ def _tick_score(h: _Hit, rows: list[_Row], image: np.ndarray[Any, Any] | None) -
     if image is None:
         return 0.0
     box = row.span_box(h.start, h.end)
-    return tick_ink(image, box)
+    first = row.owner[h.start] if row.owner[h.start] >= 0 else 0
+    return tick_ink(image, box, row.lines[first].bbox[0])
 
 
 def _set_loai_dang_ky(

@@ -57,6 +57,15 @@ def split_identity(prefix_codes: tuple[str, ...], raw: str) -> dict[str, str]:
     marks = _merge_marks(
         exact, _fuzzy_marks(raw, {"ngay": ("cấp ngày", "ngày cấp"), "noi": ("nơi cấp",)})
     )
+    # 'nơi cấp: Độ Công an': a keyword right after the same keyword ('Bộ' misread as 'Độ',
+    # folded 'do') is the start of the value, not a second keyword.
+    marks = [
+        m
+        for i, m in enumerate(marks)
+        if not (
+            i > 0 and marks[i - 1][0] == m[0] and not raw[marks[i - 1][2] : m[1]].strip(" ,;:.")
+        )
+    ]
     parts = _slices(raw, marks, "loai")
     by_suffix = {
         "LoaiGiayToTuyThan": parts.get("loai", ""),

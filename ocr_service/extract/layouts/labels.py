@@ -80,10 +80,11 @@ def find_labels(
     """Non-overlapping label occurrences in `text`, left to right.
 
     At each token position the longest label whose folded letters match the next tokens
-    (joined without spaces, so 'Giớitính' and 'Giới tính' both match) above a length-dependent
-    fuzzy threshold wins; the search then continues after it. Labels in `colon_labels` are
-    printed with a colon: an inexact match counts only when a colon follows, so a value that
-    looks like a label ('Nguyễn Thanh Ỷ' ~ 'Nguyên nhân chết') is not taken for one.
+    (joined without spaces, so 'Giớitính', 'Nơicưtrú' and 'Nơi cư trú' all match) above a
+    length-dependent fuzzy threshold wins; the search then continues after it. Labels in
+    `colon_labels` are printed with a colon: an inexact match counts only when a colon
+    follows, so a value that looks like a label ('Nguyễn Thanh Ỷ' ~ 'Nguyên nhân chết') is
+    not taken for one.
     """
     needs_colon = {fold_words(lb) for lb in colon_labels}
     text = unicodedata.normalize("NFC", text)
@@ -103,7 +104,7 @@ def find_labels(
                 continue  # a label starts on its first word, not inside a value
             if toks[i].text.isdigit():
                 continue
-            for j in range(max(i, i + n - 2), min(len(toks), i + n + 1)):
+            for j in range(i, min(len(toks), i + n + 1)):
                 cand = "".join(t.text for t in toks[i : j + 1])
                 if abs(len(cand) - len(cat)) > max(2, len(cat) // 4):
                     continue
