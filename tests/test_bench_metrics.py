@@ -13,6 +13,8 @@ from ocr_service.bench.metrics import (
     iou,
     line_recall,
     match_by_iou,
+    row_matches,
+    row_recall,
     score_page,
     wer,
 )
@@ -69,3 +71,16 @@ def test_extra_predicted_text_is_counted_apart() -> None:
     score = score_page(predicted, truth)
     assert score.chars["typed"].errors == 0 and score.extra_chars == len("Lưu trữ")
     assert score.found_lines == 1
+
+
+def test_row_recall_counts_a_label_and_value_read_as_one_line() -> None:
+    # Synth truth boxes a label and its value apart; the detector returns the whole row.
+    truth = [(100, 100, 250, 130), (265, 102, 420, 128), (100, 200, 300, 230)]
+    predicted = [(98, 99, 423, 131), (100, 201, 300, 229)]
+    assert line_recall(predicted, truth) == 1 / 3  # strict one-to-one: only the second row
+    assert row_recall(predicted, truth) == 1.0
+    matches = sorted((i, sorted(js)) for i, js in row_matches(predicted, truth))
+    assert matches == [(0, [0, 1]), (1, [2])]
+    # A box over two rows is not a row match: the rows stay unfound.
+    tall = [(98, 99, 423, 231)]
+    assert row_recall(tall, truth) == 0.0

@@ -22,11 +22,13 @@ def test_run_bench_measures_a_sample_set(tmp_path: Path) -> None:
     assert res["cer"]["typed"] is not None and res["cer"]["typed"] < 0.05
     assert res["chars"]["typed"] > 500
     assert 0.0 <= res["line_recall"] <= 1.0
+    # Row recall also counts a label + value read as one line: never below strict recall.
+    assert res["line_recall"] <= res["row_recall"] <= 1.0
     assert res["seconds_per_page_median"] > 0 and res["pages_per_min"] > 0
     assert res["peak_rss_mb"] > 10
     assert len(res["per_page"]) == 2
     table = format_report(result)
-    assert "tesseract" in table and "CER typed" in table
+    assert "tesseract" in table and "CER typed" in table and "row rec" in table
 
 
 def test_run_bench_refuses_an_unknown_engine_before_starting(tmp_path: Path) -> None:

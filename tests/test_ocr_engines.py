@@ -182,3 +182,26 @@ def test_vi_maps_boxes_of_a_skewed_page_back(
     assert len(pairs) >= len(truth) - 2
     for i, j in pairs:
         assert cer(result.lines[i].text, str(truth[j]["text"])) < 0.15
+
+
+@pytest.mark.slow
+def test_vi_skips_its_own_deskew_when_told_the_page_is_upright(
+    vi_page: tuple[np.ndarray, list[dict[str, Any]]],
+) -> None:
+    # The pipeline has turned and deskewed the page already (preprocess_page).
+    image, truth = vi_page
+    engine = get_engine("vi")
+    result = engine.read_page(image, assume_upright=True)  # type: ignore[call-arg]
+    assert _page_cer(result, truth) < 0.03
+    _assert_boxes_inside(result)
+    # A tilted page read as upright is not straightened: its boxes follow the tilt.
+    h, w = image.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), 3.0, 1.0)
+    tilted = cv2.warpAffine(image, m, (w, h), borderValue=255)
+    straightened = engine.read_page(tilted)
+    as_is = engine.read_page(tilted, assume_upright=True)  # type: ignore[call-arg]
+    assert _mean_height(as_is) > _mean_height(straightened)
+
+
+def _mean_height(page: OcrPage) -> float:
+    return float(np.mean([ln.bbox[3] - ln.bbox[1] for ln in page.lines]))

@@ -8,7 +8,16 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr_service.ocr.base import reading_order
-from ocr_service.ocr.vi import merge_row_fragments, split_at_gaps, trim_checkbox
+from ocr_service.ocr.vi import (
+    SQUEEZE_MIN,
+    compact_line,
+    has_rule,
+    line_squeeze,
+    merge_row_fragments,
+    split_at_gaps,
+    stroke_width,
+    trim_checkbox,
+)
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
@@ -58,3 +67,57 @@ def test_row_fragments_merge_only_when_close() -> None:
 def test_reading_order_keeps_a_label_and_its_lower_value_on_one_row() -> None:
     boxes = [(300, 104, 500, 134), (10, 100, 200, 128), (10, 160, 200, 188)]
     assert reading_order(boxes) == [1, 0, 2]
+
+
+def _table_row(with_rule: bool) -> np.ndarray:
+    """Two handwritten-like words of one row, 90 px apart, optionally with a column rule."""
+    grey = _strip([(10, "Escoffier"), (240, "Jean")], width=400)
+    if with_rule:
+        grey[:, 195:198] = 0  # a printed column rule the full height of the row
+    return grey
+
+
+def test_row_fragments_do_not_merge_across_a_column_rule() -> None:
+    boxes = np.array([[8, 14, 150, 46], [238, 14, 310, 46]], np.float32)
+    open_row = merge_row_fragments(boxes, 3.0, _table_row(with_rule=False))
+    assert open_row.tolist() == [[8, 14, 310, 46]]
+    ruled = merge_row_fragments(boxes, 3.0, _table_row(with_rule=True))
+    assert ruled.tolist() == boxes.tolist()
+    assert not has_rule(_table_row(with_rule=False), boxes[0].tolist(), boxes[1].tolist())
+
+
+def test_compact_line_cuts_leader_dots_and_keeps_words() -> None:
+    # Crops as read_page cuts them: the text's box (rows 14-38) with 0.15 x its height above
+    # and below.
+    grey = _strip([(10, "Số: 01"), (130, "." * 40), (560, "Quyển số")], width=800)[10:42]
+    compact = compact_line(grey)
+    h = grey.shape[0]
+    assert compact.shape[0] == h
+    # The dot run (≈ 400 px) is gone; both words (≈ 100 + 130 px) and a word gap remain.
+    assert 230 < compact.shape[1] < 450
+    ink = (compact < 128).any(axis=0)
+    assert np.diff(np.flatnonzero(ink)).max() >= 0.3 * h  # the words are still apart
+    # A dash between words crosses the middle of the line: it is text and stays.
+    dashed = _strip([(10, "Độc lập"), (150, "–"), (230, "Tự do")], width=400)[10:42]
+    last_ink = int(np.flatnonzero((dashed < 128).any(axis=0))[-1])
+    assert compact_line(dashed).shape[1] > 0.9 * last_ink
+    plain = _strip([(10, "Nguyễn Thị Hương")], width=260)[10:42]
+    assert compact_line(plain).shape[1] <= plain.shape[1]
+
+
+def test_thick_print_is_squeezed_more_than_thin_strokes() -> None:
+    bold = np.full((40, 400), 255, np.uint8)
+    thin = bold.copy()
+    for x in range(10, 390, 20):
+        bold[8:32, x : x + 8] = 0  # 8 px stems: at height 32 that is 6.4 px
+        thin[8:32, x : x + 1] = 0  # 1 px stems
+    assert stroke_width(bold) > 3 * stroke_width(thin)
+    assert line_squeeze(bold) == min(1.0, SQUEEZE_MIN)  # as narrow as allowed
+    assert line_squeeze(thin) == 1.0
+
+
+def test_a_tall_signature_beside_a_line_is_not_merged_into_it() -> None:
+    line = [300.0, 100.0, 500.0, 130.0]
+    signature = [150.0, 70.0, 290.0, 160.0]  # three line heights tall, overlapping the row
+    boxes = np.array([signature, line], np.float32)
+    assert merge_row_fragments(boxes, 2.0).tolist() == boxes.tolist()

@@ -25,7 +25,7 @@ def form_line() -> tuple[np.ndarray, tuple[int, int, int, int], tuple[int, int, 
 def test_dots_go_and_text_stays() -> None:
     grey, text_box, dots_box = form_line()
     out = remove_dot_leaders(grey)
-    x0, y0, x1, y1 = dots_box
+    _x0, y0, x1, y1 = dots_box
     # right of the text the dotted line is gone
     assert (out[y0:y1, 950:x1] < 128).sum() == 0
     assert (grey[y0:y1, 950:x1] < 128).sum() > 100

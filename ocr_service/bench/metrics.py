@@ -123,6 +123,57 @@ def line_recall(predicted: Sequence[Box], truth: Sequence[Box], min_iou: float =
     return len(match_by_iou(predicted, truth, min_iou)) / len(truth)
 
 
+def row_matches(
+    predicted: Sequence[Box], truth: Sequence[Box], min_iou: float = 0.5
+) -> list[tuple[int, list[int]]]:
+    """(predicted index, truth indices) matches where a predicted line may stand for several
+    truth lines of one row: a printed label and its value, boxed apart in the synth truth,
+    that the detector reads as one line. A predicted box matches the union box of the truth
+    lines of a row that lie mostly (≥ half their area) inside it, at IoU ≥ ``min_iou``;
+    the remaining lines are matched one-to-one as in ``match_by_iou``."""
+    used_p: set[int] = set()
+    found: dict[int, list[int]] = {}
+    for row in rows_of(list(range(len(truth))), truth):
+        for i, p in enumerate(predicted):
+            if i in used_p:
+                continue
+            inside = [j for j in row if j not in found and _inside(truth[j], p) >= 0.5]
+            if len(inside) < 2:
+                continue
+            union = (
+                min(truth[j][0] for j in inside),
+                min(truth[j][1] for j in inside),
+                max(truth[j][2] for j in inside),
+                max(truth[j][3] for j in inside),
+            )
+            if iou(p, union) >= min_iou:
+                used_p.add(i)
+                for j in inside:
+                    found[j] = [i]
+    out = [(i, [j for j, ps in found.items() if ps == [i]]) for i in sorted(used_p)]
+    rest_p = [i for i in range(len(predicted)) if i not in used_p]
+    rest_t = [j for j in range(len(truth)) if j not in found]
+    for a, b in match_by_iou([predicted[i] for i in rest_p], [truth[j] for j in rest_t], min_iou):
+        out.append((rest_p[a], [rest_t[b]]))
+    return out
+
+
+def row_recall(predicted: Sequence[Box], truth: Sequence[Box], min_iou: float = 0.5) -> float:
+    """Share of truth lines found by ``row_matches`` (a line read together with its row
+    neighbours counts as found)."""
+    if not truth:
+        return 1.0
+    return sum(len(js) for _, js in row_matches(predicted, truth, min_iou)) / len(truth)
+
+
+def _inside(a: Box, b: Box) -> float:
+    """Share of box a's area that lies inside box b."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = _area(a)
+    return ix * iy / area if area > 0 else 0.0
+
+
 def _overlaps(a: Box, b: Box) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 

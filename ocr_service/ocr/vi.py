@@ -31,6 +31,12 @@ REC_HEIGHT = 32  # AsterNet input height
 REC_MAX_WIDTH = 1024  # the model's positional encoding covers 256 steps = 1024 px
 REC_CHUNK = int(os.environ.get("SOHOA_VI_CHUNK", "512"))  # piece width for long lines
 REC_CHUNK_MAX = min(REC_MAX_WIDTH, int(REC_CHUNK * 1.25))  # lines up to this are read whole
+# Recognition time grows with the input width. A line is narrowed (down to SQUEEZE_MIN of its
+# natural width) as far as its vertical strokes stay MIN_STROKE px wide at height 32: printed
+# text has 3-5 px stems, thin handwriting 1-2 px and is left alone. 0.75 kept synth CER level
+# for 35 % less CPU; 0.6 lost hyphens in dates ("9-9-2017" read "99-2017").
+SQUEEZE_MIN = float(os.environ.get("SOHOA_VI_SQUEEZE", "0.75"))
+MIN_STROKE = float(os.environ.get("SOHOA_VI_MIN_STROKE", "2.4"))
 CUT_WINDOW = 160  # px (at height 32) searched for a blank column before the piece limit
 CROP_PAD_Y = 0.15  # margin around detector boxes, x line height (the box is tight on accents)
 CROP_PAD_X = 0.3
@@ -38,14 +44,31 @@ CROP_PAD_X = 0.3
 # (dates and abbreviations use single dots inside a word: 19.10.2014, TP.).
 LEADER_DOTS = re.compile(r"[.…·_]{2,}|(?<=\s)[.·](?=\s|$)|^[.·](?=\s)")
 MIN_LINE_H = 6  # px: smaller detections are specks, not text
-# Pieces of one row closer than this x line height can be read as one line. Off by default:
-# on the Lyon handwriting 0.8 gained a few points of line recall, but it joins printed labels
-# with their values on block forms.
-MERGE_GAP = float(os.environ.get("SOHOA_VI_MERGE_GAP", "0"))
+# Pieces of one row closer than this x line height are one line (trueocr cuts handwriting at
+# wide letter gaps and dashes: "Escoffier - Jean Joseph Marie"), unless a printed column rule
+# stands between them. Blank runs wider than SPLIT_GAP are cut again below, so a printed
+# label and the value written after it on a block form stay two boxes. (On a form that
+# still has its leader dots, fields joined by dots stay joined: the pipeline removes the
+# dots first, `sohoa bench` does not, and loses ~2 points of synth row recall to it.)
+MERGE_GAP = float(os.environ.get("SOHOA_VI_MERGE_GAP", "1.5"))
 # A detected line with a blank run wider than this x its height is two lines: trueocr joins
 # a printed label and the value written after it, and the form needs each box on its own.
 SPLIT_GAP = float(os.environ.get("SOHOA_VI_SPLIT_GAP", "1.2"))
+MERGE_HEIGHT_RATIO = 1.6  # fragments of one line differ in height by less than this
+RULE_SPAN = 0.85  # share of a gap's rows a printed column rule darkens
+# The reported box: the detector's core box widened by these x its height, up and down (the
+# accents) and at both ends. PAGE/ALTO ground truth draws looser boxes (0.25 / 0.3 match
+# it better: +10 points of IoU-0.5 recall on the real scans) but the synth truth and the
+# form extractor want tight ones (-4 to -14 points of synth row recall), so tight by default.
 BOX_PAD_Y = float(os.environ.get("SOHOA_VI_BOX_PAD", "0.15"))
+BOX_PAD_X = float(os.environ.get("SOHOA_VI_BOX_PAD_X", "0"))
+# Recognition costs time in proportion to the crop's width: runs of columns with no letter
+# in them (blank paper, leader dots, underlines) wider than COMPACT_GAP x the line height
+# are cut down to COMPACT_KEEP x the height, which still reads as a word space.
+COMPACT_GAP = float(os.environ.get("SOHOA_VI_COMPACT_GAP", "0.7"))
+COMPACT_KEEP = float(os.environ.get("SOHOA_VI_COMPACT_KEEP", "0.45"))
+LETTER_SPAN = 0.3  # a column holds a letter when its ink spans this x the line height
+LETTER_TAIL = 0.15  # x line height kept past the outer letter columns of a run
 
 
 class _Models:
@@ -95,10 +118,10 @@ def _models() -> _Models:
     return _Models()
 
 
-def _rec_tensor(grey: np.ndarray) -> np.ndarray:
+def _rec_tensor(grey: np.ndarray, squeeze: float = 1.0) -> np.ndarray:
     """A grey crop as AsterNet input [1, 3, 32, W]: height 32, width a multiple of 4, ≤ 1024."""
     h, w = grey.shape
-    nw = max(32, round(w * REC_HEIGHT / max(1, h)))
+    nw = max(32, round(w * REC_HEIGHT * squeeze / max(1, h)))
     nw = min(REC_MAX_WIDTH, (nw + 3) // 4 * 4)
     small = cv2.resize(grey, (nw, REC_HEIGHT), interpolation=cv2.INTER_AREA)
     arr = (small.astype(np.float32) / 255.0 - 0.5) / 0.5
@@ -118,6 +141,78 @@ def _split_points(grey32: np.ndarray, chunk: int) -> list[int]:
         cuts.append(cut)
         start = cut
     return cuts
+
+
+def compact_line(grey: np.ndarray, pad_y: float = CROP_PAD_Y) -> np.ndarray:
+    """The line crop with its letter-free column runs (blank, leader dots, underline) wider
+    than COMPACT_GAP x the line height shortened to COMPACT_KEEP x the height, and its
+    letter-free ends trimmed to that margin. Unchanged when no letter column is found."""
+    return np.ascontiguousarray(np.hstack(line_pieces(grey, pad_y)))
+
+
+def line_pieces(grey: np.ndarray, pad_y: float = CROP_PAD_Y) -> list[np.ndarray]:
+    """compact_line's parts, in order: paper margins and the runs of letters between them
+    (a printed label and the value written after it are two runs)."""
+    h, w = grey.shape
+    core = h / (1 + 2 * pad_y)  # the detector's line height inside the padded crop
+    if COMPACT_GAP <= 0 or h < MIN_LINE_H or w < 2 * core:
+        return [grey]
+    paper = float(np.percentile(grey, 90))
+    ink = grey < paper - 60
+    rows = np.arange(h)[:, None]
+    top = np.where(ink, rows, h).min(axis=0)
+    bottom = np.where(ink, rows, -1).max(axis=0)
+    letter = (bottom - top + 1) >= LETTER_SPAN * core
+    cols = np.flatnonzero(letter)
+    if not len(cols):
+        return [grey]
+    keep = max(1, round(COMPACT_KEEP * core))
+    max_gap = COMPACT_GAP * core
+    # Letter columns and the short gaps between them stay; a long gap (or an end) becomes
+    # `keep` columns of plain paper, so no leader dot is left in it to be read.
+    # Only a gap with no ink across the middle of the line goes: leader dots sit on the
+    # baseline and underlines below it, but a dash ("Độc lập - Tự do") or a cursive joining
+    # stroke crosses the middle band and is text.
+    # (The gap's ends are left out of that test: the round edge of a letter reaches there.)
+    middle = ink[round(0.4 * h) : round(0.6 * h) + 1]
+    tail = max(1, round(LETTER_TAIL * core))
+    gaps = np.diff(cols)
+    long_gaps = [
+        k
+        for k in np.flatnonzero(gaps > max_gap)
+        if not middle[:, cols[k] + 1 + tail : cols[k + 1] - tail].any()
+    ]
+    starts = [int(cols[0]), *(int(cols[k + 1]) for k in long_gaps)]
+    ends = [*(int(cols[k]) for k in long_gaps), int(cols[-1])]
+    margin = np.full((h, keep), int(paper), np.uint8)
+    parts: list[np.ndarray] = [margin]
+    for a, b in zip(starts, ends, strict=True):
+        # A few columns either side keep the low strokes of end letters (the arm of "r").
+        parts += [grey[:, max(0, a - tail) : min(w, b + 1 + tail)], margin]
+    if sum(p.shape[1] for p in parts) >= w:
+        return [grey]
+    return parts
+
+
+def stroke_width(grey: np.ndarray) -> float:
+    """Mean width, in px at the recognition height, of the horizontal ink runs across the
+    middle half of a line crop: the thickness of its vertical strokes."""
+    h, w = grey.shape
+    nw = max(8, round(w * REC_HEIGHT / max(1, h)))
+    small = cv2.resize(grey, (nw, REC_HEIGHT), interpolation=cv2.INTER_AREA)
+    ink = small[REC_HEIGHT // 4 : 3 * REC_HEIGHT // 4] < float(np.percentile(small, 90)) - 60
+    runs = int((ink[:, 1:] & ~ink[:, :-1]).sum() + ink[:, 0].sum())
+    return float(ink.sum()) / runs if runs else 0.0
+
+
+def line_squeeze(grey: np.ndarray) -> float:
+    """The width factor (SQUEEZE_MIN..1) that keeps the line's strokes ≥ MIN_STROKE px."""
+    if SQUEEZE_MIN >= 1.0:
+        return 1.0
+    sw = stroke_width(grey)
+    if sw <= 0:
+        return 1.0
+    return float(np.clip(MIN_STROKE / sw, SQUEEZE_MIN, 1.0))
 
 
 def _is_gap(grey32: np.ndarray, x: int) -> bool:
@@ -157,13 +252,13 @@ class ViEngine(OcrEngine):
             prev = idx
         return "".join(chars), probs
 
-    def _recognise(self, grey: np.ndarray) -> tuple[str, list[float]]:
+    def _recognise(self, grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, list[float]]:
         h, w = grey.shape
         if h < 2 or w < 2:
             return "", []
-        natural = w * REC_HEIGHT / h
+        natural = w * REC_HEIGHT * squeeze / h
         if natural <= REC_CHUNK_MAX:
-            out = self.models.rec.run(None, {self.models.rec_input: _rec_tensor(grey)})[0]
+            out = self.models.rec.run(None, {self.models.rec_input: _rec_tensor(grey, squeeze)})[0]
             return self._decode(out)
         # Longer lines are cut at blank columns into pieces of ≤ REC_CHUNK px, read one by
         # one and joined: the model has 1024 px at most, and its attention costs grow faster
@@ -173,7 +268,9 @@ class ViEngine(OcrEngine):
         bounds = [0, *_split_points(grey32, REC_CHUNK), nw]
         text, probs = "", []
         for a, b in itertools.pairwise(bounds):
-            out = self.models.rec.run(None, {self.models.rec_input: _rec_tensor(grey32[:, a:b])})
+            out = self.models.rec.run(
+                None, {self.models.rec_input: _rec_tensor(grey32[:, a:b], 1.0)}
+            )
             piece_text, piece_probs = self._decode(out[0])
             if text and piece_text and _is_gap(grey32, a):
                 text += " "  # the cut fell in a gap between words
@@ -181,31 +278,40 @@ class ViEngine(OcrEngine):
             probs += piece_probs
         return text, probs
 
-    def _read_grey(self, grey: np.ndarray) -> tuple[str, float]:
-        raw, probs = self._recognise(grey)
+    def _read_grey(self, grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, float]:
+        text, conf, _ = self._read_scored(grey, squeeze)
+        return text, conf
+
+    def _read_scored(self, grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, float, float]:
+        """Text, confidence and the least sure character's probability (1.0 for no text)."""
+        raw, probs = self._recognise(grey, squeeze)
         text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", raw)).strip()
         # Leader dots of a printed form ("Họ, chữ đệm, tên: ........") are not text.
         text = " ".join(LEADER_DOTS.sub(" ", text).split())
-        if not any(ch.isalnum() for ch in text):
-            return "", 0.0
-        if not text or not probs:
-            return "", 0.0
+        if not text or not probs or not any(ch.isalnum() for ch in text):
+            return "", 0.0, 1.0
         p = np.asarray(probs)
         # Mean peak probability, pulled down by the least sure character: a single doubtful
         # letter in a name is what a clerk must look at.
-        return text, float(np.clip(0.5 * p.mean() + 0.5 * p.min(), 0.0, 1.0))
+        return text, float(np.clip(0.5 * p.mean() + 0.5 * p.min(), 0.0, 1.0)), float(p.min())
 
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
         return self._read_grey(to_grey(crop))
 
     # --- page --------------------------------------------------------------------------
-    def read_page(self, image: np.ndarray) -> OcrPage:
+    def read_page(self, image: np.ndarray, *, assume_upright: bool = False) -> OcrPage:
+        """All lines of the page. assume_upright: the caller has already turned and deskewed
+        the image (the pipeline's preprocess_page), so trueocr's own pass is skipped."""
         started = time.perf_counter()
         grey = to_grey(image)
         height, width = grey.shape
         with self.models.page_lock:
-            upright, turns, skew = self.models.page.upright(grey)
-            detected = merge_row_fragments(self.models.page.detect(upright)[:, :4], MERGE_GAP)
+            if assume_upright:
+                upright, turns, skew = grey, 0, 0.0
+            else:
+                upright, turns, skew = self.models.page.upright(grey)
+            detected = self.models.page.detect(upright)[:, :4]
+        detected = merge_row_fragments(detected, MERGE_GAP, upright)
         boxes = [
             trim_checkbox(upright, p)
             for b in detected
@@ -219,14 +325,15 @@ class ViEngine(OcrEngine):
             ub = clip_box((box[0], box[1], box[2], box[3]), uw, uh)
             if ub[3] - ub[1] < MIN_LINE_H or ub[2] - ub[0] < MIN_LINE_H:
                 continue
-            text, conf = self._read_grey(crop_line(upright, ub, CROP_PAD_Y, CROP_PAD_X))
+            crop = compact_line(crop_line(upright, ub, CROP_PAD_Y, CROP_PAD_X))
+            text, conf = self._read_grey(crop, line_squeeze(crop))
             if not text:
                 continue
             # The reported box takes in the accents above and below the detector's core box.
-            py = BOX_PAD_Y * (ub[3] - ub[1])
-            top, bottom = ub[1] - py, ub[3] + py
+            py, px = BOX_PAD_Y * (ub[3] - ub[1]), BOX_PAD_X * (ub[3] - ub[1])
+            top, bottom, left, right = ub[1] - py, ub[3] + py, ub[0] - px, ub[2] + px
             corners = np.array(
-                [[ub[0], top], [ub[2], top], [ub[2], bottom], [ub[0], bottom]], np.float64
+                [[left, top], [right, top], [right, bottom], [left, bottom]], np.float64
             )
             mapped = _apply(to_input, corners)
             bbox = clip_box(
@@ -325,8 +432,11 @@ def trim_checkbox(grey: np.ndarray, box: list[float]) -> list[float]:
     return box
 
 
-def merge_row_fragments(boxes: np.ndarray, gap_factor: float) -> np.ndarray:
-    """Boxes [N, 4] with pieces of one row joined when the gap is under gap_factor x height."""
+def merge_row_fragments(
+    boxes: np.ndarray, gap_factor: float, grey: np.ndarray | None = None
+) -> np.ndarray:
+    """Boxes [N, 4] with pieces of one row joined when the gap is under gap_factor x height
+    and, given the page image, no printed column rule stands in the gap."""
     if len(boxes) < 2 or gap_factor <= 0:
         return boxes
     items = sorted((list(map(float, b)) for b in boxes), key=lambda b: b[0])
@@ -336,12 +446,34 @@ def merge_row_fragments(boxes: np.ndarray, gap_factor: float) -> np.ndarray:
             h = min(b[3] - b[1], m[3] - m[1])
             overlap = min(b[3], m[3]) - max(b[1], m[1])
             gap = b[0] - m[2]
-            if h > 0 and overlap >= 0.6 * h and gap < gap_factor * h:
+            # One line keeps its height: a signature beside a printed line is not part of it.
+            if (
+                h > 0
+                and max(b[3] - b[1], m[3] - m[1]) <= MERGE_HEIGHT_RATIO * h
+                and overlap >= 0.6 * h
+                and gap < gap_factor * h
+                and (grey is None or not has_rule(grey, m, b))
+            ):
                 m[:] = [min(m[0], b[0]), min(m[1], b[1]), max(m[2], b[2]), max(m[3], b[3])]
                 break
         else:
             merged.append(b)
     return np.asarray(merged, np.float32).reshape(-1, 4)
+
+
+def has_rule(grey: np.ndarray, left: list[float], right: list[float]) -> bool:
+    """True when a vertical rule (a column dark over RULE_SPAN of the rows' joint height)
+    stands between the end of ``left`` and the start of ``right``: two table cells."""
+    y0, y1 = min(left[1], right[1]), max(left[3], right[3])
+    x0, x1 = min(left[2], right[0]), max(left[2], right[0])
+    pad = 0.3 * (y1 - y0)  # the gap, widened a little: a rule may touch a box's end
+    ix0, iy0, ix1, iy1 = clip_box((x0 - pad, y0, x1 + pad, y1), grey.shape[1], grey.shape[0])
+    if ix1 - ix0 < 1 or iy1 - iy0 < 2:
+        return False
+    strip = grey[iy0:iy1, ix0:ix1]
+    paper = float(np.percentile(grey[iy0:iy1, max(0, ix0 - 50) : ix1 + 50], 90))
+    dark = strip < paper - 40
+    return bool((dark.mean(axis=0) >= RULE_SPAN).any())
 
 
 def _turn_matrix(turns: int, w: int, h: int) -> np.ndarray:
