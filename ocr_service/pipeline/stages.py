@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,12 +33,20 @@ def preprocess_image(image: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
 
 def read_text(image: np.ndarray, settings: Settings) -> OcrPage:
     from ocr_service.ocr import get_engine, ocr_image
+    from ocr_service.ocr.vi import ViEngine
     from ocr_service.preprocess.leaders import remove_dot_leaders
 
     engine = get_engine(settings.ocr_engine)
     second = get_engine(settings.second_engine) if settings.second_engine else None
     # The recogniser reads a copy without the printed dotted lines; boxes are the same.
-    return ocr_image(remove_dot_leaders(image), engine, second)
+    cleaned = remove_dot_leaders(image)
+    if isinstance(engine, ViEngine) and second is None:
+        # preprocess_page already turned and deskewed the page: skip trueocr's second pass.
+        started = time.perf_counter()
+        page = engine.read_page(cleaned, assume_upright=True)
+        page.seconds = time.perf_counter() - started
+        return page
+    return ocr_image(cleaned, engine, second)
 
 
 LAYOUT_NAMES = {"block": "block_form", "table": "table_ledger"}
