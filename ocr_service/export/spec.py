@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
-import models
+from models.registers import load_spec
 from ocr_service.errors import BadInput
 
-REGISTERS_JSON = Path(models.__file__).parent / "data" / "registers.json"
 DATE_RE = re.compile(
     r"^(\d{4}|(0[1-9]|1[0-2])\.\d{4}|(0[1-9]|[12][0-9]|3[01])\.(0[1-9]|1[0-2])\.\d{4})$"
 )
@@ -21,12 +18,9 @@ BOOK_FIELDS = ("noiDangKy", "noiCap", "quyenSo")
 OFFICIAL_KS_VARIANT = "official_70"  # the default khai-sinh layout (TeamplateDangKyKhaiSinh.xlsx)
 
 
-@cache
 def load_registers() -> dict[str, Any]:
-    """registers.json, parsed once per process."""
-    with REGISTERS_JSON.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = json.load(fh)
-    return data
+    """registers.json, parsed once per process (shared with models.registers)."""
+    return load_spec()
 
 
 def register_spec(register: str) -> dict[str, Any]:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import models
+from models.registers import load_spec
 from ocr_service.errors import BadInput
-
-REGISTERS_JSON = Path(models.__file__).parent / "data" / "registers.json"
 
 # Identity-document sub-fields of a person block ("nyc* identity fields" in registers.json).
 IDENTITY_SUFFIXES = (
@@ -25,12 +21,9 @@ IDENTITY_SUFFIXES = (
 )
 
 
-@lru_cache(maxsize=1)
 def load_registers() -> dict[str, Any]:
-    """The parsed registers.json (cached: it is read-only reference data)."""
-    with REGISTERS_JSON.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = json.load(fh)
-    return data
+    """registers.json, parsed once per process (shared with models.registers)."""
+    return load_spec()
 
 
 def register_spec(register: str) -> dict[str, Any]:

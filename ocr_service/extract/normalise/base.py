@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-import models
-
-REGISTERS_JSON = Path(models.__file__).parent / "data" / "registers.json"
+from models.registers import load_spec
 
 # Issue codes a normaliser may emit (machine-readable; the review UI translates them).
 ISSUES = {
@@ -204,12 +199,9 @@ def fix_digit_lookalikes(text: str, separators: str = "./- ,") -> tuple[str, boo
     return "".join(parts), changed
 
 
-@lru_cache(maxsize=1)
 def load_registers() -> dict[str, Any]:
-    """registers.json, read once (read-only reference data)."""
-    with REGISTERS_JSON.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = json.load(fh)
-    return data
+    """registers.json, parsed once per process (shared with models.registers)."""
+    return load_spec()
 
 
 def field_spec(register: str, code: str) -> dict[str, Any]:
