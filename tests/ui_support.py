@@ -28,6 +28,7 @@ from models.entities import (
 from ocr_service.auth import create_user
 from ocr_service.config import Settings
 from ocr_service.db import session_scope, upgrade_database
+from ocr_service.records.store import field_value
 from ocr_service.storage import get_storage, original_key
 
 PASSWORD = "mat-khau-dung-8"
@@ -276,20 +277,7 @@ def store_draft(
         warnings=[w.to_json() for w in draft.warnings],
     )
     for code, fd in draft.fields.items():
-        record.fields.append(
-            FieldValue(
-                code=code,
-                value=fd.value,
-                raw=fd.raw,
-                confidence=fd.confidence,
-                band=fd.band or None,
-                bbox=list(fd.bbox) if fd.bbox else None,
-                page=fd.page or page_no,
-                source=fd.source,
-                issues=list(fd.issues),
-                candidates=list(fd.candidates),
-            )
-        )
+        record.fields.append(field_value(code, fd, page_no))
     session.add(record)
     session.flush()
     truth = {c: v["value"] for c, v in truth_rec["fields"].items()}

@@ -23,6 +23,7 @@ from ocr_service.db import upgrade_database
 from ocr_service.errors import SohoaError
 from ocr_service.jobs.dispatch import make_dispatcher
 from ocr_service.jobs.tasks import recover
+from ocr_service.records.service import StaleVersion
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -50,6 +51,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SohoaError)
     async def _sohoa(_: Request, exc: SohoaError) -> JSONResponse:
         return error_response(exc.http_status, exc.code, exc.message)
+
+    @app.exception_handler(StaleVersion)
+    async def _stale(_: Request, exc: StaleVersion) -> JSONResponse:
+        # A stale save: the client gets the record as it is now, to compare, never overwrite.
+        return JSONResponse(
+            status_code=409,
+            content={"error": {"code": "conflict", "message": exc.message}, "current": exc.current},
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

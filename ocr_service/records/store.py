@@ -17,6 +17,22 @@ def source_key(page: int, row: int | None) -> str:
     return f"p{page}" if row is None else f"p{page}r{row}"
 
 
+def field_value(code: str, fd: Any, default_page: int | None = None) -> FieldValue:
+    """A stored field from extraction's FieldDraft (its page, else `default_page`)."""
+    return FieldValue(
+        code=code,
+        value=fd.value,
+        raw=fd.raw,
+        confidence=fd.confidence,
+        band=fd.band or None,
+        bbox=list(fd.bbox) if fd.bbox else None,
+        page=fd.page or default_page,
+        source=fd.source,
+        issues=list(fd.issues),
+        candidates=list(fd.candidates),
+    )
+
+
 def replace_page_records(session: Session, inp: PageInput, drafts: list[Any]) -> None:
     """Store the drafts read off one page, replacing an earlier run's unreviewed drafts.
 
@@ -51,20 +67,7 @@ def replace_page_records(session: Session, inp: PageInput, drafts: list[Any]) ->
             warnings=[_warning_json(w) for w in draft.warnings],
         )
         for code, fd in draft.fields.items():
-            record.fields.append(
-                FieldValue(
-                    code=code,
-                    value=fd.value,
-                    raw=fd.raw,
-                    confidence=fd.confidence,
-                    band=fd.band or None,
-                    bbox=list(fd.bbox) if fd.bbox else None,
-                    page=fd.page,
-                    source=fd.source,
-                    issues=list(fd.issues),
-                    candidates=list(fd.candidates),
-                )
-            )
+            record.fields.append(field_value(code, fd))
         session.add(record)
     for key, old in existing.items():
         if key not in keep and old.status == RecordStatus.draft and old.version == 1:

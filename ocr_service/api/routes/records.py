@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -15,7 +14,6 @@ from ocr_service.api.deps import CurrentUser, SessionDep
 from ocr_service.errors import BadInput, NotFound
 from ocr_service.ledgers import get_ledger_for
 from ocr_service.records import service
-from ocr_service.records.service import StaleVersion
 
 router = APIRouter(tags=["records"])
 
@@ -36,13 +34,6 @@ class FlagBody(VersionBody):
 class ReviewBody(VersionBody):
     decision: str
     note: str | None = Field(default=None, max_length=1000)
-
-
-def _conflict(exc: StaleVersion) -> JSONResponse:
-    return JSONResponse(
-        status_code=409,
-        content={"error": {"code": "conflict", "message": exc.message}, "current": exc.current},
-    )
 
 
 @router.get("/ledgers/{ledger_id}/records")
@@ -91,49 +82,35 @@ def read_record(record_id: str, session: SessionDep, user: CurrentUser) -> dict[
     return service.record_public(session, record, register=ledger.register)
 
 
-@router.patch("/records/{record_id}", response_model=None)
+@router.patch("/records/{record_id}")
 def update_record(
     record_id: str, body: RecordUpdate, session: SessionDep, user: CurrentUser
-) -> dict[str, Any] | JSONResponse:
-    try:
-        record = service.update_record(session, record_id, user, body.version, body.fields)
-    except StaleVersion as exc:
-        return _conflict(exc)
+) -> dict[str, Any]:
+    record = service.update_record(session, record_id, user, body.version, body.fields)
     return service.record_public(session, record)
 
 
-@router.post("/records/{record_id}/confirm", response_model=None)
+@router.post("/records/{record_id}/confirm")
 def confirm_record(
     record_id: str, body: VersionBody, session: SessionDep, user: CurrentUser
-) -> dict[str, Any] | JSONResponse:
-    try:
-        record = service.confirm_record(session, record_id, user, body.version)
-    except StaleVersion as exc:
-        return _conflict(exc)
+) -> dict[str, Any]:
+    record = service.confirm_record(session, record_id, user, body.version)
     return service.record_public(session, record)
 
 
-@router.post("/records/{record_id}/flag", response_model=None)
+@router.post("/records/{record_id}/flag")
 def flag_record(
     record_id: str, body: FlagBody, session: SessionDep, user: CurrentUser
-) -> dict[str, Any] | JSONResponse:
-    try:
-        record = service.flag_record(session, record_id, user, body.version, body.reason)
-    except StaleVersion as exc:
-        return _conflict(exc)
+) -> dict[str, Any]:
+    record = service.flag_record(session, record_id, user, body.version, body.reason)
     return service.record_public(session, record)
 
 
-@router.post("/records/{record_id}/review", response_model=None)
+@router.post("/records/{record_id}/review")
 def review_record(
     record_id: str, body: ReviewBody, session: SessionDep, user: CurrentUser
-) -> dict[str, Any] | JSONResponse:
-    try:
-        record = service.review_record(
-            session, record_id, user, body.version, body.decision, body.note
-        )
-    except StaleVersion as exc:
-        return _conflict(exc)
+) -> dict[str, Any]:
+    record = service.review_record(session, record_id, user, body.version, body.decision, body.note)
     return service.record_public(session, record)
 
 
