@@ -35,3 +35,18 @@ def test_run_bench_refuses_an_unknown_engine_before_starting(tmp_path: Path) -> 
     folder = make_sample_set(tmp_path / "one", pages=1)
     with pytest.raises(EngineUnavailable):
         run_bench([folder], ["nope"], max_pages=1)
+
+
+@pytest.mark.slow
+def test_page_xml_truth_is_scored_against_line_regions() -> None:
+    """PAGE/ALTO truth draws line regions; the engine's polygons are compared with them, and
+    the ink boxes' recall is reported beside it."""
+    real = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-scans"
+    if not real.is_dir():
+        real = Path("/work/shared/data/real-scans")
+    result = run_bench([real], ["vi"], max_pages=1, workers=1)
+    (res,) = result["results"]
+    assert res["pages"] == 1
+    # FRAN_0187_50115_L: 161 truth lines, loose polygons; ink boxes alone match about half.
+    assert res["line_recall"] >= 0.75
+    assert res["line_recall_ink_boxes"] < res["line_recall"]

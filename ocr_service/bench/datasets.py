@@ -24,6 +24,9 @@ class BenchPage:
     dataset: str
     name: str = ""
     meta: dict[str, object] = field(default_factory=dict)
+    # How the truth draws a line: "bbox" (synth: the ink's box) or "region" (PAGE/ALTO:
+    # the transcriber's line area, compared with the engine's line polygons).
+    geometry: str = "bbox"
 
 
 def read_synth_set(folder: Path) -> list[BenchPage]:
@@ -129,7 +132,13 @@ def read_xml_set(folder: Path) -> list[BenchPage]:
         )
         if image is not None:
             pages.append(
-                BenchPage(image=image, lines=read_xml(xml), dataset=folder.name, name=image.name)
+                BenchPage(
+                    image=image,
+                    lines=read_xml(xml),
+                    dataset=folder.name,
+                    name=image.name,
+                    geometry="region",
+                )
             )
     return pages
 

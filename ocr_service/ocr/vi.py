@@ -26,6 +26,14 @@ from ocr_service.ocr.base import (
     to_grey,
 )
 from ocr_service.ocr.containers import OcrLine, OcrPage
+from ocr_service.ocr.regions import line_regions
+from ocr_service.ocr.table_lines import (
+    CELL_GAP,
+    Table,
+    median_height,
+    merge_in_cells,
+    split_at_rules,
+)
 
 REC_HEIGHT = 32  # AsterNet input height
 REC_MAX_WIDTH = 1024  # the model's positional encoding covers 256 steps = 1024 px
@@ -311,39 +319,37 @@ class ViEngine(OcrEngine):
             else:
                 upright, turns, skew = self.models.page.upright(grey)
             detected = self.models.page.detect(upright)[:, :4]
-        detected = merge_row_fragments(detected, MERGE_GAP, upright)
-        boxes = [
-            trim_checkbox(upright, p)
-            for b in detected
-            for p in split_at_gaps(upright, b, SPLIT_GAP)
-        ]
+        table = Table.of_page(upright, detected)
+        line_h = median_height(detected)
+        boxes = page_lines(upright, detected, table)
         to_input = _inverse_transform(grey.shape, turns, skew)
         uh, uw = upright.shape
-        lines: list[OcrLine] = []
-        upright_boxes: list[tuple[int, int, int, int]] = []
+        read: list[tuple[str, float, tuple[int, int, int, int]]] = []
         for box in boxes:
             ub = clip_box((box[0], box[1], box[2], box[3]), uw, uh)
             if ub[3] - ub[1] < MIN_LINE_H or ub[2] - ub[0] < MIN_LINE_H:
                 continue
             crop = compact_line(crop_line(upright, ub, CROP_PAD_Y, CROP_PAD_X))
             text, conf = self._read_grey(crop, line_squeeze(crop))
-            if not text:
-                continue
+            if text:
+                read.append((text, conf, ub))
+        regions = line_regions([ub for _, _, ub in read], table, line_h, (uw, uh))
+        lines: list[OcrLine] = []
+        upright_boxes: list[tuple[int, int, int, int]] = []
+        for (text, conf, ub), region in zip(read, regions, strict=True):
             # The reported box takes in the accents above and below the detector's core box.
             py, px = BOX_PAD_Y * (ub[3] - ub[1]), BOX_PAD_X * (ub[3] - ub[1])
-            top, bottom, left, right = ub[1] - py, ub[3] + py, ub[0] - px, ub[2] + px
-            corners = np.array(
-                [[left, top], [right, top], [right, bottom], [left, bottom]], np.float64
-            )
-            mapped = _apply(to_input, corners)
+            mapped = _apply(to_input, _corners(ub[0] - px, ub[1] - py, ub[2] + px, ub[3] + py))
             bbox = clip_box(
                 (mapped[:, 0].min(), mapped[:, 1].min(), mapped[:, 0].max(), mapped[:, 1].max()),
                 width,
                 height,
             )
+            # The polygon is the line's region (see regions.py): what PAGE XML records.
+            outline = _apply(to_input, _corners(*region))
             polygon = [
                 (int(np.clip(round(x), 0, width)), int(np.clip(round(y), 0, height)))
-                for x, y in mapped
+                for x, y in outline
             ]
             lines.append(
                 OcrLine(text=text, confidence=conf, bbox=bbox, polygon=polygon, engine=self.name)
@@ -360,6 +366,29 @@ class ViEngine(OcrEngine):
             engine_version=self.version(),
             seconds=time.perf_counter() - started,
         )
+
+
+def _corners(left: float, top: float, right: float, bottom: float) -> np.ndarray:
+    return np.array([[left, top], [right, top], [right, bottom], [left, bottom]], np.float64)
+
+
+def page_lines(
+    upright: np.ndarray, detected: np.ndarray, table: Table | None = None
+) -> list[list[float]]:
+    """The detector's boxes made into text lines: cut at table rules, fragments of a row
+    joined (inside a ruled cell up to CELL_GAP), label and value cut apart elsewhere."""
+    if table is None:
+        table = Table.of_page(upright, detected)
+    detected = split_at_rules(upright, detected, table)
+    detected = merge_row_fragments(detected, MERGE_GAP, upright)
+    detected = merge_in_cells(detected, table)
+    return [
+        trim_checkbox(upright, p)
+        for b in detected
+        for p in split_at_gaps(
+            upright, b, CELL_GAP if table.cell_of(list(b)) is not None else SPLIT_GAP
+        )
+    ]
 
 
 def split_at_gaps(

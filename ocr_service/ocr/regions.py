@@ -1,0 +1,70 @@
+"""Line regions: the area a transcriber draws around a text line, as PAGE/ALTO ground truth
+and our PAGE XML export record it (TextLine Coords).
+
+The reported box (OcrLine.bbox) hugs the ink: the form extractor measures label and value
+positions with it. Transcription tools draw a line's region looser: from the line above to
+the line below and past the ends of the writing (kraken's polygons follow the space between
+baselines; eScriptorium users extend baselines beyond short words). A line's region here is
+its ink box grown by up to REGION_Y line heights up and down and REGION_X at both ends, but
+never past halfway to a neighbouring line, nor across a column rule.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from ocr_service.ocr.table_lines import Table
+
+REGION_X = float(os.environ.get("SOHOA_VI_REGION_X", "0.6"))
+REGION_Y = float(os.environ.get("SOHOA_VI_REGION_Y", "0.35"))
+RULE_CLEARANCE = 2.0  # px kept between a region and the column rule it stops at
+
+Box = Sequence[float]
+
+
+def line_regions(
+    boxes: Sequence[Box],
+    table: Table,
+    line_h: float,
+    size: tuple[int, int],
+    grow_x: float = REGION_X,
+    grow_y: float = REGION_Y,
+) -> list[list[float]]:
+    """The region (x0, y0, x1, y1) of each box, in the same pixels; size is (width, height)."""
+    width, height = size
+    out = []
+    for i, b in enumerate(boxes):
+        x0, y0, x1, y1 = (float(v) for v in b[:4])
+        ref = max(y1 - y0, line_h)
+        left, right = x0 - grow_x * ref, x1 + grow_x * ref
+        top, bottom = y0 - grow_y * ref, y1 + grow_y * ref
+        for j, o in enumerate(boxes):
+            if j == i:
+                continue
+            ox0, oy0, ox1, oy1 = (float(v) for v in o[:4])
+            v_overlap = min(y1, oy1) - max(y0, oy0)
+            h_overlap = min(x1, ox1) - max(x0, ox0)
+            if v_overlap > 0.3 * min(y1 - y0, oy1 - oy0):  # same row: stop halfway
+                if ox1 <= x0:
+                    left = max(left, (ox1 + x0) / 2)
+                elif ox0 >= x1:
+                    right = min(right, (x1 + ox0) / 2)
+            elif h_overlap > 0:  # the line above or below
+                if oy1 <= y0 + 0.5 * (y1 - y0) and oy1 < y1:
+                    top = max(top, min(y0, (oy1 + y0) / 2))
+                elif oy0 >= y1 - 0.5 * (y1 - y0) and oy0 > y0:
+                    bottom = min(bottom, max(y1, (y1 + oy0) / 2))
+        cell = table.cell_of([x0, y0, x1, y1])
+        if cell is not None:
+            left = max(left, min(x0, cell[0] + RULE_CLEARANCE))
+            right = min(right, max(x1, cell[1] - RULE_CLEARANCE))
+        out.append(
+            [
+                max(0.0, min(left, x0)),
+                max(0.0, min(top, y0)),
+                min(float(width), max(right, x1)),
+                min(float(height), max(bottom, y1)),
+            ]
+        )
+    return out

@@ -1,0 +1,153 @@
+"""Lines of ruled tables: column rules cut and bound lines; line regions; on drawn pages,
+the real engine, and a real ledger scan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr_service.bench.datasets import load_dataset
+from ocr_service.ocr.regions import line_regions
+from ocr_service.ocr.table_lines import (
+    CELL_GAP,
+    Table,
+    find_rules,
+    merge_in_cells,
+    split_at_rules,
+)
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-scans"
+if not REAL.is_dir():
+    REAL = Path("/work/shared/data/real-scans")
+
+RULES_X = (40, 300, 700, 1100)  # a three-column table
+
+
+def _table_page(cells: list[tuple[int, int, str]], rules: tuple[int, ...] = RULES_X) -> np.ndarray:
+    """A white page with vertical rules from y 20 to 580 and text at (x, y)."""
+    img = Image.new("L", (1200, 600), 255)
+    draw = ImageDraw.Draw(img)
+    for x in rules:
+        draw.line([(x, 20), (x, 580)], fill=0, width=3)
+    font = ImageFont.truetype(str(FONT), 28)
+    for x, y, text in cells:
+        draw.text((x, y), text, font=font, fill=0)
+    return np.array(img)
+
+
+def _boxes(*rows: list[float]) -> np.ndarray:
+    return np.asarray(rows, np.float32)
+
+
+def test_rules_are_found_but_tall_letters_are_not() -> None:
+    grey = _table_page([(60, 100, "Jean Joseph"), (320, 100, "lllll fff")])
+    rules = find_rules(grey, 30.0)
+    xs = sorted(round(r.x) for r in rules)
+    assert len(xs) == 4
+    assert all(abs(a - b) <= 2 for a, b in zip(xs, RULES_X, strict=True))
+    assert all(r.y0 <= 25 and r.y1 >= 575 for r in rules)
+
+
+def test_a_page_without_rules_is_no_table_and_is_left_alone() -> None:
+    grey = _table_page([(60, 100, "Họ, chữ đệm, tên:"), (420, 100, "Nguyễn Văn An")], rules=())
+    boxes = _boxes([55, 98, 700, 132])
+    table = Table.of_page(grey, boxes)
+    assert not table
+    assert np.array_equal(split_at_rules(grey, boxes, table), boxes)
+    assert np.array_equal(merge_in_cells(boxes, table), boxes)
+
+
+def test_a_line_crossing_a_rule_is_cut_there_and_fitted_to_each_cells_ink() -> None:
+    grey = _table_page([(60, 100, "66243"), (320, 100, "26 Août 1896")])
+    merged = _boxes([55, 96, 560, 134])  # what a text-line detector returns
+    table = Table.of_page(grey, merged)
+    pieces = split_at_rules(grey, merged, table)
+    assert len(pieces) == 2
+    left, right = sorted(pieces.tolist())
+    assert 55 <= left[0] <= 65 and 130 < left[2] < 300  # "66243" alone, before the rule
+    assert 300 < right[0] <= 325 and right[2] < 560  # the date, after the rule
+
+
+def test_words_of_one_cell_row_join_but_not_across_a_rule_or_a_far_gap() -> None:
+    table = Table(
+        [_rule(x) for x in RULES_X],
+        page_width=1200,
+    )
+    h = 30.0
+    day, month = [320, 100, 350, 100 + h], [350 + 1.2 * h, 100, 430, 100 + h]
+    beyond_rule = [710, 100, 800, 100 + h]
+    far = [430 + (CELL_GAP + 0.5) * h, 100, 690, 100 + h]
+    out = merge_in_cells(_boxes(day, month, beyond_rule, far), table).tolist()
+    assert [320, 100, 430, 100 + h] in out  # "21" + "Mai": one line
+    assert beyond_rule in out and far in out and len(out) == 3
+
+
+def test_a_page_frame_is_not_a_cell() -> None:
+    table = Table([_rule(10), _rule(1190)], page_width=1200)
+    assert table.cell_of([100, 100, 300, 130]) is None
+
+
+def _rule(x: int) -> object:
+    from ocr_service.ocr.table_lines import Rule
+
+    return Rule(x - 1, x + 1, 20, 580)
+
+
+def test_regions_grow_around_the_ink_but_stop_between_neighbours_and_at_rules() -> None:
+    table = Table([_rule(x) for x in RULES_X], page_width=1200)
+    above = [320.0, 100.0, 500.0, 130.0]
+    below = [320.0, 140.0, 420.0, 170.0]
+    neighbour = [460.0, 140.0, 690.0, 170.0]
+    regions = line_regions([above, below, neighbour], table, 30.0, (1200, 600), 0.6, 0.35)
+    r_above, r_below, r_neighbour = regions
+    for box, reg in zip([above, below, neighbour], regions, strict=True):
+        assert reg[0] <= box[0] and reg[1] <= box[1] and reg[2] >= box[2] and reg[3] >= box[3]
+    assert r_above[3] <= 135.0 and r_below[1] >= 135.0  # halfway between the two rows
+    assert r_below[2] <= 440.0 and r_neighbour[0] >= 440.0  # halfway between the cells' words
+    assert r_below[0] >= 300.0 and r_neighbour[2] <= 700.0  # never across a column rule
+    assert r_above[1] == pytest.approx(100.0 - 0.35 * 30.0)  # free above: the full growth
+
+
+@pytest.mark.slow
+def test_vi_reads_each_cell_of_a_ruled_row_as_its_own_line() -> None:
+    from ocr_service.ocr import get_engine
+
+    grey = _table_page(
+        [(60, 100, "66243"), (320, 100, "21   Mai   1896"), (720, 100, "Paris")]
+        + [(60, 300, "66244"), (320, 300, "4 Juillet 1895"), (720, 300, "Lyon")]
+    )
+    page = get_engine("vi").read_page(np.dstack([grey] * 3))
+    texts = [ln.text for ln in page.lines]
+    assert "66243" in texts and "Paris" in texts and "66244" in texts
+    date = next(ln for ln in page.lines if "Mai" in ln.text)
+    assert date.text.replace(" ", "") == "21Mai1896"  # the date's words: one line, one cell
+    assert 300 < date.bbox[0] and date.bbox[2] < 700
+    for ln in page.lines:
+        assert ln.polygon is not None
+        xs = [x for x, _ in ln.polygon]
+        ys = [y for _, y in ln.polygon]
+        assert min(xs) <= ln.bbox[0] and max(xs) >= ln.bbox[2]
+        assert min(ys) <= ln.bbox[1] and max(ys) >= ln.bbox[3]
+
+
+@pytest.mark.slow
+def test_ledger_scan_rows_are_cut_at_the_column_rules() -> None:
+    """FRAN_0187_50115_L: a row number and the date in the next column were read as one
+    line before the rules cut them; every record number now stands alone."""
+    from ocr_service.bench.runner import prepare_image
+    from ocr_service.ocr import get_engine
+
+    page_truth = next(p for p in load_dataset(REAL) if p.name == "FRAN_0187_50115_L.jpg")
+    image, scale = prepare_image(page_truth.image, 3600)
+    page = get_engine("vi").read_page(image)
+    numbers = [
+        ln.text.replace(" ", "") for ln in page.lines if ln.text.replace(" ", "").isdigit()
+    ]
+    found = {n for n in numbers if n.startswith("662")}
+    assert len(found) >= 13, numbers  # of 66241..66255 (one is written "66 252")
+    # No line runs from the NUMÉROS column into the DATES column ("66241 26 Août 1896").
+    assert not [ln.text for ln in page.lines if ln.text[:5].isdigit() and ln.text[5:].strip()]
