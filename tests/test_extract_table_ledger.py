@@ -70,6 +70,10 @@ def check_french_rows(records: list[RecordDraft]) -> None:
     assert all(n.endswith(("(Divorce)", "(Corps)")) for n in notes)
     assert records[0].fields["nguoiThucHien"].raw == "Popelin"
     assert records[5].fields["ngayDangKy"].raw == "27 dud."
+    # The court's town is written once, then ditto marks: every row reads "Paris", flagged.
+    towns = [r.fields["noiDangKy"] for r in records]
+    assert towns[0].raw == "Paris" and "ditto" not in towns[0].issues
+    assert all(f.raw == "Paris" and "ditto" in f.issues for f in towns[1:])
     # Margin marks ('A.J.') and the folio number belong to no column.
     assert not any("A.J." in f.raw for r in records for f in r.fields.values())
 

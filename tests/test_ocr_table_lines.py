@@ -144,9 +144,7 @@ def test_ledger_scan_rows_are_cut_at_the_column_rules() -> None:
     page_truth = next(p for p in load_dataset(REAL) if p.name == "FRAN_0187_50115_L.jpg")
     image, scale = prepare_image(page_truth.image, 3600)
     page = get_engine("vi").read_page(image)
-    numbers = [
-        ln.text.replace(" ", "") for ln in page.lines if ln.text.replace(" ", "").isdigit()
-    ]
+    numbers = [ln.text.replace(" ", "") for ln in page.lines if ln.text.replace(" ", "").isdigit()]
     found = {n for n in numbers if n.startswith("662")}
     assert len(found) >= 13, numbers  # of 66241..66255 (one is written "66 252")
     # No line runs from the NUMÉROS column into the DATES column ("66241 26 Août 1896").

@@ -30,8 +30,10 @@ def line_regions(
     size: tuple[int, int],
     grow_x: float = REGION_X,
     grow_y: float = REGION_Y,
+    dittos: frozenset[int] = frozenset(),
 ) -> list[list[float]]:
-    """The region (x0, y0, x1, y1) of each box, in the same pixels; size is (width, height)."""
+    """The region (x0, y0, x1, y1) of each box, in the same pixels; size is (width, height).
+    Boxes whose index is in ``dittos`` are ditto marks: see ditto_region."""
     width, height = size
     out = []
     for i, b in enumerate(boxes):
@@ -67,4 +69,42 @@ def line_regions(
                 min(float(height), max(bottom, y1)),
             ]
         )
+    for i in sorted(dittos, key=lambda k: boxes[k][1]):  # top-down: a ditto under a ditto
+        out[i] = ditto_region(i, boxes, out, table, line_h, grow_y, (width, height))
     return out
+
+
+def ditto_region(
+    i: int,
+    boxes: Sequence[Box],
+    regions: list[list[float]],
+    table: Table,
+    line_h: float,
+    grow_y: float,
+    size: tuple[int, int],
+) -> list[float]:
+    """A ditto mark stands for the value above it in its column: its region spans that
+    value's width, one line high around the mark (the mark itself is a few pixels wide)."""
+    x0, y0, x1, y1 = (float(v) for v in boxes[i][:4])
+    cell = table.cell_of([x0, y0, x1, y1])
+    near = line_h
+    above = [
+        j
+        for j, o in enumerate(boxes)
+        if j != i
+        and float(o[3]) <= y0 + 0.2 * line_h
+        and min(x1 + near, float(o[2])) > max(x0 - near, float(o[0]))
+        and table.cell_of([float(v) for v in o[:4]]) == cell
+    ]
+    left, right = regions[i][0], regions[i][2]
+    if above:
+        j = max(above, key=lambda k: float(boxes[k][3]))
+        left, right = min(x0, regions[j][0]), max(x1, regions[j][2])
+    half = 0.5 * line_h * (1 + 2 * grow_y)
+    cy = (y0 + y1) / 2
+    return [
+        max(0.0, left),
+        max(0.0, min(y0, cy - half)),
+        min(float(size[0]), right),
+        min(float(size[1]), max(y1, cy + half)),
+    ]

@@ -26,6 +26,7 @@ from ocr_service.ocr.base import (
     to_grey,
 )
 from ocr_service.ocr.containers import OcrLine, OcrPage
+from ocr_service.ocr.marks import DITTO, ditto_in_box, find_marks, sure_word
 from ocr_service.ocr.regions import line_regions
 from ocr_service.ocr.table_lines import (
     CELL_GAP,
@@ -52,6 +53,9 @@ CROP_PAD_X = 0.3
 # (dates and abbreviations use single dots inside a word: 19.10.2014, TP.).
 LEADER_DOTS = re.compile(r"[.…·_]{2,}|(?<=\s)[.·](?=\s|$)|^[.·](?=\s)")
 MIN_LINE_H = 6  # px: smaller detections are specks, not text
+# A ditto mark in a table cell ("same as above") is reported as the line '"' with this
+# confidence: the extractor copies the value above, and the clerk is asked to look.
+DITTO_CONFIDENCE = 0.5
 # Pieces of one row closer than this x line height are one line (trueocr cuts handwriting at
 # wide letter gaps and dashes: "Escoffier - Jean Joseph Marie"), unless a printed column rule
 # stands between them. Blank runs wider than SPLIT_GAP are cut again below, so a printed
@@ -325,15 +329,31 @@ class ViEngine(OcrEngine):
         to_input = _inverse_transform(grey.shape, turns, skew)
         uh, uw = upright.shape
         read: list[tuple[str, float, tuple[int, int, int, int]]] = []
+        dittos: set[int] = set()
         for box in boxes:
             ub = clip_box((box[0], box[1], box[2], box[3]), uw, uh)
             if ub[3] - ub[1] < MIN_LINE_H or ub[2] - ub[0] < MIN_LINE_H:
+                continue
+            if table.cell_of(box) is not None and ditto_in_box(upright, box, line_h):
+                dittos.add(len(read))
+                read.append((DITTO, DITTO_CONFIDENCE, ub))
                 continue
             crop = compact_line(crop_line(upright, ub, CROP_PAD_Y, CROP_PAD_X))
             text, conf = self._read_grey(crop, line_squeeze(crop))
             if text:
                 read.append((text, conf, ub))
-        regions = line_regions([ub for _, _, ub in read], table, line_h, (uw, uh))
+        for mark in find_marks(upright, boxes, table, line_h):
+            ub = clip_box(mark.box, uw, uh)
+            if mark.ditto:
+                dittos.add(len(read))
+                read.append((DITTO, DITTO_CONFIDENCE, ub))
+                continue
+            text, conf = self._read_grey(crop_line(upright, ub, CROP_PAD_Y, CROP_PAD_X))
+            if sure_word(text, conf):
+                read.append((text, conf, ub))
+        regions = line_regions(
+            [ub for _, _, ub in read], table, line_h, (uw, uh), dittos=frozenset(dittos)
+        )
         lines: list[OcrLine] = []
         upright_boxes: list[tuple[int, int, int, int]] = []
         for (text, conf, ub), region in zip(read, regions, strict=True):

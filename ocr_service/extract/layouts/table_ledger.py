@@ -14,6 +14,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from ocr_service.extract.containers import FieldDraft, RecordDraft
+from ocr_service.extract.ditto import resolve_dittos
 from ocr_service.extract.layouts.labels import find_labels, fold_words
 from ocr_service.extract.layouts.layout_file import ColumnSpec, LedgerLayout
 from ocr_service.ocr.containers import BBox, OcrLine, OcrPage
@@ -592,6 +593,7 @@ def read_table_ledger(
                 rec = _record(left_side.page_no, li, parts)
                 _set_page_number(rec, [left_side, right_side])
                 records.append(rec)
+    resolve_dittos(records)
     return records
 
 

@@ -63,6 +63,8 @@ ISSUES = {
     "number-invalid": "not a non-negative integer",
     "time-invalid": "not a clock time",
     "time-12h": "12-hour wording (sáng/chiều/tối) converted to 24 h",
+    "ditto": "a ditto mark (\") in the book: the value of the row above was copied",
+    "ditto-unresolved": "a ditto mark with no row above it on the page: see the previous page",
 }
 
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}

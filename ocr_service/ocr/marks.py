@@ -1,0 +1,174 @@
+"""Marks in table cells that the line detector does not propose: ditto marks and short words.
+
+Ledger clerks write a ditto mark (〃, two short strokes) under a value to say "same as
+above": the court's town, the year of a date, "Kinh" or "Việt Nam" in a Vietnamese book.
+A text-line detector trained on running text skips them, and small words standing alone in
+a cell ("des", "de" under a printed header) with them. Here the page's ink that no line
+covers is gathered into clusters inside the table's cells; a cluster shaped like a ditto
+mark is reported as one, any other is read and kept only when the recogniser is sure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocr_service.ocr.table_lines import RULE_MIN_LINES, Table, ink_mask
+
+DITTO = '"'
+# Sizes in median line heights.
+MIN_H, MAX_H = 0.15, 2.5  # a ditto mark can be a fifth of a line high
+WORD_MIN_H = 0.3  # anything else this small is a speck
+MIN_W, MAX_W = 0.2, 6.0
+MIN_INK = 0.04  # share of the cluster's box that is ink: less is dust or paper grain
+COVER_PAD = 0.2  # ink this close to a found line belongs to it
+# A ditto mark: one to three strokes, each taller than wide, side by side, the whole about
+# as wide as tall and lower than a capital letter.
+DITTO_MAX_H, DITTO_MAX_W = 1.0, 1.3
+DITTO_MIN_H = 0.15
+DITTO_STROKE_ASPECT = 1.3  # stroke height / width
+# A mark that is not a ditto is kept as text only when it reads as a word with confidence.
+WORD_MIN_CONFIDENCE = 0.8
+WORD_MIN_LETTERS = 2
+HANG_REACH = 0.6  # ink this close above or below a line, within its width, is part of it
+
+
+@dataclass(frozen=True)
+class Mark:
+    """An uncovered ink cluster: its box in page pixels and whether it is a ditto mark."""
+
+    box: tuple[float, float, float, float]
+    ditto: bool
+
+
+def find_marks(
+    grey: np.ndarray, boxes: list[list[float]], table: Table, line_h: float
+) -> list[Mark]:
+    """Clusters of ink inside the table's cells that none of ``boxes`` covers."""
+    if not table or line_h <= 0:
+        return []
+    ink = _uncovered_ink(grey, boxes, line_h)
+    joined = cv2.dilate(
+        ink, np.ones((max(1, round(0.15 * line_h)), max(1, round(0.4 * line_h))), np.uint8)
+    )
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    marks: list[Mark] = []
+    for k in range(1, n):
+        x, y, w, h, _ = (int(v) for v in stats[k])
+        own = ink[y : y + h, x : x + w] * (labels[y : y + h, x : x + w] == k)
+        ys, xs = np.nonzero(own)
+        if not len(xs):
+            continue
+        box = (
+            float(x + xs.min()),
+            float(y + ys.min()),
+            float(x + xs.max() + 1),
+            float(y + ys.max() + 1),
+        )
+        bw, bh = box[2] - box[0], box[3] - box[1]
+        if not (MIN_H * line_h <= bh <= MAX_H * line_h and MIN_W * line_h <= bw <= MAX_W * line_h):
+            continue
+        if own.sum() < MIN_INK * bw * bh:
+            continue
+        if table.cell_of(list(box)) is None or _hangs_off_a_line(box, boxes, line_h):
+            continue
+        shape = own[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        ditto = is_ditto(shape, line_h)
+        if ditto or bh >= WORD_MIN_H * line_h:
+            marks.append(Mark(box, ditto))
+    return marks
+
+
+def _uncovered_ink(grey: np.ndarray, boxes: list[list[float]], line_h: float) -> np.ndarray:
+    """Ink (uint8 0/1) without the page's rules and without what the found lines cover."""
+    ink = ink_mask(grey, line_h)
+    length = max(20, round(RULE_MIN_LINES * line_h))
+    rules = cv2.bitwise_or(
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)),
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)),
+    )
+    ink &= 1 - cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    # What is left of a faint ruled line is a trail of flat dashes: drop every blob lower
+    # than a tenth of a line, so the dashes neither join nor pose as marks.
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    flat = np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] < max(3.0, 0.1 * line_h))
+    ink[np.isin(labels, flat[flat > 0])] = 0
+    pad = COVER_PAD * line_h
+    for x0, y0, x1, y1 in boxes:
+        ink[
+            max(0, int(y0 - pad)) : max(0, int(y1 + pad)),
+            max(0, int(x0 - pad)) : max(0, int(x1 + pad)),
+        ] = 0
+    return ink
+
+
+def is_ditto(mark: np.ndarray, line_h: float) -> bool:
+    """True for one to three short strokes, each taller than wide, standing side by side."""
+    h, w = mark.shape
+    if not (DITTO_MIN_H * line_h <= h <= DITTO_MAX_H * line_h and w <= DITTO_MAX_W * line_h):
+        return False
+    _, _, stats, _ = cv2.connectedComponentsWithStats(mark.astype(np.uint8), connectivity=8)
+    strokes = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 3]
+    if not 1 <= len(strokes) <= 3:
+        return False
+    for s in strokes:
+        sh, sw = int(s[cv2.CC_STAT_HEIGHT]), int(s[cv2.CC_STAT_WIDTH])
+        if sh < 0.4 * h:
+            return False
+        if len(strokes) > 1 and sh < DITTO_STROKE_ASPECT * sw:
+            return False
+    if len(strokes) == 1:
+        # Two strokes joined at one end ("〃" written fast): two ink runs across the middle
+        # and no enclosed hole (a ring "o" also has two runs).
+        middle = mark[h // 2].astype(bool)
+        runs = int((middle[1:] & ~middle[:-1]).sum() + middle[0])
+        return runs == 2 and not _has_hole(mark)
+    return True
+
+
+def _has_hole(mark: np.ndarray) -> bool:
+    """True when some paper inside the mark is enclosed by ink."""
+    paper = np.pad((mark == 0).astype(np.uint8), 1, constant_values=1)
+    n, _ = cv2.connectedComponents(paper, connectivity=4)
+    return n > 2  # the outside, plus at least one enclosed pocket
+
+
+def ditto_in_box(grey: np.ndarray, box: list[float], line_h: float) -> bool:
+    """True when the ink inside a detected box is a ditto mark (the detector proposed it
+    as a line; the recogniser would read it as a stray letter)."""
+    x0, y0, x1, y1 = (round(v) for v in box[:4])
+    if y1 - y0 > DITTO_MAX_H * line_h * 1.5 or x1 - x0 > DITTO_MAX_W * line_h * 1.5:
+        return False
+    x0, y0 = max(0, x0), max(0, y0)
+    ink = ink_mask(grey, line_h)[y0:y1, x0:x1]
+    ys, xs = np.nonzero(ink)
+    if not len(xs):
+        return False
+    return is_ditto(ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1], line_h)
+
+
+def _hangs_off_a_line(
+    box: tuple[float, float, float, float], lines: list[list[float]], line_h: float
+) -> bool:
+    """True for ink just above or below a found line, within its width: the tail of a
+    descender, an accent or a flourish the line's box left out, not a mark of its own."""
+    reach = HANG_REACH * line_h
+    for x0, y0, x1, y1 in lines:
+        if min(box[2], x1) <= max(box[0], x0):
+            continue
+        below = box[1] >= y1 and box[1] - y1 <= reach
+        above = box[3] <= y0 and y0 - box[3] <= reach
+        if below or above:
+            return True
+        if box[1] < y1 and box[3] > y0 and (box[1] < y0 or box[3] > y1):
+            return True  # straddles the line's top or bottom edge
+    return False
+
+
+def sure_word(text: str, confidence: float) -> bool:
+    """True for a reading of a mark worth keeping: two letters or digits, read with confidence
+    (a speck or a stray stroke reads as a lone letter or with low confidence)."""
+    letters = sum(ch.isalnum() for ch in text)
+    return letters >= WORD_MIN_LETTERS and confidence >= WORD_MIN_CONFIDENCE
