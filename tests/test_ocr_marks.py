@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr_service.ocr.marks import find_marks, is_ditto, sure_word
-from ocr_service.ocr.regions import line_regions
+from ocr_service.ocr.marks import find_marks, in_columns, is_ditto, sure_word
+from ocr_service.ocr.regions import DITTO_ABOVE, DITTO_BELOW, DITTO_HALF_WIDTH, line_regions
 from ocr_service.ocr.table_lines import Table, find_rules
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -75,15 +75,69 @@ def test_a_tail_hanging_under_a_line_is_not_a_mark() -> None:
     assert sorted(round(m.box[1]) for m in find_marks(grey, lines, table, LINE_H)) == [140, 220]
 
 
-def test_a_dittos_region_spans_the_value_it_repeats() -> None:
+def test_a_dittos_region_is_drawn_around_the_mark_one_line_high_inside_its_cell() -> None:
+    """As transcribers draw it (PAGE ground truth of the FRAN ledgers): centred on the mark,
+    as wide as a short word, one line high, never across the column rule."""
     grey = _page()
     table = Table(find_rules(grey, LINE_H), grey.shape[1])
-    boxes = [[338.0, 62.0, 410.0, 90.0], [380.0, 140.0, 391.0, 152.0], [382.0, 220.0, 393.0, 232.0]]
+    boxes = [[338.0, 62.0, 410.0, 90.0], [380.0, 140.0, 391.0, 152.0], [302.0, 220.0, 313.0, 232.0]]
     regions = line_regions(boxes, table, LINE_H, (900, 500), dittos=frozenset({1, 2}))
-    paris = regions[0]
-    for reg in regions[1:]:
-        assert reg[0] == pytest.approx(paris[0]) and reg[2] == pytest.approx(paris[2])
-        assert reg[3] - reg[1] >= LINE_H  # a line high, not the mark's 12 px
+    centred, at_rule = regions[1], regions[2]
+    assert (centred[0] + centred[2]) / 2 == pytest.approx(385.5)
+    assert centred[2] - centred[0] == pytest.approx(2 * DITTO_HALF_WIDTH * LINE_H)
+    assert centred[3] - centred[1] == pytest.approx((DITTO_ABOVE + DITTO_BELOW) * LINE_H)
+    assert centred[1] < 140 and centred[3] > 152  # the mark inside
+    assert at_rule[0] >= 300  # stops at the rule left of the cell
+    assert regions[0] == line_regions(boxes[:1], table, LINE_H, (900, 500))[0]  # Paris as it was
+
+
+def test_a_ditto_whose_strokes_ran_into_one_blot_is_still_a_ditto() -> None:
+    """Shapes as the FRAN ledgers' dittos look at 3,600 px: two slanted strokes touching."""
+    vee = _mask(
+        lambda d: [
+            d.line([(4, 3), (8, 16)], fill=1, width=3),
+            d.line([(12, 3), (8, 16)], fill=1, width=3),
+        ]
+    )
+    ticks = _mask(
+        lambda d: [
+            d.line([(6, 3), (3, 15)], fill=1, width=3),
+            d.line([(10, 3), (6, 15)], fill=1, width=3),
+        ]
+    )
+    dot = _mask(lambda d: d.ellipse([5, 5, 12, 12], fill=1))
+    comma = _mask(lambda d: d.line([(8, 4), (5, 14)], fill=1, width=3))
+    assert is_ditto(vee, LINE_H) and is_ditto(ticks, LINE_H)
+    assert not is_ditto(dot, LINE_H) and not is_ditto(comma, LINE_H)
+
+
+def test_a_narrow_ditto_tick_in_a_cell_is_found() -> None:
+    """A ditto an eighth of a line wide (the FRAN_0187_50722_L marks are 9-11 px at a 51 px
+    line) was below the old minimum width of a fifth of a line."""
+    img = Image.fromarray(_page())
+    draw = ImageDraw.Draw(img)
+    draw.line([(383, 300), (385, 312)], fill=0, width=1)  # a "v" 5 px wide
+    draw.line([(387, 300), (385, 312)], fill=0, width=1)
+    grey = np.array(img)
+    lines = [[338.0, 62.0, 410.0, 90.0], [78.0, 62.0, 165.0, 90.0]]
+    table = Table(find_rules(grey, LINE_H), grey.shape[1])
+    found = find_marks(grey, lines, table, LINE_H)
+    assert [round(m.box[1]) for m in found if m.ditto] == [140, 220, 300]
+
+
+def test_unsure_marks_count_only_in_a_column_of_like_marks() -> None:
+    margin = [(20.0, y, 50.0, y + 40.0) for y in (100.0, 200.0, 300.0)]  # initials, each row
+    lone = (400.0, 200.0, 430.0, 240.0)
+    keep = in_columns([*margin, lone], [], LINE_H)
+    assert keep == [True, True, True, False]
+    # Lines beside it on its own row do not make a column; big lines above it do not either.
+    assert in_columns(
+        [lone], [(450.0, 200.0, 480.0, 240.0), (460.0, 205.0, 490.0, 238.0)], LINE_H
+    ) == [False]
+    assert in_columns(
+        [lone], [(300.0, 0.0, 600.0, 90.0), (300.0, 300.0, 600.0, 390.0)], LINE_H
+    ) == [False]
+    assert in_columns([margin[0]], list(margin[1:]), LINE_H) == [True]
 
 
 def test_only_confident_readings_of_two_letters_are_kept() -> None:
@@ -106,4 +160,5 @@ def test_vi_reports_ditto_marks_under_a_value() -> None:
             assert ln.bbox[2] - ln.bbox[0] < 30  # the mark itself
             assert ln.polygon is not None
             xs = [x for x, _ in ln.polygon]
-            assert min(xs) <= paris.bbox[0] + 5 and max(xs) >= paris.bbox[2] - 5
+            assert min(xs) < ln.bbox[0] and max(xs) > ln.bbox[2]  # a short word's width
+            assert max(xs) - min(xs) <= paris.bbox[2] - paris.bbox[0] + 30

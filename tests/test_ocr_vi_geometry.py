@@ -12,6 +12,7 @@ from ocr_service.ocr.vi import (
     SQUEEZE_MIN,
     compact_line,
     has_rule,
+    join_across_gutter,
     line_squeeze,
     merge_row_fragments,
     split_at_gaps,
@@ -121,3 +122,26 @@ def test_a_tall_signature_beside_a_line_is_not_merged_into_it() -> None:
     signature = [150.0, 70.0, 290.0, 160.0]  # three line heights tall, overlapping the row
     boxes = np.array([signature, line], np.float32)
     assert merge_row_fragments(boxes, 2.0).tolist() == boxes.tolist()
+
+
+def test_a_title_broken_only_by_the_gutter_of_a_spread_is_one_line() -> None:
+    """FRAN ledgers: the running title is printed across both pages; the detector returns a
+    piece either side of the gutter."""
+    width, height = 3600, 2800  # a double spread
+    left = [465.0, 185.0, 1700.0, 228.0]
+    right = [1886.0, 187.0, 3275.0, 230.0]
+    below = [500.0, 400.0, 900.0, 440.0]
+    joined = join_across_gutter([left, right, below], width, height)
+    assert joined == [[465.0, 185.0, 3275.0, 230.0], below]
+    # A single page (portrait) is never joined: two columns of text stay two.
+    assert len(join_across_gutter([left, right], 2000, 2800)) == 2
+    # Not when the gap is away from the middle, too wide, or something stands in it.
+    off_middle = [[100.0, 185.0, 900.0, 228.0], [1000.0, 185.0, 1700.0, 228.0]]
+    assert len(join_across_gutter(off_middle, width, height)) == 2
+    far = [[465.0, 185.0, 1500.0, 228.0], [2100.0, 185.0, 3275.0, 228.0]]  # 14 heights apart
+    assert len(join_across_gutter(far, width, height)) == 2
+    mark = [1760.0, 190.0, 1800.0, 226.0]
+    assert len(join_across_gutter([left, right, mark], width, height)) == 3
+    # Short pieces either side (a number and a date of two facing tables) stay apart.
+    short = [[1600.0, 185.0, 1700.0, 228.0], [1886.0, 185.0, 2000.0, 228.0]]
+    assert len(join_across_gutter(short, width, height)) == 2

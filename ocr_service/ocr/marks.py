@@ -21,7 +21,7 @@ DITTO = '"'
 # Sizes in median line heights.
 MIN_H, MAX_H = 0.15, 2.5  # a ditto mark can be a fifth of a line high
 WORD_MIN_H = 0.3  # anything else this small is a speck
-MIN_W, MAX_W = 0.2, 6.0
+MIN_W, MAX_W = 0.12, 6.0  # a ditto written as one slanted tick is an eighth of a line wide
 MIN_INK = 0.04  # share of the cluster's box that is ink: less is dust or paper grain
 COVER_PAD = 0.2  # ink this close to a found line belongs to it
 # A ditto mark: one to three strokes, each taller than wide, side by side, the whole about
@@ -29,10 +29,21 @@ COVER_PAD = 0.2  # ink this close to a found line belongs to it
 DITTO_MAX_H, DITTO_MAX_W = 1.0, 1.3
 DITTO_MIN_H = 0.15
 DITTO_STROKE_ASPECT = 1.3  # stroke height / width
+# A ditto whose two strokes ran into one blot at the scan's resolution ("〃" written fast, or
+# as a "v"): small, and split in two across at least DITTO_SPLIT_ROWS of its rows.
+BLOT_MAX = 0.8  # x line height, both sides
+DITTO_SPLIT_ROWS = 0.15
+HOLE_MIN_AREA = 4  # px: a smaller enclosed pocket is a gap in the ink, not a letter's bowl
 # A mark that is not a ditto is kept as text only when it reads as a word with confidence.
 WORD_MIN_CONFIDENCE = 0.8
 WORD_MIN_LETTERS = 2
 HANG_REACH = 0.6  # ink this close above or below a line, within its width, is part of it
+# A mark read without confidence is still kept when it stands in a column of like marks (a
+# clerk's initials "A.J." in the margin of every row): at least COLUMN_MIN others, centred
+# within COLUMN_REACH line heights of it and of a size within COLUMN_SIZE of its own.
+COLUMN_MIN = 2
+COLUMN_REACH = 1.0
+COLUMN_SIZE = 2.0
 
 
 @dataclass(frozen=True)
@@ -122,17 +133,29 @@ def is_ditto(mark: np.ndarray, line_h: float) -> bool:
     if len(strokes) == 1:
         # Two strokes joined at one end ("〃" written fast): two ink runs across the middle
         # and no enclosed hole (a ring "o" also has two runs).
-        middle = mark[h // 2].astype(bool)
-        runs = int((middle[1:] & ~middle[:-1]).sum() + middle[0])
-        return runs == 2 and not _has_hole(mark)
+        if _runs(mark[h // 2]) == 2 and not _has_hole(mark):
+            return True
+        # Joined into one small blot: two runs across some of its rows, no bowl.
+        if h > BLOT_MAX * line_h or w > BLOT_MAX * line_h or w > 1.6 * h:
+            return False
+        split = sum(_runs(row) >= 2 for row in mark)
+        return split >= max(2, DITTO_SPLIT_ROWS * h) and not _has_hole(mark, HOLE_MIN_AREA)
     return True
 
 
-def _has_hole(mark: np.ndarray) -> bool:
-    """True when some paper inside the mark is enclosed by ink."""
+def _runs(row: np.ndarray) -> int:
+    """The number of ink runs in one row of a 0/1 mask."""
+    ink = row.astype(bool)
+    return int((ink[1:] & ~ink[:-1]).sum() + ink[0])
+
+
+def _has_hole(mark: np.ndarray, min_area: int = 1) -> bool:
+    """True when some paper inside the mark (a pocket of at least min_area px) is enclosed
+    by ink."""
     paper = np.pad((mark == 0).astype(np.uint8), 1, constant_values=1)
-    n, _ = cv2.connectedComponents(paper, connectivity=4)
-    return n > 2  # the outside, plus at least one enclosed pocket
+    n, _, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
+    # Label 0 is the ink, the first paper label the outside; the rest are pockets.
+    return any(int(a) >= min_area for a in stats[2:n, cv2.CC_STAT_AREA])
 
 
 def ditto_in_box(grey: np.ndarray, box: list[float], line_h: float) -> bool:
@@ -165,6 +188,32 @@ def _hangs_off_a_line(
         if box[1] < y1 and box[3] > y0 and (box[1] < y0 or box[3] > y1):
             return True  # straddles the line's top or bottom edge
     return False
+
+
+def in_columns(
+    candidates: list[tuple[float, float, float, float]],
+    others: list[tuple[float, float, float, float]],
+    line_h: float,
+) -> list[bool]:
+    """For each candidate box: does it stand in a column of like boxes (other candidates or
+    lines already kept), COLUMN_MIN of them at least?"""
+    pool = [*candidates, *others]
+    out = []
+    for i, (x0, y0, x1, y1) in enumerate(candidates):
+        w, h, xc = x1 - x0, y1 - y0, (x0 + x1) / 2
+        alike = 0
+        for j, (a0, b0, a1, b1) in enumerate(pool):
+            if j == i or min(y1, b1) > max(y0, b0):  # itself, or beside it on its row
+                continue
+            ow, oh = a1 - a0, b1 - b0
+            if (
+                abs((a0 + a1) / 2 - xc) <= COLUMN_REACH * line_h
+                and max(h, oh) <= COLUMN_SIZE * max(1.0, min(h, oh))
+                and max(w, ow) <= COLUMN_SIZE * max(1.0, min(w, ow))
+            ):
+                alike += 1
+        out.append(alike >= COLUMN_MIN)
+    return out
 
 
 def sure_word(text: str, confidence: float) -> bool:

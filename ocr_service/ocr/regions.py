@@ -19,6 +19,8 @@ from ocr_service.ocr.table_lines import Table
 REGION_X = float(os.environ.get("SOHOA_VI_REGION_X", "0.6"))
 REGION_Y = float(os.environ.get("SOHOA_VI_REGION_Y", "0.35"))
 RULE_CLEARANCE = 2.0  # px kept between a region and the column rule it stops at
+DITTO_HALF_WIDTH = 1.5  # x line height, either side of a ditto mark's centre
+DITTO_ABOVE, DITTO_BELOW = 0.6, 0.5  # x line height, above and below its middle
 
 Box = Sequence[float]
 
@@ -83,28 +85,21 @@ def ditto_region(
     grow_y: float,
     size: tuple[int, int],
 ) -> list[float]:
-    """A ditto mark stands for the value above it in its column: its region spans that
-    value's width, one line high around the mark (the mark itself is a few pixels wide)."""
+    """A ditto mark's region as transcribers draw it around the mark: as wide as a short
+    word (DITTO_HALF_WIDTH line heights either side of the mark's centre, inside its cell)
+    and one line high, a little more above the mark's middle than below (the mark sits at
+    the top of the x-height). On the FRAN ledgers this matched 16 of 26 transcribed ditto
+    regions at IoU >= 0.5, the value-above's width 8."""
     x0, y0, x1, y1 = (float(v) for v in boxes[i][:4])
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    left, right = cx - DITTO_HALF_WIDTH * line_h, cx + DITTO_HALF_WIDTH * line_h
     cell = table.cell_of([x0, y0, x1, y1])
-    near = line_h
-    above = [
-        j
-        for j, o in enumerate(boxes)
-        if j != i
-        and float(o[3]) <= y0 + 0.2 * line_h
-        and min(x1 + near, float(o[2])) > max(x0 - near, float(o[0]))
-        and table.cell_of([float(v) for v in o[:4]]) == cell
-    ]
-    left, right = regions[i][0], regions[i][2]
-    if above:
-        j = max(above, key=lambda k: float(boxes[k][3]))
-        left, right = min(x0, regions[j][0]), max(x1, regions[j][2])
-    half = 0.5 * line_h * (1 + 2 * grow_y)
-    cy = (y0 + y1) / 2
+    if cell is not None:
+        left = max(left, min(x0, cell[0] + RULE_CLEARANCE))
+        right = min(right, max(x1, cell[1] - RULE_CLEARANCE))
     return [
-        max(0.0, left),
-        max(0.0, min(y0, cy - half)),
-        min(float(size[0]), right),
-        min(float(size[1]), max(y1, cy + half)),
+        max(0.0, min(left, x0)),
+        max(0.0, min(y0, cy - DITTO_ABOVE * line_h)),
+        min(float(size[0]), max(right, x1)),
+        min(float(size[1]), max(y1, cy + DITTO_BELOW * line_h)),
     ]

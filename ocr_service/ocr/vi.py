@@ -26,7 +26,7 @@ from ocr_service.ocr.base import (
     to_grey,
 )
 from ocr_service.ocr.containers import OcrLine, OcrPage
-from ocr_service.ocr.marks import DITTO, ditto_in_box, find_marks, sure_word
+from ocr_service.ocr.marks import DITTO, ditto_in_box, find_marks, in_columns, sure_word
 from ocr_service.ocr.regions import line_regions
 from ocr_service.ocr.table_lines import (
     CELL_GAP,
@@ -67,6 +67,13 @@ MERGE_GAP = float(os.environ.get("SOHOA_VI_MERGE_GAP", "1.5"))
 # a printed label and the value written after it, and the form needs each box on its own.
 SPLIT_GAP = float(os.environ.get("SOHOA_VI_SPLIT_GAP", "1.2"))
 MERGE_HEIGHT_RATIO = 1.6  # fragments of one line differ in height by less than this
+# A double spread is wider than SPREAD_ASPECT x its height; its gutter lies within
+# GUTTER_ZONE of the middle. A line printed across it is broken there into two pieces each
+# at least GUTTER_LINE_MIN x their height long, at most GUTTER_GAP x the height apart.
+SPREAD_ASPECT = 1.2
+GUTTER_ZONE = 0.06
+GUTTER_LINE_MIN = 6.0
+GUTTER_GAP = 5.0
 RULE_SPAN = 0.85  # share of a gap's rows a printed column rule darkens
 # The reported box: the detector's core box widened by these x its height, up and down (the
 # accents) and at both ends. PAGE/ALTO ground truth draws looser boxes (0.25 / 0.3 match
@@ -342,6 +349,7 @@ class ViEngine(OcrEngine):
             text, conf = self._read_grey(crop, line_squeeze(crop))
             if text:
                 read.append((text, conf, ub))
+        unsure: list[tuple[str, float, tuple[int, int, int, int]]] = []
         for mark in find_marks(upright, boxes, table, line_h):
             ub = clip_box(mark.box, uw, uh)
             if mark.ditto:
@@ -351,6 +359,16 @@ class ViEngine(OcrEngine):
             text, conf = self._read_grey(crop_line(upright, ub, CROP_PAD_Y, CROP_PAD_X))
             if sure_word(text, conf):
                 read.append((text, conf, ub))
+            elif text:
+                unsure.append((text, conf, ub))
+        # Unsure readings are kept where they repeat down a column (initials in a margin),
+        # with the confidence they were read at, so the clerk looks at them.
+        kept = [_float_box(ub) for _, _, ub in read]
+        for item, keep in zip(
+            unsure, in_columns([_float_box(u[2]) for u in unsure], kept, line_h), strict=True
+        ):
+            if keep:
+                read.append(item)
         regions = line_regions(
             [ub for _, _, ub in read], table, line_h, (uw, uh), dittos=frozenset(dittos)
         )
@@ -388,6 +406,10 @@ class ViEngine(OcrEngine):
         )
 
 
+def _float_box(box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
+    return (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+
+
 def _corners(left: float, top: float, right: float, bottom: float) -> np.ndarray:
     return np.array([[left, top], [right, top], [right, bottom], [left, bottom]], np.float64)
 
@@ -402,13 +424,50 @@ def page_lines(
     detected = split_at_rules(upright, detected, table)
     detected = merge_row_fragments(detected, MERGE_GAP, upright)
     detected = merge_in_cells(detected, table)
-    return [
+    lines = [
         trim_checkbox(upright, p)
         for b in detected
         for p in split_at_gaps(
             upright, b, CELL_GAP if table.cell_of(list(b)) is not None else SPLIT_GAP
         )
     ]
+    return join_across_gutter(lines, upright.shape[1], upright.shape[0])
+
+
+def join_across_gutter(boxes: list[list[float]], width: int, height: int) -> list[list[float]]:
+    """On a double spread (landscape, two facing pages), a long line broken only by the
+    gutter (a running title printed across both pages) is one line again: two long pieces
+    on one row, of one height, whose gap holds the middle of the image and nothing else."""
+    if width < SPREAD_ASPECT * height or len(boxes) < 2:
+        return boxes
+    mid_lo, mid_hi = (0.5 - GUTTER_ZONE) * width, (0.5 + GUTTER_ZONE) * width
+    out = [list(b) for b in boxes]
+    joined: set[int] = set()
+    for i, a in enumerate(out):
+        for j, b in enumerate(out):
+            if i == j or i in joined or j in joined or a[2] > b[0]:
+                continue
+            h = min(a[3] - a[1], b[3] - b[1])
+            gap = b[0] - a[2]
+            if (
+                h > 0
+                and max(a[3] - a[1], b[3] - b[1]) <= MERGE_HEIGHT_RATIO * h
+                and min(a[3], b[3]) - max(a[1], b[1]) >= 0.6 * h
+                and min(a[2] - a[0], b[2] - b[0]) >= GUTTER_LINE_MIN * h
+                and gap <= GUTTER_GAP * h
+                and a[2] <= mid_hi
+                and b[0] >= mid_lo
+                and not any(
+                    k not in (i, j)
+                    and min(o[2], b[0]) > max(o[0], a[2])
+                    and min(o[3], a[3], b[3]) - max(o[1], a[1], b[1]) > 0.5 * h
+                    for k, o in enumerate(out)
+                )
+            ):
+                a[:] = [a[0], min(a[1], b[1]), b[2], max(a[3], b[3])]
+                joined.add(j)
+                break
+    return [b for k, b in enumerate(out) if k not in joined]
 
 
 def split_at_gaps(
