@@ -21,6 +21,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-side", type=int, default=3600, help="shrink bigger scans to this")
     parser.add_argument("--split-spread", action="store_true", help="read spread halves apart")
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="read the page images as they are (no dot-leader erasure)",
+    )
     parser.add_argument("--table", action="store_true", help="human table instead of JSON")
     parser.add_argument("--per-page", action="store_true", help="keep per-page rows in JSON")
     args = parser.parse_args()
@@ -31,6 +36,7 @@ def main() -> None:
         workers=args.workers,
         max_side=args.max_side,
         split_spread=args.split_spread,
+        raw=args.raw,
     )
     if not args.per_page:
         for r in result["results"]:

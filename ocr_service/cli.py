@@ -560,9 +560,13 @@ def bench(
     ] = None,
     pages: Annotated[int, typer.Option(help="pages per generated set when no DIR is given")] = 8,
     max_pages: Annotated[int | None, typer.Option(help="at most this many pages per set")] = None,
+    raw: Annotated[
+        bool, typer.Option("--raw", help="read page images as they are, not as the pipeline does")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Speed and accuracy of OCR engines on labelled sets (default: fresh synthetic books)."""
+    """Speed and accuracy of OCR engines on labelled sets (default: fresh synthetic books),
+    pages read as the pipeline reads them (printed dot leaders erased) unless --raw."""
     import tempfile
 
     from ocr_service.bench import format_report, run_bench
@@ -581,7 +585,7 @@ def bench(
                         "khai-sinh", pages, Path(tmp) / f"khai-sinh-{style}", style=style, seed=3
                     )
                 )
-        result = run_bench(sets, engines, max_pages=max_pages)
+        result = run_bench(sets, engines, max_pages=max_pages, raw=raw)
     if as_json:
         emit_json(result)
     else:

@@ -53,3 +53,18 @@ def test_page_xml_truth_is_scored_against_line_regions() -> None:
     assert res["line_recall_ink_boxes"] < res["line_recall"]
     by_page = {p["page"]: p for p in res["per_page"]}
     assert by_page["FRAN_0187_50722_L.jpg"]["line_recall"] >= 0.82  # 73.5 % before
+
+
+@pytest.mark.slow
+def test_pages_are_read_as_the_pipeline_reads_them_unless_raw(tmp_path: Path) -> None:
+    """The pipeline erases printed dot leaders before OCR, and so does the bench; --raw
+    measures the engine on the page images as they are (the dots read as letters)."""
+    from ocr_service.synth import generate_book
+
+    book = generate_book("khai-sinh", 1, tmp_path / "book", style="typed", seed=5)
+    cleaned = run_bench([book], ["tesseract"], max_pages=1, workers=1)
+    raw = run_bench([book], ["tesseract"], max_pages=1, workers=1, raw=True)
+    assert "dot leaders erased" in cleaned["input"] and raw["input"] == "raw page images"
+    (c,), (r,) = cleaned["results"], raw["results"]
+    assert c["cer"]["typed"] < r["cer"]["typed"]
+    assert "dot leaders erased" in format_report(cleaned)

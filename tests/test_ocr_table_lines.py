@@ -117,15 +117,17 @@ def test_vi_reads_each_cell_of_a_ruled_row_as_its_own_line() -> None:
     from ocr_service.ocr import get_engine
 
     grey = _table_page(
-        [(60, 100, "66243"), (320, 100, "21   Mai   1896"), (720, 100, "Paris")]
-        + [(60, 300, "66244"), (320, 300, "4 Juillet 1895"), (720, 300, "Lyon")]
+        [
+            *[(60, 100, "66243"), (320, 100, "21   Mai   1896"), (720, 100, "Paris")],
+            *[(60, 300, "66244"), (320, 300, "4 Juillet 1895"), (720, 300, "Lyon")],
+        ]
     )
     page = get_engine("vi").read_page(np.dstack([grey] * 3))
     texts = [ln.text for ln in page.lines]
     assert "66243" in texts and "Paris" in texts and "66244" in texts
     date = next(ln for ln in page.lines if "Mai" in ln.text)
     assert date.text.replace(" ", "") == "21Mai1896"  # the date's words: one line, one cell
-    assert 300 < date.bbox[0] and date.bbox[2] < 700
+    assert date.bbox[0] > 300 and date.bbox[2] < 700
     for ln in page.lines:
         assert ln.polygon is not None
         xs = [x for x, _ in ln.polygon]
@@ -142,7 +144,7 @@ def test_ledger_scan_rows_are_cut_at_the_column_rules() -> None:
     from ocr_service.ocr import get_engine
 
     page_truth = next(p for p in load_dataset(REAL) if p.name == "FRAN_0187_50115_L.jpg")
-    image, scale = prepare_image(page_truth.image, 3600)
+    image, _scale = prepare_image(page_truth.image, 3600)
     page = get_engine("vi").read_page(image)
     numbers = [ln.text.replace(" ", "") for ln in page.lines if ln.text.replace(" ", "").isdigit()]
     found = {n for n in numbers if n.startswith("662")}

@@ -36,6 +36,10 @@ from ocr_service.ocr.table_lines import (
     split_at_rules,
 )
 
+# trueocr detects lines on the page shrunk to a 1024 px long side (its det_long_side). A
+# 300-dpi spread (7,000 px) then loses a factor of seven and small handwritten lines written
+# close together run into one; detecting at DET_LONG_SIDE keeps them apart.
+DET_LONG_SIDE = int(os.environ.get("SOHOA_VI_DET_SIDE", "1024")) // 32 * 32
 REC_HEIGHT = 32  # AsterNet input height
 REC_MAX_WIDTH = 1024  # the model's positional encoding covers 256 steps = 1024 px
 REC_CHUNK = int(os.environ.get("SOHOA_VI_CHUNK", "512"))  # piece width for long lines
@@ -113,6 +117,7 @@ class _Models:
                 "reinstall: pip install --force-reinstall trueocr==0.1.1 asterocr==1.0.2"
             )
         self.page = PageEngine(model_dir, threads=threads)
+        self.page.long_side = max(int(self.page.long_side), DET_LONG_SIDE)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

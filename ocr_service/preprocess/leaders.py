@@ -16,8 +16,11 @@ from ocr_service.ocr.base import to_grey
 
 def dot_leader_mask(grey: np.ndarray) -> np.ndarray:
     """255 on the ink of dotted leader lines: tiny dots that sit in long, dense rows."""
-    w = grey.shape[1]
-    scale = max(0.5, w / 1654.0)  # tuned at A4 200 dpi; scaled for other resolutions
+    h, w = grey.shape
+    # Tuned at A4 200 dpi (1654 x 2339 px); scaled for other resolutions by the page's
+    # smaller ratio, so a double spread (two pages side by side, twice as wide) is not taken
+    # for one page at twice the resolution, where small print would pass for dots.
+    scale = max(0.5, min(w / 1654.0, h / 2339.0))
     binary = cv2.adaptiveThreshold(
         grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
     )

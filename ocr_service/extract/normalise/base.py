@@ -63,7 +63,7 @@ ISSUES = {
     "number-invalid": "not a non-negative integer",
     "time-invalid": "not a clock time",
     "time-12h": "12-hour wording (sáng/chiều/tối) converted to 24 h",
-    "ditto": "a ditto mark (\") in the book: the value of the row above was copied",
+    "ditto": 'a ditto mark (") in the book: the value of the row above was copied',
     "ditto-unresolved": "a ditto mark with no row above it on the page: see the previous page",
 }
 
