@@ -71,6 +71,10 @@ MERGE_GAP = float(os.environ.get("SOHOA_VI_MERGE_GAP", "1.5"))
 # a printed label and the value written after it, and the form needs each box on its own.
 SPLIT_GAP = float(os.environ.get("SOHOA_VI_SPLIT_GAP", "1.2"))
 MERGE_HEIGHT_RATIO = 1.6  # fragments of one line differ in height by less than this
+# A box at least STACK_MIN_H x the median line height may hold two lines of writing; it is
+# cut where the ink across it falls under STACK_VALLEY of both lines' densest rows.
+STACK_MIN_H = float(os.environ.get("SOHOA_VI_STACK_MIN_H", "1.4"))
+STACK_VALLEY = float(os.environ.get("SOHOA_VI_STACK_VALLEY", "0.15"))
 # A double spread is wider than SPREAD_ASPECT x its height; its gutter lies within
 # GUTTER_ZONE of the middle. A line printed across it is broken there into two pieces each
 # at least GUTTER_LINE_MIN x their height long, at most GUTTER_GAP x the height apart.
@@ -427,6 +431,7 @@ def page_lines(
     if table is None:
         table = Table.of_page(upright, detected)
     detected = split_at_rules(upright, detected, table)
+    detected = split_stacked_lines(upright, detected)
     detected = merge_row_fragments(detected, MERGE_GAP, upright)
     detected = merge_in_cells(detected, table)
     lines = [
@@ -437,6 +442,41 @@ def page_lines(
         )
     ]
     return join_across_gutter(lines, upright.shape[1], upright.shape[0])
+
+
+def split_stacked_lines(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Boxes [N, 4] with each box that holds two lines of writing cut between them.
+
+    The detector boxes a value written on two lines of a narrow table cell ("Bệnh viện đa
+    khoa / tỉnh Tuyên Quang") as one line about twice as high, which the recogniser cannot
+    read. Such a box (STACK_MIN_H x the median line height or more) is cut at the emptiest
+    row of its middle when that row holds under STACK_VALLEY of the ink of both halves'
+    densest rows: one line of writing is densest across its middle, two stacked lines have
+    their gap there."""
+    if len(boxes) < 3:
+        return boxes
+    line_h = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    out: list[list[float]] = []
+    for b in boxes:
+        x0, y0, x1, y1 = (float(v) for v in b[:4])
+        ix0, iy0, ix1, iy1 = clip_box((x0, y0, x1, y1), grey.shape[1], grey.shape[0])
+        cut = None
+        if y1 - y0 >= STACK_MIN_H * line_h and x1 - x0 >= 2 * line_h and iy1 - iy0 >= 8:
+            strip = grey[iy0:iy1, ix0:ix1]
+            profile = (strip < float(np.percentile(strip, 90)) - 60).mean(axis=1)
+            k = max(1, round(0.1 * line_h))
+            profile = np.convolve(profile, np.ones(k) / k, mode="same")
+            lo, hi = round(0.4 * line_h), len(profile) - round(0.4 * line_h)
+            if hi - lo >= 2:
+                row = lo + int(np.argmin(profile[lo:hi]))
+                top, bottom = float(profile[:row].max()), float(profile[row:].max())
+                if profile[row] <= STACK_VALLEY * min(top, bottom):
+                    cut = float(iy0 + row)
+        if cut is None:
+            out.append([x0, y0, x1, y1])
+        else:
+            out += [[x0, y0, x1, cut], [x0, cut, x1, y1]]
+    return np.asarray(out, np.float32).reshape(-1, 4)
 
 
 def join_across_gutter(boxes: list[list[float]], width: int, height: int) -> list[list[float]]:
