@@ -461,7 +461,7 @@ def split_stacked_lines(grey: np.ndarray, boxes: np.ndarray) -> np.ndarray:
         x0, y0, x1, y1 = (float(v) for v in b[:4])
         ix0, iy0, ix1, iy1 = clip_box((x0, y0, x1, y1), grey.shape[1], grey.shape[0])
         cut = None
-        if y1 - y0 >= STACK_MIN_H * line_h and x1 - x0 >= 2 * line_h and iy1 - iy0 >= 8:
+        if y1 - y0 >= STACK_MIN_H * line_h and x1 - x0 >= 1.2 * line_h and iy1 - iy0 >= 8:
             strip = grey[iy0:iy1, ix0:ix1]
             profile = (strip < float(np.percentile(strip, 90)) - 60).mean(axis=1)
             k = max(1, round(0.1 * line_h))
