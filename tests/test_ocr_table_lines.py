@@ -72,6 +72,31 @@ def test_a_line_crossing_a_rule_is_cut_there_and_fitted_to_each_cells_ink() -> N
     assert 300 < right[0] <= 325 and right[2] < 560  # the date, after the rule
 
 
+def test_a_piece_cut_from_a_taller_line_keeps_only_its_own_ink_height() -> None:
+    """ks-table-hand: a small date boxed with a two-line name in the next column kept the
+    name's height after the cut (the rule's edge columns spanned it) and read as garbage."""
+    grey = _table_page(
+        [(320, 120, "28.09.1991"), (480, 100, "Phan Quang"), (480, 140, "Hưng")],
+        rules=(40, 300, 460, 1100),
+    )
+    # Detected from just left of the date's rule (too near the box's end to cut it).
+    merged = _boxes([292, 95, 700, 175])
+    table = Table.of_page(grey, merged)
+    date = min(split_at_rules(grey, merged, table).tolist())
+    assert 305 < date[0] <= 325 and date[2] < 460  # the date, not the rule's edge
+    assert date[1] >= 112 and date[3] <= 160  # the date's own rows, not the name's
+
+
+def test_a_box_around_a_column_rule_and_nothing_else_is_dropped() -> None:
+    """The detector boxes a rule near text ("Nam" + the rule read as "Nam 7")."""
+    grey = _table_page([(60, 100, "66243"), (320, 100, "Nam")])
+    boxes = _boxes([55, 96, 170, 134], [294, 96, 318, 134], [318, 96, 400, 134])
+    table = Table.of_page(grey, boxes)
+    kept = split_at_rules(grey, boxes, table).tolist()
+    assert len(kept) == 2
+    assert all(not (b[0] < 300 < b[2]) for b in kept)
+
+
 def test_words_of_one_cell_row_join_but_not_across_a_rule_or_a_far_gap() -> None:
     table = Table(
         [_rule(x) for x in RULES_X],

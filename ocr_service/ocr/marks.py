@@ -216,6 +216,15 @@ def in_columns(
     return out
 
 
+def reads_as_writing(text: str, confidence: float) -> bool:
+    """True when the recogniser's reading of a ditto-shaped box is surely writing: a number
+    ("11", "21", a row's number in handwriting is two upright strokes too) or a word, read
+    with confidence. A ditto mark reads as a stray sign, a lone letter or not at all."""
+    if confidence < WORD_MIN_CONFIDENCE:
+        return False
+    return any(ch.isdigit() for ch in text) or sure_word(text, confidence)
+
+
 def sure_word(text: str, confidence: float) -> bool:
     """True for a reading of a mark worth keeping: two letters or digits, read with confidence
     (a speck or a stray stroke reads as a lone letter or with low confidence)."""

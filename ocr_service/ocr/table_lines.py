@@ -23,6 +23,7 @@ RULE_MAX_WIDTH = 0.5  # x line height: thicker vertical ink is not a printed rul
 RULE_COVER = 0.7  # share of a box's height a rule must cross to cut the box or bound a cell
 CUT_MARGIN = 0.2  # x line height: a rule this close to a box's end only touches it
 PIECE_PAD = 0.1  # x ink height: the detector's margin above and below a line's ink
+RULE_COLUMN = 0.85  # share of a piece's rows: a column inked down this much is a rule
 MIN_TABLE_RULES = 3  # a table has at least two columns
 MAX_CELL_SHARE = 0.6  # a "cell" wider than this share of the page is a page frame, not a cell
 ROW_OVERLAP = 0.5  # pieces of one row in a cell overlap vertically by this x the lower one
@@ -143,6 +144,9 @@ def _cut(grey: np.ndarray, box: list[float], rules: list[Rule]) -> list[list[flo
         if r.x0 > x0 + CUT_MARGIN * h and r.x1 < x1 - CUT_MARGIN * h and r.crosses(y0, y1)
     ]
     if not inside:
+        touching = any(r.x1 > x0 and r.x0 < x1 and r.crosses(y0, y1) for r in rules)
+        if touching and _ink_extent(grey, box) is None:
+            return []  # a box around a column rule and nothing else (read as "1" or "7")
         return [box]
     edges = [x0, *(v for r in inside for v in (r.x0 - 1, r.x1 + 1)), x1]
     pieces = []
@@ -164,6 +168,9 @@ def _ink_extent(grey: np.ndarray, box: list[float]) -> list[float] | None:
         return None
     strip = grey[iy0:iy1, ix0:ix1]
     ink = strip < float(np.percentile(strip, 90)) - 60
+    # A column inked from top to bottom is a rule (or the edge of one left by the cut): it
+    # would stretch the piece to the full height of the line it was cut from.
+    ink[:, ink.mean(axis=0) >= RULE_COLUMN] = False
     cols = np.flatnonzero(ink.sum(axis=0) >= 2)
     rows = np.flatnonzero(ink.sum(axis=1) >= 2)
     if not len(cols) or not len(rows):
