@@ -194,3 +194,51 @@ def test_vi_reports_ditto_marks_under_a_value() -> None:
             xs = [x for x, _ in ln.polygon]
             assert min(xs) < ln.bbox[0] and max(xs) > ln.bbox[2]  # a short word's width
             assert max(xs) - min(xs) <= paris.bbox[2] - paris.bbox[0] + 30
+
+
+def _margin_page() -> np.ndarray:
+    """A table whose first rule is at x 300, initials written in the margin before it."""
+    img = Image.new("L", (1000, 500), 255)
+    draw = ImageDraw.Draw(img)
+    for x in (300, 560, 960):
+        draw.line([(x, 20), (x, 480)], fill=0, width=3)
+    font = ImageFont.truetype(str(FONT), 26)
+    for y in (60, 160, 260):
+        draw.text((200, y), "A.J.", font=font, fill=0)  # just before the rule
+        draw.text((330, y), "66241", font=font, fill=0)
+    draw.text((20, 360), "note", font=font, fill=0)  # far out in the margin
+    return np.array(img)
+
+
+def test_initials_in_the_margin_before_the_table_are_marks_but_far_notes_are_not() -> None:
+    """FRAN_0187_50722_L: a clerk's initials "AJ" before the first rule of every row, some
+    never proposed by the detector; found as marks, one more line of the scan is matched."""
+    grey = _margin_page()
+    lines = [[328.0, 62.0, 420.0, 90.0], [328.0, 162.0, 420.0, 190.0], [328.0, 262.0, 420.0, 290.0]]
+    table = Table(find_rules(grey, LINE_H), grey.shape[1])
+    marks = find_marks(grey, lines, table, LINE_H)
+    assert sorted(round(m.box[1], -1) for m in marks) == [70, 170, 270]
+    assert all(m.box[0] >= 190 and m.box[2] < 300 and not m.ditto for m in marks)
+    assert table.in_margin([200.0, 60.0, 260.0, 90.0], 4 * LINE_H)
+    assert not table.in_margin([20.0, 360.0, 80.0, 390.0], 4 * LINE_H)
+
+
+def test_a_tall_mark_that_reads_as_nothing_is_read_again_from_its_top() -> None:
+    """Initials with a looped tail two lines long read as a stray sign; their letters sit in
+    the top line height (three more margin initials matched on FRAN_0187_50722_L)."""
+    from ocr_service.ocr.vi import MARK_TOP, ViEngine
+
+    engine = ViEngine.__new__(ViEngine)  # the reading is stubbed: no model needed
+    crops: list[int] = []
+
+    def read(grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, float]:
+        crops.append(grey.shape[0])
+        return ("", 0.0) if len(crops) == 1 else ("ay", 0.6)
+
+    engine._read_grey = read  # type: ignore[method-assign]
+    page = np.full((300, 200), 255, np.uint8)
+    assert engine.read_mark(page, (40, 50, 90, 140), LINE_H) == ("ay", 0.6)
+    assert crops[1] < crops[0] and crops[1] <= MARK_TOP * LINE_H * 1.5
+    crops.clear()
+    assert engine.read_mark(page, (40, 50, 90, 75), LINE_H) == ("", 0.0)  # not tall: once
+    assert len(crops) == 1

@@ -3,7 +3,8 @@
 Ledger clerks write a ditto mark (〃, two short strokes) under a value to say "same as
 above": the court's town, the year of a date, "Kinh" or "Việt Nam" in a Vietnamese book.
 A text-line detector trained on running text skips them, and small words standing alone in
-a cell ("des", "de" under a printed header) with them. Here the page's ink that no line
+a cell ("des", "de" under a printed header) with them, and a clerk's initials in the margin
+before the table. Here the page's ink that no line
 covers is gathered into clusters inside the table's cells; a cluster shaped like a ditto
 mark is reported as one, any other is read and kept only when the recogniser is sure.
 """
@@ -44,6 +45,9 @@ HANG_REACH = 0.6  # ink this close above or below a line, within its width, is p
 COLUMN_MIN = 2
 COLUMN_REACH = 1.0
 COLUMN_SIZE = 2.0
+# Marks are also looked for in the page's margin up to MARGIN_REACH line heights before the
+# table's first rule, where clerks initial each row.
+MARGIN_REACH = 4.0
 
 
 @dataclass(frozen=True)
@@ -83,10 +87,13 @@ def find_marks(
             continue
         if own.sum() < MIN_INK * bw * bh:
             continue
-        if table.cell_of(list(box)) is None or _hangs_off_a_line(box, boxes, line_h):
+        in_cell = table.cell_of(list(box)) is not None
+        if not in_cell and not table.in_margin(list(box), MARGIN_REACH * line_h):
+            continue
+        if _hangs_off_a_line(box, boxes, line_h):
             continue
         shape = own[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-        ditto = is_ditto(shape, line_h)
+        ditto = in_cell and is_ditto(shape, line_h)
         if ditto or bh >= WORD_MIN_H * line_h:
             marks.append(Mark(box, ditto))
     return marks

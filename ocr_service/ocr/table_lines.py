@@ -123,6 +123,16 @@ class Table:
             return None
         return (a, b)
 
+    def in_margin(self, box: list[float], reach: float) -> bool:
+        """True for a box in the margin just before the table (within ``reach`` px of its
+        first rule, which runs beside it): where a clerk initials every row."""
+        x0, y0, x1, y1 = box[:4]
+        first = [r for r in self.rules if r.crosses(y0, y1)]
+        if not first:
+            return False
+        rule = min(first, key=lambda r: r.x0)
+        return x1 <= rule.x0 + CUT_MARGIN * (y1 - y0) and x0 >= rule.x0 - reach
+
 
 def split_at_rules(grey: np.ndarray, boxes: np.ndarray, table: Table) -> np.ndarray:
     """Boxes [N, 4] cut wherever a column rule crosses them; each piece is narrowed to its

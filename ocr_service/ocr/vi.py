@@ -67,6 +67,10 @@ MIN_LINE_H = 6  # px: smaller detections are specks, not text
 # A ditto mark in a table cell ("same as above") is reported as the line '"' with this
 # confidence: the extractor copies the value above, and the clerk is asked to look.
 DITTO_CONFIDENCE = 0.5
+# A mark at least TALL_MARK x the line height that reads as nothing is read again from its
+# top MARK_TOP x the line height.
+TALL_MARK = 1.2
+MARK_TOP = 0.8
 # Pieces of one row closer than this x line height are one line (trueocr cuts handwriting at
 # wide letter gaps and dashes: "Escoffier - Jean Joseph Marie"), unless a printed column rule
 # stands between them. Blank runs wider than SPLIT_GAP are cut again below, so a printed
@@ -347,6 +351,19 @@ class ViEngine(OcrEngine):
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
         return self._read_grey(to_grey(crop))
 
+    def read_mark(
+        self, upright: np.ndarray, box: tuple[int, int, int, int], line_h: float
+    ) -> tuple[str, float]:
+        """The reading of an ink cluster no line covered. A short word with a long tail
+        (a clerk's initials "ay" with a looped y, 2-3 lines high) reads as a stray sign
+        whole: when a cluster TALL_MARK line heights high reads as nothing, its top MARK_TOP
+        line heights, where the letters sit, are read instead."""
+        text, conf = self._read_grey(crop_line(upright, box, CROP_PAD_Y, CROP_PAD_X))
+        if not text and box[3] - box[1] >= TALL_MARK * line_h:
+            top = (box[0], box[1], box[2], box[1] + round(MARK_TOP * line_h))
+            text, conf = self._read_grey(crop_line(upright, top, CROP_PAD_Y, CROP_PAD_X))
+        return text, conf
+
     # --- page --------------------------------------------------------------------------
     def read_page(self, image: np.ndarray, *, assume_upright: bool = False) -> OcrPage:
         """All lines of the page. assume_upright: the caller has already turned and deskewed
@@ -390,7 +407,7 @@ class ViEngine(OcrEngine):
                 dittos.add(len(read))
                 read.append((DITTO, DITTO_CONFIDENCE, ub))
                 continue
-            text, conf = self._read_grey(crop_line(upright, ub, CROP_PAD_Y, CROP_PAD_X))
+            text, conf = self.read_mark(upright, ub, line_h)
             if sure_word(text, conf):
                 read.append((text, conf, ub))
             elif text:
