@@ -34,6 +34,7 @@ from ocr_service.ocr.marks import (
     reads_as_writing,
     sure_word,
 )
+from ocr_service.ocr.quantise import int8_model
 from ocr_service.ocr.regions import line_regions
 from ocr_service.ocr.table_lines import (
     CELL_GAP,
@@ -48,6 +49,9 @@ from ocr_service.ocr.table_lines import (
 # close together run into one; detecting at DET_LONG_SIDE keeps them apart.
 DET_LONG_SIDE = int(os.environ.get("SOHOA_VI_DET_SIDE", "1024")) // 32 * 32
 REC_HEIGHT = 32  # AsterNet input height
+# The recogniser runs with int8 matrix products (see quantise.py); SOHOA_VI_INT8=0 for the
+# float32 model.
+REC_INT8 = os.environ.get("SOHOA_VI_INT8", "1") != "0"
 REC_MAX_WIDTH = 1024  # the model's positional encoding covers 256 steps = 1024 px
 REC_CHUNK = int(os.environ.get("SOHOA_VI_CHUNK", "512"))  # piece width for long lines
 REC_CHUNK_MAX = min(REC_MAX_WIDTH, int(REC_CHUNK * 1.25))  # lines up to this are read whole
@@ -148,9 +152,13 @@ class _Models:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self.rec = ort.InferenceSession(
-            str(aster_model), options, providers=["CPUExecutionProvider"]
-        )
+        rec_model: str | bytes = str(aster_model)
+        self.int8 = False
+        if REC_INT8:
+            quantised = int8_model(aster_model)
+            if quantised is not None:
+                rec_model, self.int8 = quantised, True
+        self.rec = ort.InferenceSession(rec_model, options, providers=["CPUExecutionProvider"])
         self.rec_input = self.rec.get_inputs()[0].name
         from asterocr.vocab import default_vocab
 
@@ -158,6 +166,7 @@ class _Models:
         self.blank = int(default_vocab.blank_idx)
         self.versions = (
             f"trueocr {metadata.version('trueocr')} + asterocr {metadata.version('asterocr')}"
+            + (" int8" if self.int8 else "")
         )
         self.det_name = json.loads((model_dir / "meta.json").read_text("utf-8")).get("name", "")
         # PageEngine.upright/detect use a shared thread pool and numpy scratch: serialise them.
