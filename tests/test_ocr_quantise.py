@@ -96,3 +96,26 @@ def test_quantising_the_shipped_model_leaves_root_logging_alone(
     model = int8_model(_aster_model())
     assert model is not None and len(model) < _aster_model().stat().st_size
     assert root.handlers == []
+
+
+@pytest.mark.slow
+def test_workers_loading_at_once_all_get_int8_and_nothing_is_written_beside_the_model(
+    tmp_path: Path,
+) -> None:
+    """The quantiser writes "<model>-inferred.onnx" beside its input and deletes it: two bench
+    workers quantising the installed model at once made one of them fall back to float32."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    model = tmp_path / "asternet.onnx"
+    model.write_bytes(_aster_model().read_bytes())
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(3, mp_context=ctx) as pool:
+        sizes = list(pool.map(_int8_size, [model] * 3))
+    assert all(size > 0 for size in sizes)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["asternet.onnx"]
+
+
+def _int8_size(model: Path) -> int:
+    out = int8_model(model)
+    return len(out) if out is not None else 0

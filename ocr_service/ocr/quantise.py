@@ -12,6 +12,7 @@ future model, the float32 model is used and one warning says why.
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -40,9 +41,14 @@ def int8_model(model: Path) -> bytes | None:
     root.addFilter(notes)
     try:
         with tempfile.TemporaryDirectory(prefix="sohoa-int8-") as tmp:
+            # The quantiser writes a shape-inferred copy beside its input and deletes it:
+            # beside the installed model that is a write into site-packages, and a race
+            # between worker processes loading at once (one deletes the other's copy).
+            source = Path(tmp) / "rec.onnx"
+            shutil.copyfile(model, source)
             out = Path(tmp) / "rec-int8.onnx"
             quantize_dynamic(
-                model,
+                source,
                 out,
                 op_types_to_quantize=QUANTISED_OPS,
                 weight_type=QuantType.QInt8,
