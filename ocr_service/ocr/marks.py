@@ -56,6 +56,7 @@ class Mark:
 
     box: tuple[float, float, float, float]
     ditto: bool
+    margin: bool = False  # before the table's first rule, not in a cell
 
 
 def find_marks(
@@ -95,7 +96,7 @@ def find_marks(
         shape = own[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         ditto = in_cell and is_ditto(shape, line_h)
         if ditto or bh >= WORD_MIN_H * line_h:
-            marks.append(Mark(box, ditto))
+            marks.append(Mark(box, ditto, margin=not in_cell))
     return marks
 
 

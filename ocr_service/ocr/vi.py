@@ -49,9 +49,10 @@ from ocr_service.ocr.table_lines import (
 # close together run into one; detecting at DET_LONG_SIDE keeps them apart.
 DET_LONG_SIDE = int(os.environ.get("SOHOA_VI_DET_SIDE", "1024")) // 32 * 32
 REC_HEIGHT = 32  # AsterNet input height
-# The recogniser runs with int8 matrix products (see quantise.py); SOHOA_VI_INT8=0 for the
-# float32 model.
-REC_INT8 = os.environ.get("SOHOA_VI_INT8", "1") != "0"
+# SOHOA_VI_INT8=1: the recogniser with int8 matrix products (see quantise.py), about 15 %
+# faster with the same CER, but 2 fields in 420 fewer exact on two handwriting books: a
+# clerk's correction costs more than the CPU, so float32 stays the default.
+REC_INT8 = os.environ.get("SOHOA_VI_INT8", "0") == "1"
 REC_MAX_WIDTH = 1024  # the model's positional encoding covers 256 steps = 1024 px
 REC_CHUNK = int(os.environ.get("SOHOA_VI_CHUNK", "512"))  # piece width for long lines
 REC_CHUNK_MAX = min(REC_MAX_WIDTH, int(REC_CHUNK * 1.25))  # lines up to this are read whole
@@ -71,9 +72,11 @@ MIN_LINE_H = 6  # px: smaller detections are specks, not text
 # A ditto mark in a table cell ("same as above") is reported as the line '"' with this
 # confidence: the extractor copies the value above, and the clerk is asked to look.
 DITTO_CONFIDENCE = 0.5
-# A mark at least TALL_MARK x the line height that reads as nothing is read again from its
-# top MARK_TOP x the line height.
+# A mark at least TALL_MARK x the line height (and TALL_MARK_ASPECT x its width) that reads
+# as nothing is read again from its top MARK_TOP x the line height.
 TALL_MARK = 1.2
+TALL_MARK_ASPECT = 1.6  # ... and this x its width: a tick-box on a form is about square
+TALL_MARK_MIN_W = 0.5  # x line height: a narrower one is a stroke (a page edge, a rule's end)
 MARK_TOP = 0.8
 # Pieces of one row closer than this x line height are one line (trueocr cuts handwriting at
 # wide letter gaps and dashes: "Escoffier - Jean Joseph Marie"), unless a printed column rule
@@ -362,16 +365,21 @@ class ViEngine(OcrEngine):
 
     def read_mark(
         self, upright: np.ndarray, box: tuple[int, int, int, int], line_h: float
-    ) -> tuple[str, float]:
+    ) -> tuple[str, float, bool]:
         """The reading of an ink cluster no line covered. A short word with a long tail
         (a clerk's initials "ay" with a looped y, 2-3 lines high) reads as a stray sign
-        whole: when a cluster TALL_MARK line heights high reads as nothing, its top MARK_TOP
-        line heights, where the letters sit, are read instead."""
+        whole: when a cluster TALL_MARK line heights high, much taller than wide but wider
+        than a stroke, reads as nothing, its top MARK_TOP line heights, where the letters
+        sit, are read instead. The flag is True when the
+        reading is of the whole cluster."""
         text, conf = self._read_grey(crop_line(upright, box, CROP_PAD_Y, CROP_PAD_X))
-        if not text and box[3] - box[1] >= TALL_MARK * line_h:
+        h, w = box[3] - box[1], box[2] - box[0]
+        tall = h >= TALL_MARK * line_h and h >= TALL_MARK_ASPECT * w
+        if not text and tall and w >= TALL_MARK_MIN_W * line_h:
             top = (box[0], box[1], box[2], box[1] + round(MARK_TOP * line_h))
             text, conf = self._read_grey(crop_line(upright, top, CROP_PAD_Y, CROP_PAD_X))
-        return text, conf
+            return text, conf, False
+        return text, conf, True
 
     # --- page --------------------------------------------------------------------------
     def read_page(self, image: np.ndarray, *, assume_upright: bool = False) -> OcrPage:
@@ -416,8 +424,12 @@ class ViEngine(OcrEngine):
                 dittos.add(len(read))
                 read.append((DITTO, DITTO_CONFIDENCE, ub))
                 continue
-            text, conf = self.read_mark(upright, ub, line_h)
-            if sure_word(text, conf):
+            text, conf, whole = self.read_mark(upright, ub, line_h)
+            # A margin mark, or one read only from its top, counts only down a column of like
+            # marks (initials on every row), however sure its reading: a form's margins and
+            # boxes hold stamps, signatures and flourishes (khai-sinh typed forms lost 3
+            # fields of 412 to them).
+            if sure_word(text, conf) and whole and not mark.margin:
                 read.append((text, conf, ub))
             elif text:
                 unsure.append((text, conf, ub))
