@@ -4,9 +4,9 @@ Ledger clerks write a ditto mark (〃, two short strokes) under a value to say "
 above": the court's town, the year of a date, "Kinh" or "Việt Nam" in a Vietnamese book.
 A text-line detector trained on running text skips them, and small words standing alone in
 a cell ("des", "de" under a printed header) with them, and a clerk's initials in the margin
-before the table. Here the page's ink that no line
-covers is gathered into clusters inside the table's cells; a cluster shaped like a ditto
-mark is reported as one, any other is read and kept only when the recogniser is sure.
+before the table. Here the page's ink that no line covers is gathered into clusters inside
+the table's cells (and that margin); a cluster shaped like a ditto mark is reported as one,
+any other is read and kept only when the recogniser is sure.
 """
 
 from __future__ import annotations

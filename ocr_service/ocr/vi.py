@@ -370,8 +370,7 @@ class ViEngine(OcrEngine):
         (a clerk's initials "ay" with a looped y, 2-3 lines high) reads as a stray sign
         whole: when a cluster TALL_MARK line heights high, much taller than wide but wider
         than a stroke, reads as nothing, its top MARK_TOP line heights, where the letters
-        sit, are read instead. The flag is True when the
-        reading is of the whole cluster."""
+        sit, are read instead. The flag is True when the reading is of the whole cluster."""
         text, conf = self._read_grey(crop_line(upright, box, CROP_PAD_Y, CROP_PAD_X))
         h, w = box[3] - box[1], box[2] - box[0]
         tall = h >= TALL_MARK * line_h and h >= TALL_MARK_ASPECT * w
