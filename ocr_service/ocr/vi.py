@@ -34,7 +34,7 @@ from ocr_service.ocr.marks import (
     reads_as_writing,
     sure_word,
 )
-from ocr_service.ocr.quantise import int8_model
+from ocr_service.ocr.recogniser import load_recogniser, runtime_choice
 from ocr_service.ocr.regions import line_regions
 from ocr_service.ocr.table_lines import (
     CELL_GAP,
@@ -134,7 +134,6 @@ class _Models:
     def __init__(self) -> None:
         try:
             import asterocr
-            import onnxruntime as ort
             import trueocr
             from trueocr.page import PageEngine
         except ImportError as exc:
@@ -152,24 +151,15 @@ class _Models:
             )
         self.page = PageEngine(model_dir, threads=threads)
         self.page.long_side = max(int(self.page.long_side), DET_LONG_SIDE)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        rec_model: str | bytes = str(aster_model)
-        self.int8 = False
-        if REC_INT8:
-            quantised = int8_model(aster_model)
-            if quantised is not None:
-                rec_model, self.int8 = quantised, True
-        self.rec = ort.InferenceSession(rec_model, options, providers=["CPUExecutionProvider"])
-        self.rec_input = self.rec.get_inputs()[0].name
+        self.rec = load_recogniser(aster_model, threads, runtime_choice(), int8=REC_INT8)
+        self.int8 = self.rec.precision == "int8"
         from asterocr.vocab import default_vocab
 
         self.chars: dict[int, str] = dict(default_vocab.idx2char)
         self.blank = int(default_vocab.blank_idx)
         self.versions = (
             f"trueocr {metadata.version('trueocr')} + asterocr {metadata.version('asterocr')}"
-            + (" int8" if self.int8 else "")
+            + self.rec.label
         )
         self.det_name = json.loads((model_dir / "meta.json").read_text("utf-8")).get("name", "")
         # PageEngine.upright/detect use a shared thread pool and numpy scratch: serialise them.
@@ -323,7 +313,7 @@ class ViEngine(OcrEngine):
             return "", []
         natural = w * REC_HEIGHT * squeeze / h
         if natural <= REC_CHUNK_MAX:
-            out = self.models.rec.run(None, {self.models.rec_input: _rec_tensor(grey, squeeze)})[0]
+            out = self.models.rec.run(_rec_tensor(grey, squeeze))
             return self._decode(out)
         # Longer lines are cut at blank columns into pieces of ≤ REC_CHUNK px, read one by
         # one and joined: the model has 1024 px at most, and its attention costs grow faster
@@ -333,10 +323,8 @@ class ViEngine(OcrEngine):
         bounds = [0, *_split_points(grey32, REC_CHUNK), nw]
         text, probs = "", []
         for a, b in itertools.pairwise(bounds):
-            out = self.models.rec.run(
-                None, {self.models.rec_input: _rec_tensor(grey32[:, a:b], 1.0)}
-            )
-            piece_text, piece_probs = self._decode(out[0])
+            out = self.models.rec.run(_rec_tensor(grey32[:, a:b], 1.0))
+            piece_text, piece_probs = self._decode(out)
             if text and piece_text and _is_gap(grey32, a):
                 text += " "  # the cut fell in a gap between words
             text += piece_text

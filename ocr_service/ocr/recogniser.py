@@ -1,0 +1,137 @@
+"""The AsterOCR line recogniser behind one call, on the runtime that reads fastest here.
+
+Three ways to run the same shipped model (asterocr's asternet.onnx), chosen by
+SOHOA_VI_RUNTIME:
+
+- ``onnxruntime``: float32, or int8 matrix products with SOHOA_VI_INT8=1 (quantise.py; with
+  ``auto``, asking for int8 chooses onnxruntime);
+- ``openvino``: OpenVINO's CPU plugin, which computes in bfloat16 on processors that do it in
+  hardware (AVX512-BF16 or AMX) and in float32 elsewhere;
+- ``auto`` (default): OpenVINO when it is installed and the processor has bfloat16,
+  otherwise onnxruntime. On this 2-core EPYC bfloat16 reads a line in ~0.6 of the float32
+  time with the same character error rate on every benchmark set (docs/BENCHMARKS.md); in
+  float32 OpenVINO is no faster than onnxruntime, so it is not chosen then.
+
+Nothing is downloaded or written: both runtimes load the installed model file. A runtime
+that is asked for and missing is a clear error; ``auto`` falls back quietly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ocr_service.errors import EngineUnavailable
+from ocr_service.ocr.quantise import int8_model
+
+log = logging.getLogger(__name__)
+
+RUNTIMES = ("auto", "onnxruntime", "openvino")
+
+
+@dataclass(frozen=True)
+class Recogniser:
+    """run(images [1, 3, 32, W] float32) -> log-probabilities [W/4, 1, classes]."""
+
+    run: Callable[[np.ndarray], np.ndarray]
+    runtime: str  # "onnxruntime" | "openvino"
+    precision: str  # "fp32" | "int8" | "bf16"
+
+    @property
+    def label(self) -> str:
+        """What the engine's version string says about it ("" for the plain default)."""
+        if self.runtime == "onnxruntime":
+            return "" if self.precision == "fp32" else f" {self.precision}"
+        return f" {self.runtime} {self.precision}"
+
+
+def runtime_choice() -> str:
+    choice = os.environ.get("SOHOA_VI_RUNTIME", "auto").strip().lower() or "auto"
+    if choice not in RUNTIMES:
+        raise EngineUnavailable(
+            f"SOHOA_VI_RUNTIME={choice!r}: expected one of {', '.join(RUNTIMES)}"
+        )
+    return choice
+
+
+def load_recogniser(model: Path, threads: int, choice: str, int8: bool = False) -> Recogniser:
+    """The recogniser on the runtime `choice` asks for (see the module's docstring)."""
+    if choice == "openvino" or (choice == "auto" and not int8):
+        openvino = _openvino_bf16(model, threads, required=choice == "openvino")
+        if openvino is not None:
+            return openvino
+    return _onnxruntime(model, threads, int8)
+
+
+def _onnxruntime(model: Path, threads: int, int8: bool) -> Recogniser:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    source: str | bytes = str(model)
+    precision = "fp32"
+    if int8:
+        quantised = int8_model(model)
+        if quantised is not None:
+            source, precision = quantised, "int8"
+    session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+
+    def run(images: np.ndarray) -> np.ndarray:
+        return np.asarray(session.run(None, {name: images})[0])
+
+    return Recogniser(run=run, runtime="onnxruntime", precision=precision)
+
+
+def _openvino_bf16(model: Path, threads: int, required: bool) -> Recogniser | None:
+    """OpenVINO's CPU plugin in its default precision: bfloat16 where the processor has it.
+    None (auto) when OpenVINO is missing or the processor would compute in float32."""
+    try:
+        import openvino as ov
+    except ImportError as exc:
+        if required:
+            raise EngineUnavailable(
+                "SOHOA_VI_RUNTIME=openvino needs OpenVINO: "
+                f"pip install 'openvino>=2026.4,<2026.5' ({exc})"
+            ) from exc
+        return None
+    core = ov.Core()
+    bf16 = "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    if not bf16 and not required:
+        return None
+    precision = "bf16" if bf16 else "f32"
+    compiled = core.compile_model(
+        core.read_model(str(model)),
+        "CPU",
+        {
+            "INFERENCE_NUM_THREADS": threads,
+            "NUM_STREAMS": 1,
+            "PERFORMANCE_HINT": "LATENCY",
+            "INFERENCE_PRECISION_HINT": precision,
+            # Several bench or RQ worker processes share the cores: no pinning.
+            "ENABLE_CPU_PINNING": False,
+        },
+    )
+    # An infer request must not be used by two threads at once (the in-process runner reads
+    # pages on threads): one request per thread, made on its first call.
+    local = threading.local()
+
+    def run(images: np.ndarray) -> np.ndarray:
+        request = getattr(local, "request", None)
+        if request is None:
+            request = local.request = compiled.create_infer_request()
+        # infer() returns views of the request's own buffers: copy before the next call.
+        return np.array(request.infer({0: images})[0], copy=True)
+
+    return Recogniser(
+        run=run,
+        runtime="openvino",
+        precision="bf16" if bf16 else "fp32",
+    )

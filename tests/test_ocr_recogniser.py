@@ -1,0 +1,139 @@
+"""The recogniser's runtime: OpenVINO in bfloat16 where the processor has it, onnxruntime
+otherwise, the same readings either way, and clear errors for a bad or missing choice."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr_service.bench.metrics import cer
+from ocr_service.errors import EngineUnavailable
+from ocr_service.ocr import recogniser, vi
+from ocr_service.synth.render import load_font
+
+LINES = [
+    ("DejaVuSans.ttf", "Nguyễn Thị Thu Hoà, sinh ngày 21/4/1978"),
+    ("DancingScript-VF.ttf", "Trạm y tế xã Yên Thuận, huyện Hàm Yên"),
+    ("PatrickHand-Regular.ttf", "Thôn 9, xã Minh Dân, tỉnh Tuyên Quang"),
+]
+
+
+def _line(font_name: str, text: str) -> np.ndarray:
+    if font_name == "DejaVuSans.ttf":
+        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 30)
+    else:
+        font = load_font(font_name, 34)
+    img = Image.new("L", (760, 60), 255)
+    ImageDraw.Draw(img).text((12, 8), text, font=font, fill=30)
+    return np.array(img)
+
+
+def _aster_model() -> Path:
+    import asterocr
+
+    return Path(asterocr.__file__).parent / "assets" / "asternet.onnx"
+
+
+def _fake_openvino(capabilities: list[str]) -> types.ModuleType:
+    """An `openvino` module whose CPU reports `capabilities` and which must not be compiled."""
+
+    class Core:
+        def get_property(self, device: str, name: str) -> list[str]:
+            assert (device, name) == ("CPU", "OPTIMIZATION_CAPABILITIES")
+            return capabilities
+
+        def read_model(self, path: str) -> None:
+            raise AssertionError("auto must not load OpenVINO without bfloat16")
+
+    module = types.ModuleType("openvino")
+    module.Core = Core  # type: ignore[attr-defined]
+    return module
+
+
+def test_an_unknown_runtime_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHOA_VI_RUNTIME", "tensorrt")
+    with pytest.raises(EngineUnavailable, match=r"SOHOA_VI_RUNTIME='tensorrt'.*auto"):
+        recogniser.runtime_choice()
+    monkeypatch.setenv("SOHOA_VI_RUNTIME", " OpenVINO ")
+    assert recogniser.runtime_choice() == "openvino"
+    monkeypatch.delenv("SOHOA_VI_RUNTIME")
+    assert recogniser.runtime_choice() == "auto"
+
+
+def test_openvino_asked_for_and_missing_names_the_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "openvino", None)  # import fails
+    with pytest.raises(EngineUnavailable, match=r"pip install 'openvino>=2026.4"):
+        recogniser.load_recogniser(_aster_model(), 1, "openvino")
+
+
+def test_auto_without_openvino_uses_onnxruntime_float32(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "openvino", None)
+    rec = recogniser.load_recogniser(_aster_model(), 1, "auto")
+    assert (rec.runtime, rec.precision, rec.label) == ("onnxruntime", "fp32", "")
+
+
+def test_auto_on_a_processor_without_bfloat16_uses_onnxruntime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OpenVINO in float32 is no faster than onnxruntime here: auto does not switch for it."""
+    monkeypatch.setitem(sys.modules, "openvino", _fake_openvino(["FP32", "INT8"]))
+    rec = recogniser.load_recogniser(_aster_model(), 1, "auto")
+    assert rec.runtime == "onnxruntime"
+
+
+def test_the_output_shape_is_the_same_on_both_runtimes() -> None:
+    pytest.importorskip("openvino", reason="OpenVINO is a declared dependency; CI installs it")
+    ort = recogniser.load_recogniser(_aster_model(), 1, "onnxruntime")
+    ov = recogniser.load_recogniser(_aster_model(), 1, "openvino")
+    assert ov.runtime == "openvino" and ov.precision in ("bf16", "fp32")
+    assert ov.label.startswith(" openvino ")
+    inputs = {w: np.random.default_rng(w).random((1, 3, 32, w), np.float32) for w in (64, 132)}
+    kept = ov.run(inputs[64])
+    for width, images in inputs.items():
+        a, b = ort.run(images), ov.run(images)
+        assert a.shape == b.shape == (width // 4, 1, a.shape[2])
+    # The first result is the caller's own copy: later calls did not write into it.
+    assert np.array_equal(kept, ov.run(inputs[64]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runtime", ["openvino", "onnxruntime"])
+def test_each_runtime_reads_vietnamese_lines_and_says_which_it_is(
+    runtime: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if runtime == "openvino":
+        pytest.importorskip("openvino", reason="OpenVINO is a declared dependency")
+    monkeypatch.setenv("SOHOA_VI_RUNTIME", runtime)
+    models = vi._Models()
+    assert models.rec.runtime == runtime
+    assert (runtime in models.versions) == (runtime == "openvino")
+    engine = vi.ViEngine.__new__(vi.ViEngine)
+    engine.models = models
+    total = 0.0
+    for font_name, text in LINES:
+        read, conf = engine._read_grey(_line(font_name, text))
+        assert 0.0 < conf <= 1.0
+        total += cer(read, text)
+    assert total / len(LINES) < 0.05
+
+
+def test_threads_reading_at_once_each_get_their_own_answer() -> None:
+    """The in-process runner reads pages on threads: OpenVINO's infer request is not safe to
+    share, so each thread has its own and no answer is another thread's."""
+    pytest.importorskip("openvino", reason="OpenVINO is a declared dependency")
+    from concurrent.futures import ThreadPoolExecutor
+
+    ov = recogniser.load_recogniser(_aster_model(), 1, "openvino")
+    inputs = [np.random.default_rng(w).random((1, 3, 32, w), np.float32) for w in (48, 96, 160)]
+    alone = [ov.run(x) for x in inputs]
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(ov.run, inputs * 4))
+    for i, out in enumerate(together):
+        assert np.array_equal(out, alone[i % 3])
