@@ -111,6 +111,53 @@ def test_words_of_one_cell_row_join_but_not_across_a_rule_or_a_far_gap() -> None
     assert beyond_rule in out and far in out and len(out) == 3
 
 
+def test_a_surname_and_given_names_two_line_heights_apart_are_one_line() -> None:
+    """page43_EF: "Etard      Roger Michel" has no dash and a gap of 1.82 line heights; it
+    is one transcribed line (two were reported while the cell gap was 1.8)."""
+    table = Table([_rule(x) for x in RULES_X], page_width=1200)
+    h = 30.0
+    surname, names = [320, 100, 400, 100 + h], [400 + 1.9 * h, 100, 690, 100 + h]
+    out = merge_in_cells(_boxes(surname, names), table).tolist()
+    assert out == [[320, 100, 690, 100 + h]]
+
+
+def test_a_rule_broken_where_writing_crosses_it_is_one_rule_and_still_cuts() -> None:
+    """page43_EF: "...Marie Valentine" runs into the date column; the writing thickens the
+    rule there, the rule was found as two pieces either side, and the name and the date
+    ("17 Juin 1905") were read as one line."""
+    img = Image.new("L", (1200, 600), 255)
+    draw = ImageDraw.Draw(img)
+    for x in (40, 1100):
+        draw.line([(x, 20), (x, 580)], fill=0, width=3)
+    # The middle rule, slightly slanted (an old book), with a 40 px break at y 280-320.
+    draw.line([(702, 20), (700, 280)], fill=0, width=3)
+    draw.line([(700, 320), (698, 580)], fill=0, width=3)
+    font = ImageFont.truetype(str(FONT), 28)
+    draw.text((420, 284), "Valentine", font=font, fill=0)
+    draw.text((712, 284), "17 Juin 1905", font=font, fill=0)
+    grey = np.array(img)
+    rules = find_rules(grey, 30.0)
+    middle = [r for r in rules if 600 < r.x < 800]
+    assert len(middle) == 1 and middle[0].y0 <= 25 and middle[0].y1 >= 575
+    detected = _boxes([415, 280, 900, 318])  # the detector's one box over both
+    table = Table.of_page(grey, detected)
+    pieces = sorted(split_at_rules(grey, detected, table).tolist())
+    assert len(pieces) == 2
+    assert pieces[0][2] < 702 and pieces[1][0] > 698
+
+
+def test_rule_pieces_far_apart_or_in_other_columns_stay_apart() -> None:
+    from ocr_service.ocr.table_lines import Rule, join_segments
+
+    line_h = 30.0
+    top, far_below = Rule(699, 701, 20, 200), Rule(699, 701, 300, 580)  # 3.3 lines apart
+    next_column = Rule(739, 741, 210, 580)  # 40 px right: another rule
+    joined = join_segments([top, far_below, next_column], line_h)
+    assert sorted(joined, key=lambda r: (r.x0, r.y0)) == [top, far_below, next_column]
+    near = Rule(697, 699, 230, 580)  # 1 line below, 2 px left: the same rule
+    assert join_segments([top, near], line_h) == [Rule(697, 701, 20, 580)]
+
+
 def test_a_page_frame_is_not_a_cell() -> None:
     table = Table([_rule(10), _rule(1190)], page_width=1200)
     assert table.cell_of([100, 100, 300, 130]) is None
@@ -135,6 +182,26 @@ def test_regions_grow_around_the_ink_but_stop_between_neighbours_and_at_rules() 
     assert r_below[2] <= 440.0 and r_neighbour[0] >= 440.0  # halfway between the cells' words
     assert r_below[0] >= 300.0 and r_neighbour[2] <= 700.0  # never across a column rule
     assert r_above[1] == pytest.approx(100.0 - 0.35 * 30.0)  # free above: the full growth
+
+
+def test_the_last_line_of_a_column_reaches_down_to_the_table_foot() -> None:
+    """page43_EF's transcriber drew the last row's regions down to the foot of the table
+    (four lines missed at IoU 0.5 while they stopped 0.35 line heights under the ink)."""
+    from ocr_service.ocr.table_lines import Rule
+
+    line_h = 30.0
+    table = Table([Rule(x - 1, x + 1, 20, 400) for x in RULES_X], page_width=1200)
+    upper = [320.0, 280.0, 500.0, 310.0]
+    last = [320.0, 340.0, 500.0, 370.0]  # nothing under it before the foot at y 400
+    alone = [720.0, 100.0, 900.0, 130.0]  # the only line of its column, far above the foot
+    outside = [40.0, 450.0, 200.0, 480.0]  # under the table: no cell
+    r_upper, r_last, r_alone, r_outside = line_regions(
+        [upper, last, alone, outside], table, line_h, (1200, 600), 0.6, 0.35
+    )
+    assert r_upper[3] == pytest.approx(310.0 + 0.35 * line_h)  # a line below: as before
+    assert r_last[3] == pytest.approx(398.0)  # the foot (less the clearance), within reach
+    assert r_alone[3] == pytest.approx(130.0 + line_h)  # at most one line height down
+    assert r_outside[3] == pytest.approx(480.0 + 0.35 * line_h)  # not in a table: as before
 
 
 @pytest.mark.slow

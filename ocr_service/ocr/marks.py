@@ -21,7 +21,8 @@ from ocr_service.ocr.table_lines import RULE_MIN_LINES, Table, ink_mask
 DITTO = '"'
 # Sizes in median line heights.
 MIN_H, MAX_H = 0.15, 2.5  # a ditto mark can be a fifth of a line high
-WORD_MIN_H = 0.3  # anything else this small is a speck
+# Anything else this small is a speck (a printed "de" under a header label is 0.27 high).
+WORD_MIN_H = 0.25
 MIN_W, MAX_W = 0.12, 6.0  # a ditto written as one slanted tick is an eighth of a line wide
 MIN_INK = 0.04  # share of the cluster's box that is ink: less is dust or paper grain
 COVER_PAD = 0.2  # ink this close to a found line belongs to it
@@ -57,6 +58,9 @@ class Mark:
     box: tuple[float, float, float, float]
     ditto: bool
     margin: bool = False  # before the table's first rule, not in a cell
+    # Just above or below a found line, within its width: most often a descender or an
+    # accent the line's box left out, kept only when it reads surely as a word of its own.
+    hangs: bool = False
 
 
 def find_marks(
@@ -91,12 +95,11 @@ def find_marks(
         in_cell = table.cell_of(list(box)) is not None
         if not in_cell and not table.in_margin(list(box), MARGIN_REACH * line_h):
             continue
-        if _hangs_off_a_line(box, boxes, line_h):
-            continue
+        hangs = _hangs_off_a_line(box, boxes, line_h)
         shape = own[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-        ditto = in_cell and is_ditto(shape, line_h)
+        ditto = in_cell and not hangs and is_ditto(shape, line_h)
         if ditto or bh >= WORD_MIN_H * line_h:
-            marks.append(Mark(box, ditto, margin=not in_cell))
+            marks.append(Mark(box, ditto, margin=not in_cell, hangs=hangs))
     return marks
 
 
@@ -222,6 +225,22 @@ def in_columns(
                 alike += 1
         out.append(alike >= COLUMN_MIN)
     return out
+
+
+def mark_verdict(mark: Mark, text: str, confidence: float, whole: bool) -> str:
+    """What a mark that is not a ditto becomes, from its reading: "line" (reported), "column"
+    (reported only where it stands in a column of like marks, see in_columns) or "drop".
+
+    A margin mark, or one read only from its top (not ``whole``), counts only down a column
+    however sure its reading: a form's margins and boxes hold stamps, signatures and
+    flourishes (khai-sinh typed forms lost 3 fields of 412 to them). Ink hanging off a line
+    is a line only when it reads surely as a word of its own (a small "de" printed under a
+    header label), never as a column: descenders and accents repeat down columns too."""
+    if sure_word(text, confidence) and whole and not mark.margin:
+        return "line"
+    if text and not mark.hangs:
+        return "column"
+    return "drop"
 
 
 def reads_as_writing(text: str, confidence: float) -> bool:

@@ -6,7 +6,8 @@ positions with it. Transcription tools draw a line's region looser: from the lin
 the line below and past the ends of the writing (kraken's polygons follow the space between
 baselines; eScriptorium users extend baselines beyond short words). A line's region here is
 its ink box grown by up to REGION_Y line heights up and down and REGION_X at both ends, but
-never past halfway to a neighbouring line, nor across a column rule.
+never past halfway to a neighbouring line, nor across a column rule. The last line of a
+table column grows down to the table's foot, up to TABLE_END_REACH line heights.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ocr_service.ocr.table_lines import Table
 REGION_X = float(os.environ.get("SOHOA_VI_REGION_X", "0.6"))
 REGION_Y = float(os.environ.get("SOHOA_VI_REGION_Y", "0.35"))
 RULE_CLEARANCE = 2.0  # px kept between a region and the column rule it stops at
+TABLE_END_REACH = float(os.environ.get("SOHOA_VI_TABLE_END", "1.0"))
 DITTO_HALF_WIDTH = 1.5  # x line height, either side of a ditto mark's centre
 DITTO_ABOVE, DITTO_BELOW = 0.6, 0.5  # x line height, above and below its middle
 
@@ -43,6 +45,7 @@ def line_regions(
         ref = max(y1 - y0, line_h)
         left, right = x0 - grow_x * ref, x1 + grow_x * ref
         top, bottom = y0 - grow_y * ref, y1 + grow_y * ref
+        next_below = float("inf")  # the top of the nearest line below
         for j, o in enumerate(boxes):
             if j == i:
                 continue
@@ -59,10 +62,17 @@ def line_regions(
                     top = max(top, min(y0, (oy1 + y0) / 2))
                 elif oy0 >= y1 - 0.5 * (y1 - y0) and oy0 > y0:
                     bottom = min(bottom, max(y1, (y1 + oy0) / 2))
+                    next_below = min(next_below, oy0)
         cell = table.cell_of([x0, y0, x1, y1])
         if cell is not None:
             left = max(left, min(x0, cell[0] + RULE_CLEARANCE))
             right = min(right, max(x1, cell[1] - RULE_CLEARANCE))
+            # The last line of a column, with nothing under it before the table ends: down
+            # to the table's foot, as transcribers draw it (page43_EF's last row), within
+            # TABLE_END_REACH line heights.
+            end = table.end_below([x0, y0, x1, y1])
+            if end is not None and next_below >= end:
+                bottom = max(bottom, min(end - RULE_CLEARANCE, y1 + TABLE_END_REACH * line_h))
         out.append(
             [
                 max(0.0, min(left, x0)),

@@ -11,6 +11,7 @@ such rules and are left as they are.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import cv2
@@ -20,6 +21,7 @@ import numpy as np
 # handwritten stroke, a looped "J" or "f", spans about two).
 RULE_MIN_LINES = 3.0
 RULE_MAX_WIDTH = 0.5  # x line height: thicker vertical ink is not a printed rule
+RULE_JOIN_GAP = float(os.environ.get("SOHOA_VI_RULE_JOIN", "1.5"))  # see join_segments
 RULE_COVER = 0.7  # share of a box's height a rule must cross to cut the box or bound a cell
 CUT_MARGIN = 0.2  # x line height: a rule this close to a box's end only touches it
 PIECE_PAD = 0.1  # x ink height: the detector's margin above and below a line's ink
@@ -28,10 +30,12 @@ MIN_TABLE_RULES = 3  # a table has at least two columns
 MAX_CELL_SHARE = 0.6  # a "cell" wider than this share of the page is a page frame, not a cell
 ROW_OVERLAP = 0.5  # pieces of one row in a cell overlap vertically by this x the lower one
 ROW_HEIGHT_RATIO = 1.8  # ... and differ in height by less than this factor
-# ... and stand closer than this x line height: a handwritten date's word gaps reach about
-# one and a half, while a note at the far end of a cell ("(Divorce)") or an unruled neighbouring
-# column lies further off. Blank runs wider than this also cut a line inside a cell.
-CELL_GAP = 1.8
+# ... and stand closer than this x the lower piece's height: a handwritten date's word gaps
+# reach about one and a half, a surname and the given names after it two ("Etard   Roger
+# Michel", page43_EF: 1.82), while a note at the far end of a cell ("(Divorce)") or an
+# unruled neighbouring column lies further off. Blank runs wider than this also cut a line
+# inside a cell.
+CELL_GAP = float(os.environ.get("SOHOA_VI_CELL_GAP", "2.0"))
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,24 @@ def find_rules(grey: np.ndarray, line_h: float) -> list[Rule]:
         for x, y, w, h, _ in stats[1:]
         if h >= length and w <= max_w
     ]
-    return sorted(rules, key=lambda r: r.x0)
+    return sorted(join_segments(rules, line_h), key=lambda r: r.x0)
+
+
+def join_segments(rules: list[Rule], line_h: float) -> list[Rule]:
+    """Pieces of one rule made whole again: a word written across a column rule ("Valentine"
+    running into the date column) breaks it where the writing's ink thickens it, and the
+    line it crosses is then not cut. Pieces whose middles lie within RULE_MAX_WIDTH line
+    heights of each other and whose ends are at most RULE_JOIN_GAP line heights apart are
+    one rule."""
+    joined: list[Rule] = []
+    for r in sorted(rules, key=lambda r: r.y0):
+        for k, j in enumerate(joined):
+            if abs(j.x - r.x) <= RULE_MAX_WIDTH * line_h and r.y0 - j.y1 <= RULE_JOIN_GAP * line_h:
+                joined[k] = Rule(min(j.x0, r.x0), max(j.x1, r.x1), j.y0, max(j.y1, r.y1))
+                break
+        else:
+            joined.append(r)
+    return joined
 
 
 def median_height(boxes: np.ndarray) -> float:
@@ -122,6 +143,16 @@ class Table:
         if b - a > MAX_CELL_SHARE * self.page_width:
             return None
         return (a, b)
+
+    def end_below(self, box: list[float]) -> float | None:
+        """Where the rules either side of the box end below it (the table's foot), or None
+        outside a cell."""
+        y0, y1 = box[1], box[3]
+        cell = self.cell_of(box)
+        if cell is None:
+            return None
+        sides = [r for r in self.rules if r.crosses(y0, y1) and r.x in cell]
+        return float(min(r.y1 for r in sides)) if sides else None
 
     def in_margin(self, box: list[float], reach: float) -> bool:
         """True for a box in the margin just before the table (within ``reach`` px of its

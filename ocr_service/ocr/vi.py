@@ -31,8 +31,8 @@ from ocr_service.ocr.marks import (
     ditto_in_box,
     find_marks,
     in_columns,
+    mark_verdict,
     reads_as_writing,
-    sure_word,
 )
 from ocr_service.ocr.recogniser import load_recogniser, runtime_choice
 from ocr_service.ocr.regions import line_regions
@@ -62,6 +62,9 @@ REC_CHUNK_MAX = min(REC_MAX_WIDTH, int(REC_CHUNK * 1.25))  # lines up to this ar
 # for 35 % less CPU; 0.6 lost hyphens in dates ("9-9-2017" read "99-2017").
 SQUEEZE_MIN = float(os.environ.get("SOHOA_VI_SQUEEZE", "0.75"))
 MIN_STROKE = float(os.environ.get("SOHOA_VI_MIN_STROKE", "2.4"))
+# A line that reads as nothing narrowed is read again at its natural width (see
+# _read_line_crop); SOHOA_VI_REREAD=0 turns that off.
+REREAD_UNSQUEEZED = os.environ.get("SOHOA_VI_REREAD", "1") == "1"
 CUT_WINDOW = 160  # px (at height 32) searched for a blank column before the piece limit
 CROP_PAD_Y = 0.15  # margin around detector boxes, x line height (the box is tight on accents)
 CROP_PAD_X = 0.3
@@ -348,6 +351,16 @@ class ViEngine(OcrEngine):
         # letter in a name is what a clerk must look at.
         return text, float(np.clip(0.5 * p.mean() + 0.5 * p.min(), 0.0, 1.0)), float(p.min())
 
+    def _read_line_crop(self, crop: np.ndarray) -> tuple[str, float]:
+        """A page line's crop read narrowed as far as its strokes allow (line_squeeze), and
+        read again at its natural width when that gives nothing: narrowed, a short word in
+        a looped hand ran together ("dud." on FRAN_0187_50115_L read as "?@")."""
+        squeeze = line_squeeze(crop)
+        text, conf = self._read_grey(crop, squeeze)
+        if not text and squeeze < 1.0 and REREAD_UNSQUEEZED:
+            text, conf = self._read_grey(crop)
+        return text, conf
+
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
         return self._read_grey(to_grey(crop))
 
@@ -393,7 +406,7 @@ class ViEngine(OcrEngine):
             if ub[3] - ub[1] < MIN_LINE_H or ub[2] - ub[0] < MIN_LINE_H:
                 continue
             crop = compact_line(crop_line(upright, ub, CROP_PAD_Y, CROP_PAD_X))
-            text, conf = self._read_grey(crop, line_squeeze(crop))
+            text, conf = self._read_line_crop(crop)
             if (
                 table.cell_of(box) is not None
                 and ditto_in_box(upright, box, line_h)
@@ -412,13 +425,10 @@ class ViEngine(OcrEngine):
                 read.append((DITTO, DITTO_CONFIDENCE, ub))
                 continue
             text, conf, whole = self.read_mark(upright, ub, line_h)
-            # A margin mark, or one read only from its top, counts only down a column of like
-            # marks (initials on every row), however sure its reading: a form's margins and
-            # boxes hold stamps, signatures and flourishes (khai-sinh typed forms lost 3
-            # fields of 412 to them).
-            if sure_word(text, conf) and whole and not mark.margin:
+            verdict = mark_verdict(mark, text, conf, whole)
+            if verdict == "line":
                 read.append((text, conf, ub))
-            elif text:
+            elif verdict == "column":
                 unsure.append((text, conf, ub))
         # Unsure readings are kept where they repeat down a column (initials in a margin),
         # with the confidence they were read at, so the clerk looks at them.
