@@ -137,3 +137,23 @@ def test_threads_reading_at_once_each_get_their_own_answer() -> None:
         together = list(pool.map(ov.run, inputs * 4))
     for i, out in enumerate(together):
         assert np.array_equal(out, alone[i % 3])
+
+
+def test_openvino_sees_few_input_widths_so_its_memory_stays_flat() -> None:
+    """OpenVINO keeps kernels and buffers for every input shape it meets: a worker grew from
+    460 to 950 MB over 20 pages with widths in steps of 4 px. Crops are stretched to steps of
+    16 px for it (at most 64 shapes); onnxruntime keeps steps of 4."""
+    pytest.importorskip("openvino", reason="OpenVINO is a declared dependency")
+    ov = recogniser.load_recogniser(_aster_model(), 1, "openvino")
+    ort = recogniser.load_recogniser(_aster_model(), 1, "onnxruntime")
+    assert (ov.width_step, ort.width_step) == (16, 4)
+    widths = set()
+    rng = np.random.default_rng(0)
+    for w in range(20, 2000, 7):
+        crop = rng.integers(0, 255, (40, w), np.uint8)
+        tensor = vi._rec_tensor(crop, 0.75, ov.width_step)
+        assert tensor.shape[:3] == (1, 3, 32) and tensor.shape[3] % 16 == 0
+        widths.add(tensor.shape[3])
+        natural = max(32, round(w * 32 * 0.75 / 40))
+        assert min(1024, natural) <= tensor.shape[3] <= min(1024, natural + 15)  # a little
+    assert len(widths) <= 64
