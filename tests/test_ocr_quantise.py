@@ -86,6 +86,22 @@ def test_a_failing_quantiser_falls_back_and_the_apps_logging_is_left_as_it_was(
 
 
 @pytest.mark.slow
+def test_weights_are_quantised_with_one_scale_per_output_channel() -> None:
+    """One scale per tensor lost 7 exact fields of 3,062 on the whole-book bench against
+    float32; one per output channel lost none."""
+    import onnx
+
+    model = int8_model(_aster_model())
+    assert model is not None
+    scales = [
+        list(t.dims)
+        for t in onnx.load_from_string(model).graph.initializer
+        if t.name.endswith("_scale")
+    ]
+    assert scales and all(dims and dims[0] > 1 for dims in scales), scales
+
+
+@pytest.mark.slow
 def test_quantising_the_shipped_model_leaves_root_logging_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -1,12 +1,14 @@
 """The AsterOCR recogniser with its matrix products in int8, made at load time.
 
 Dynamic quantisation (onnxruntime.quantization) turns the weights of the recogniser's MatMul
-and LSTM nodes into int8 and quantises their inputs per call; the convolutions stay in
-float32. On this 2-core machine it cuts recognition time by about a fifth with the same
-character error rate (docs/BENCHMARKS.md). It runs in memory from the model file the
-installed asterocr package ships: nothing is downloaded, nothing is written outside a
-temporary folder. It needs the `onnx` package; without it, or when the quantiser fails on a
-future model, the float32 model is used and one warning says why.
+and LSTM nodes into int8, with one scale per output channel, and quantises their inputs per
+call; the convolutions stay in float32. On this 2-core machine (AVX-512 VNNI) it cuts the
+time per page by a fifth with the same character error rate and the same whole-book fields
+(docs/BENCHMARKS.md); on processors without VNNI it is unmeasured, so it stays opt-in
+(SOHOA_VI_INT8=1, onnxruntime only). It runs in memory from the model file the installed
+asterocr package ships: nothing is downloaded, nothing is written outside a temporary folder.
+It needs the `onnx` package; without it, or when the quantiser fails on a future model, the
+float32 model is used and one warning says why.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ def int8_model(model: Path) -> bytes | None:
                 out,
                 op_types_to_quantize=QUANTISED_OPS,
                 weight_type=QuantType.QInt8,
+                # One scale per output channel: with one per tensor, 7 exact fields of 3,062
+                # were lost on the whole-book bench; per channel, none (docs/BENCHMARKS.md).
+                per_channel=True,
             )
             return out.read_bytes()
     except Exception as exc:  # any failure of a third-party rewrite: fall back, say why
