@@ -75,8 +75,39 @@ def test_openvino_asked_for_and_missing_names_the_package(
 
 def test_auto_without_openvino_uses_onnxruntime_float32(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "openvino", None)
+    monkeypatch.setattr(recogniser, "cpu_has_vnni", lambda: False)
     rec = recogniser.load_recogniser(_aster_model(), 1, "auto")
     assert (rec.runtime, rec.precision, rec.label) == ("onnxruntime", "fp32", "")
+
+
+@pytest.mark.slow
+def test_auto_without_bfloat16_uses_int8_on_a_vnni_cpu_unless_told_not_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "openvino", None)
+    monkeypatch.setattr(recogniser, "cpu_has_vnni", lambda: True)
+    rec = recogniser.load_recogniser(_aster_model(), 1, "auto")
+    assert (rec.runtime, rec.precision, rec.label) == ("onnxruntime", "int8", " int8")
+    off = recogniser.load_recogniser(_aster_model(), 1, "auto", int8=False)
+    assert off.precision == "fp32"
+    plain = recogniser.load_recogniser(_aster_model(), 1, "onnxruntime")  # asked by name
+    assert plain.precision == "fp32"
+
+
+def test_vnni_is_read_from_the_cpu_flags(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    real_path = recogniser.Path
+
+    def fake_path(p: str) -> Path:
+        return cpuinfo if p == "/proc/cpuinfo" else real_path(p)
+
+    monkeypatch.setattr(recogniser, "Path", fake_path)
+    cpuinfo.write_text("processor : 0\nflags : fpu sse2 avx2 avx512f avx512_vnni\n")
+    assert recogniser.cpu_has_vnni()
+    cpuinfo.write_text("processor : 0\nflags : fpu sse2 avx2 fma\n")
+    assert not recogniser.cpu_has_vnni()
+    cpuinfo.unlink()
+    assert not recogniser.cpu_has_vnni()  # unreadable: no
 
 
 def test_auto_on_a_processor_without_bfloat16_uses_onnxruntime(

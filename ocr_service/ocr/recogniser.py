@@ -7,10 +7,12 @@ SOHOA_VI_RUNTIME:
   ``auto``, asking for int8 chooses onnxruntime);
 - ``openvino``: OpenVINO's CPU plugin, which computes in bfloat16 on processors that do it in
   hardware (AVX512-BF16 or AMX) and in float32 elsewhere;
-- ``auto`` (default): OpenVINO when it is installed and the processor has bfloat16,
-  otherwise onnxruntime. On this 2-core EPYC bfloat16 reads a line in ~0.6 of the float32
-  time with the same character error rate on every benchmark set (docs/BENCHMARKS.md); in
-  float32 OpenVINO is no faster than onnxruntime, so it is not chosen then.
+- ``auto`` (default): OpenVINO when it is installed and the processor has bfloat16;
+  otherwise onnxruntime, in int8 where the processor has VNNI (unless SOHOA_VI_INT8=0). On
+  this 2-core EPYC bfloat16 reads a line in ~0.6 of the float32 time with the same character
+  error rate on every benchmark set, and int8 takes ~0.8 of the float32 time per page with
+  the same whole-book fields (docs/BENCHMARKS.md); OpenVINO in float32 is no faster than
+  onnxruntime, so it is not chosen then.
 
 Nothing is downloaded or written: both runtimes load the installed model file. A runtime
 that is asked for and missing is a clear error; ``auto`` falls back quietly.
@@ -67,13 +69,29 @@ def runtime_choice() -> str:
     return choice
 
 
-def load_recogniser(model: Path, threads: int, choice: str, int8: bool = False) -> Recogniser:
-    """The recogniser on the runtime `choice` asks for (see the module's docstring)."""
+def load_recogniser(model: Path, threads: int, choice: str, int8: bool | None = None) -> Recogniser:
+    """The recogniser on the runtime `choice` asks for (see the module's docstring). `int8`
+    (SOHOA_VI_INT8): True or False as asked; None lets `auto` use int8 on onnxruntime when
+    it does not use OpenVINO and the CPU has VNNI (where int8 was measured to keep every
+    field), and means float32 otherwise."""
     if choice == "openvino" or (choice == "auto" and not int8):
         openvino = _openvino_bf16(model, threads, required=choice == "openvino")
         if openvino is not None:
             return openvino
+    if int8 is None:
+        int8 = choice == "auto" and cpu_has_vnni()
     return _onnxruntime(model, threads, int8)
+
+
+def cpu_has_vnni() -> bool:
+    """True when the processor multiplies int8 in hardware (AVX512-VNNI or AVX-VNNI), read
+    from /proc/cpuinfo; False where that cannot be read."""
+    try:
+        text = Path("/proc/cpuinfo").read_text("utf-8", errors="replace")
+    except OSError:
+        return False
+    flags = next((line for line in text.splitlines() if line.startswith("flags")), "")
+    return bool({"avx512_vnni", "avx_vnni"} & set(flags.split()))
 
 
 def _onnxruntime(model: Path, threads: int, int8: bool) -> Recogniser:

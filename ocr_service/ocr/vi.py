@@ -49,10 +49,10 @@ from ocr_service.ocr.table_lines import (
 # close together run into one; detecting at DET_LONG_SIDE keeps them apart.
 DET_LONG_SIDE = int(os.environ.get("SOHOA_VI_DET_SIDE", "1024")) // 32 * 32
 REC_HEIGHT = 32  # AsterNet input height
-# SOHOA_VI_INT8=1: the recogniser with int8 matrix products (see quantise.py), about 15 %
-# faster with the same CER, but 2 fields in 420 fewer exact on two handwriting books: a
-# clerk's correction costs more than the CPU, so float32 stays the default.
-REC_INT8 = os.environ.get("SOHOA_VI_INT8", "0") == "1"
+# SOHOA_VI_INT8=1 / 0: the recogniser on onnxruntime with int8 matrix products (see
+# quantise.py), or not; unset, recogniser.load_recogniser decides (int8 on a VNNI CPU when
+# OpenVINO's bfloat16 is not used).
+REC_INT8 = {"1": True, "0": False}.get(os.environ.get("SOHOA_VI_INT8", "").strip())
 REC_MAX_WIDTH = 1024  # the model's positional encoding covers 256 steps = 1024 px
 REC_CHUNK = int(os.environ.get("SOHOA_VI_CHUNK", "512"))  # piece width for long lines
 REC_CHUNK_MAX = min(REC_MAX_WIDTH, int(REC_CHUNK * 1.25))  # lines up to this are read whole
