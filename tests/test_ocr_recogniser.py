@@ -9,34 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from ocr_service.bench.metrics import cer
 from ocr_service.errors import EngineUnavailable
 from ocr_service.ocr import recogniser, vi
-from ocr_service.synth.render import load_font
-
-LINES = [
-    ("DejaVuSans.ttf", "Nguyễn Thị Thu Hoà, sinh ngày 21/4/1978"),
-    ("DancingScript-VF.ttf", "Trạm y tế xã Yên Thuận, huyện Hàm Yên"),
-    ("PatrickHand-Regular.ttf", "Thôn 9, xã Minh Dân, tỉnh Tuyên Quang"),
-]
-
-
-def _line(font_name: str, text: str) -> np.ndarray:
-    if font_name == "DejaVuSans.ttf":
-        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 30)
-    else:
-        font = load_font(font_name, 34)
-    img = Image.new("L", (760, 60), 255)
-    ImageDraw.Draw(img).text((12, 8), text, font=font, fill=30)
-    return np.array(img)
-
-
-def _aster_model() -> Path:
-    import asterocr
-
-    return Path(asterocr.__file__).parent / "assets" / "asternet.onnx"
+from tests.test_ocr_quantise import LINES, _aster_model, _line
 
 
 def _fake_openvino(capabilities: list[str]) -> types.ModuleType:
