@@ -20,7 +20,6 @@ that is asked for and missing is a clear error; ``auto`` falls back quietly.
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Callable
@@ -31,8 +30,6 @@ import numpy as np
 
 from ocr_service.errors import EngineUnavailable
 from ocr_service.ocr.quantise import int8_model
-
-log = logging.getLogger(__name__)
 
 RUNTIMES = ("auto", "onnxruntime", "openvino")
 # OpenVINO prepares kernels and buffers for every input shape it meets and keeps them: with

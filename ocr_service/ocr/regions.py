@@ -63,15 +63,16 @@ def line_regions(
                 elif oy0 >= y1 - 0.5 * (y1 - y0) and oy0 > y0:
                     bottom = min(bottom, max(y1, (y1 + oy0) / 2))
                     next_below = min(next_below, oy0)
-        cell = table.cell_of([x0, y0, x1, y1])
-        if cell is not None:
-            left = max(left, min(x0, cell[0] + RULE_CLEARANCE))
-            right = min(right, max(x1, cell[1] - RULE_CLEARANCE))
+        sides = table.cell_rules([x0, y0, x1, y1])
+        if sides is not None:
+            rule_left, rule_right = sides
+            left = max(left, min(x0, rule_left.x + RULE_CLEARANCE))
+            right = min(right, max(x1, rule_right.x - RULE_CLEARANCE))
             # The last line of a column, with nothing under it before the table ends: down
-            # to the table's foot, as transcribers draw it (page43_EF's last row), within
-            # TABLE_END_REACH line heights.
-            end = table.end_below([x0, y0, x1, y1])
-            if end is not None and next_below >= end:
+            # to the table's foot (where its rules end), as transcribers draw it (page43_EF's
+            # last row), within TABLE_END_REACH line heights.
+            end = min(rule_left.y1, rule_right.y1)
+            if next_below >= end:
                 bottom = max(bottom, min(end - RULE_CLEARANCE, y1 + TABLE_END_REACH * line_h))
         out.append(
             [

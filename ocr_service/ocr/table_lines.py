@@ -131,6 +131,11 @@ class Table:
     def cell_of(self, box: list[float]) -> tuple[float, float] | None:
         """The x range between the rules either side of the box, or None outside a table
         (a margin note, a page title) or in a "cell" as wide as a page frame."""
+        sides = self.cell_rules(box)
+        return None if sides is None else (sides[0].x, sides[1].x)
+
+    def cell_rules(self, box: list[float]) -> tuple[Rule, Rule] | None:
+        """The rules left and right of the box that bound its cell (see cell_of)."""
         x0, y0, x1, y1 = box[:4]
         xc = (x0 + x1) / 2
         left = [r for r in self.rules if r.x < xc and r.x1 <= x0 + CUT_MARGIN * (y1 - y0)]
@@ -139,20 +144,10 @@ class Table:
         right = [r for r in right if r.crosses(y0, y1)]
         if not left or not right:
             return None
-        a, b = max(r.x for r in left), min(r.x for r in right)
-        if b - a > MAX_CELL_SHARE * self.page_width:
+        a, b = max(left, key=lambda r: r.x), min(right, key=lambda r: r.x)
+        if b.x - a.x > MAX_CELL_SHARE * self.page_width:
             return None
         return (a, b)
-
-    def end_below(self, box: list[float]) -> float | None:
-        """Where the rules either side of the box end below it (the table's foot), or None
-        outside a cell."""
-        y0, y1 = box[1], box[3]
-        cell = self.cell_of(box)
-        if cell is None:
-            return None
-        sides = [r for r in self.rules if r.crosses(y0, y1) and r.x in cell]
-        return float(min(r.y1 for r in sides)) if sides else None
 
     def in_margin(self, box: list[float], reach: float) -> bool:
         """True for a box in the margin just before the table (within ``reach`` px of its

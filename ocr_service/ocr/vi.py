@@ -155,7 +155,6 @@ class _Models:
         self.page = PageEngine(model_dir, threads=threads)
         self.page.long_side = max(int(self.page.long_side), DET_LONG_SIDE)
         self.rec = load_recogniser(aster_model, threads, runtime_choice(), int8=REC_INT8)
-        self.int8 = self.rec.precision == "int8"
         from asterocr.vocab import default_vocab
 
         self.chars: dict[int, str] = dict(default_vocab.idx2char)
@@ -167,6 +166,10 @@ class _Models:
         self.det_name = json.loads((model_dir / "meta.json").read_text("utf-8")).get("name", "")
         # PageEngine.upright/detect use a shared thread pool and numpy scratch: serialise them.
         self.page_lock = threading.Lock()
+
+    @property
+    def int8(self) -> bool:
+        return self.rec.precision == "int8"
 
 
 @lru_cache(maxsize=1)
