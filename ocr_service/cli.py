@@ -303,11 +303,12 @@ def ingest(
 
 def _run_and_wait(settings: Settings, ids: list[str], show: bool) -> list[dict[str, Any]]:
     from ocr_service.jobs.dispatch import make_dispatcher
+    from ocr_service.jobs.lifecycle import JobTask
 
     dispatcher = make_dispatcher(settings)
     try:
         for ledger_id in ids:
-            dispatcher.submit("split", ledger_id)
+            dispatcher.submit(JobTask.split_ledger, ledger_id)
         return wait_for_ledgers(settings, ids, show)
     finally:
         close = getattr(dispatcher, "close", None)

@@ -73,4 +73,8 @@ class EngineUnavailable(ConfigError):
 
 
 class PageFailed(Exception):
-    """One page could not be processed; the reason is stored on the page and the book goes on."""
+    """One page could not be processed; the reason is stored on the page and the book goes on.
+
+    Like a SohoaError it is permanent: the page job fails the page without another attempt
+    (`jobs.lifecycle.is_permanent`); any other exception, a timeout included, is retried.
+    """

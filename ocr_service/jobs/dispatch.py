@@ -13,9 +13,13 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from multiprocessing import queues
+from multiprocessing.process import BaseProcess
+from typing import Literal, NamedTuple
 
 from ocr_service.config import Settings
+from ocr_service.jobs import lifecycle
+from ocr_service.jobs.lifecycle import JobTask
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +36,8 @@ class RqDispatcher:
         self.connection = Redis.from_url(settings.redis_url)
         self.queue = Queue(settings.queue_name, connection=self.connection)
 
-    def submit(self, task: str, arg: str | int) -> None:
-        if task == "split":
+    def submit(self, task: JobTask, arg: str | int) -> None:
+        if task == JobTask.split_ledger:
             self.queue.enqueue_call(
                 "ocr_service.jobs.tasks.split_job",
                 args=(arg,),
@@ -42,7 +46,7 @@ class RqDispatcher:
                 failure_ttl=7 * 86400,
                 at_front=True,
             )
-        elif task == "page":
+        elif task == JobTask.process_page:
             self.queue.enqueue_call(
                 "ocr_service.jobs.tasks.page_job",
                 args=(arg,),
@@ -54,40 +58,52 @@ class RqDispatcher:
             raise ValueError(f"unknown task {task}")
 
 
+class _Job(NamedTuple):
+    task: JobTask
+    arg: str | int
+
+
+class _Event(NamedTuple):
+    """A child's report to the watchdog: it started or ended a job."""
+
+    kind: Literal["start", "end"]
+    slot: int
+    job: _Job
+    pid: int
+
+
 class _QueueDispatcher:
     """What a local child uses to fan out work: back onto the shared task queue."""
 
-    def __init__(self, tasks: Any) -> None:
+    def __init__(self, tasks: queues.Queue[_Job | None]) -> None:
         self.tasks = tasks
 
-    def submit(self, task: str, arg: str | int) -> None:
-        self.tasks.put((task, arg))
+    def submit(self, task: JobTask, arg: str | int) -> None:
+        self.tasks.put(_Job(task, arg))
 
 
-def _child_main(slot: int, settings_data: dict[str, Any], tasks: Any, events: Any) -> None:
-    from ocr_service.config import Settings
-    from ocr_service.jobs.tasks import TASKS
+def _child_main(
+    slot: int, settings: Settings, tasks: queues.Queue[_Job | None], events: queues.Queue[_Event]
+) -> None:
+    from ocr_service.jobs.tasks import run_task
 
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings(**settings_data)
     dispatcher = _QueueDispatcher(tasks)
     while True:
-        item = tasks.get()
-        if item is None:
+        job = tasks.get()
+        if job is None:
             return
-        task, arg = item
-        events.put(("start", slot, task, arg, os.getpid()))
+        events.put(_Event("start", slot, job, os.getpid()))
         try:
-            TASKS[task](arg, settings, dispatcher)  # type: ignore[operator]
+            run_task(job.task, job.arg, settings, dispatcher)
         except Exception:  # the task records its own failure; keep the child alive
-            log.exception("local job %s %s crashed", task, arg)
-        events.put(("end", slot, task, arg, os.getpid()))
+            log.exception("local job %s %s crashed", job.task, job.arg)
+        events.put(_Event("end", slot, job, os.getpid()))
 
 
 @dataclass
 class _Busy:
-    task: str
-    arg: str | int
+    job: _Job
     started: float
 
 
@@ -98,13 +114,12 @@ class LocalRunner:
         self.settings = settings
         self.size = max(1, workers or settings.inline_workers)
         self._ctx = mp.get_context("spawn")
-        self.tasks: Any = self._ctx.Queue()
-        self.events: Any = self._ctx.Queue()
-        self._procs: dict[int, Any] = {}
+        self.tasks: queues.Queue[_Job | None] = self._ctx.Queue()
+        self.events: queues.Queue[_Event] = self._ctx.Queue()
+        self._procs: dict[int, BaseProcess] = {}
         self._busy: dict[int, _Busy] = {}
         self._split_losses: dict[str, int] = {}
         self._stop = threading.Event()
-        self._settings_data = settings.model_dump()
         for slot in range(self.size):
             self._spawn(slot)
         self._monitor = threading.Thread(target=self._watch, daemon=True, name="sohoa-runner")
@@ -113,26 +128,26 @@ class LocalRunner:
     def _spawn(self, slot: int) -> None:
         proc = self._ctx.Process(
             target=_child_main,
-            args=(slot, self._settings_data, self.tasks, self.events),
+            args=(slot, self.settings, self.tasks, self.events),
             daemon=True,
             name=f"sohoa-job-{slot}",
         )
         proc.start()
         self._procs[slot] = proc
 
-    def submit(self, task: str, arg: str | int) -> None:
-        self.tasks.put((task, arg))
+    def submit(self, task: JobTask, arg: str | int) -> None:
+        self.tasks.put(_Job(task, arg))
 
     def _drain_events(self) -> None:
         while True:
             try:
-                kind, slot, task, arg, _pid = self.events.get(timeout=0.2)
+                event = self.events.get(timeout=0.2)
             except queue.Empty:
                 return
-            if kind == "start":
-                self._busy[slot] = _Busy(task, arg, time.monotonic())
+            if event.kind == "start":
+                self._busy[event.slot] = _Busy(event.job, time.monotonic())
             else:
-                self._busy.pop(slot, None)
+                self._busy.pop(event.slot, None)
 
     def _watch(self) -> None:
         while not self._stop.is_set():
@@ -143,64 +158,33 @@ class LocalRunner:
                     if self._stop.is_set():
                         continue
                     if busy:
-                        self._lost(busy, f"worker process died (exit code {proc.exitcode})")
+                        self._lost(busy.job, f"worker process died (exit code {proc.exitcode})")
                         self._busy.pop(slot, None)
                     self._spawn(slot)
-                elif busy and busy.task == "page" and self._overran(busy):
+                elif busy and busy.job.task == JobTask.process_page and self._overran(busy):
                     proc.kill()
                     proc.join(5)
                     self._busy.pop(slot, None)
-                    self._lost(busy, f"timed out after {self.settings.page_timeout_seconds} s")
+                    self._lost(busy.job, f"timed out after {self.settings.page_timeout_seconds} s")
                     self._spawn(slot)
 
     def _overran(self, busy: _Busy) -> bool:
         return time.monotonic() - busy.started > self.settings.page_timeout_seconds
 
-    def _lost(self, busy: _Busy, reason: str) -> None:
-        from ocr_service.db import session_scope
-        from ocr_service.jobs import state
-        from ocr_service.jobs.tasks import maybe_finish_ledger
-
-        log.warning("local job %s %s lost: %s", busy.task, busy.arg, reason)
+    def _lost(self, job: _Job, reason: str) -> None:
+        """The same transitions as the RQ reaper's (`jobs.lifecycle`)."""
+        log.warning("local job %s %s lost: %s", job.task, job.arg, reason)
         try:
-            if busy.task == "page":
-                page_id = int(busy.arg)
-                with session_scope(self.settings) as session:
-                    new = state.release_lost(
-                        session, page_id, reason, max_attempts=self.settings.page_max_attempts
-                    )
-                    from sqlalchemy import select
-
-                    from models.entities import Page
-
-                    ledger_id = session.scalar(select(Page.ledger_id).where(Page.id == page_id))
-                if new == "pending":
-                    self.submit("page", page_id)
-                elif ledger_id:
-                    maybe_finish_ledger(ledger_id, self.settings)
-            elif busy.task == "split":
-                ledger_id = str(busy.arg)
+            if job.task == JobTask.process_page:
+                lifecycle.page_lost(self.settings, self, int(job.arg), reason)
+            elif job.task == JobTask.split_ledger:
+                ledger_id = str(job.arg)
+                # Counted here, not in the database: a split has no attempt column.
                 losses = self._split_losses.get(ledger_id, 0) + 1
                 self._split_losses[ledger_id] = losses
-                self._release_split(ledger_id, reason, retry=losses < 3)
+                lifecycle.split_lost(self.settings, self, ledger_id, reason, losses=losses)
         except Exception:
-            log.exception("could not release lost job %s %s", busy.task, busy.arg)
-
-    def _release_split(self, ledger_id: str, reason: str, *, retry: bool) -> None:
-        from models.entities import Ledger, LedgerStatus
-        from ocr_service.db import session_scope
-
-        with session_scope(self.settings) as session:
-            ledger = session.get(Ledger, ledger_id)
-            if ledger is None:
-                return
-            if retry:
-                ledger.status = LedgerStatus.queued
-            else:
-                ledger.status = LedgerStatus.processing if ledger.pages else LedgerStatus.failed
-                ledger.error = f"split stopped: {reason}"
-        if retry:
-            self.submit("split", ledger_id)
+            log.exception("could not release lost job %s %s", job.task, job.arg)
 
     def close(self) -> None:
         self._stop.set()

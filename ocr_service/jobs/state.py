@@ -11,15 +11,31 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import CursorResult, Result, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.entities import Page, PageAttempt, PageState
 
 
+class AttemptOutcome(StrEnum):
+    """How one claim of a page ended (`PageAttempt.outcome`)."""
+
+    done = "done"
+    failed = "failed"  # the job raised
+    lost = "lost"  # the worker died, overran or let its lease run out
+
+
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE matched (an UPDATE's result is always a CursorResult)."""
+    assert isinstance(result, CursorResult)
+    return result.rowcount
 
 
 @dataclass(frozen=True)
@@ -53,7 +69,7 @@ def claim_page(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         session.rollback()
         return None
     attempts = session.scalar(select(Page.attempts).where(Page.id == page_id)) or 1
@@ -70,10 +86,12 @@ def extend_lease(session: Session, claim: Claim, lease_seconds: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
-def _close_attempt(session: Session, claim: Claim, outcome: str, error: str | None) -> None:
+def _close_attempt(
+    session: Session, claim: Claim, outcome: AttemptOutcome, error: str | None
+) -> None:
     session.execute(
         update(PageAttempt)
         .where(PageAttempt.page_id == claim.page_id, PageAttempt.claim_token == claim.token)
@@ -96,15 +114,15 @@ def mark_done(session: Session, claim: Claim) -> bool:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         return False
-    _close_attempt(session, claim, "done", None)
+    _close_attempt(session, claim, AttemptOutcome.done, None)
     return True
 
 
 def mark_failed(
     session: Session, claim: Claim, error: str, *, max_attempts: int, permanent: bool
-) -> str | None:
+) -> PageState | None:
     """Record a failed attempt; the page goes back to pending unless it is out of attempts.
 
     Returns the new state, or None if the claim had already been lost.
@@ -120,13 +138,18 @@ def mark_failed(
     page.lease_until = None
     if state == PageState.failed:
         page.finished_at = now()
-    _close_attempt(session, claim, "failed", error[:2000])
+    _close_attempt(session, claim, AttemptOutcome.failed, error[:2000])
     session.commit()
     return state
 
 
-def release_lost(session: Session, page_id: int, reason: str, *, max_attempts: int) -> str | None:
-    """A page whose worker died or overran: back to pending, or failed when out of attempts."""
+def release_lost(
+    session: Session, page_id: int, reason: str, *, max_attempts: int
+) -> PageState | None:
+    """A page whose worker died or overran: back to pending, or failed when out of attempts.
+
+    The database half of `lifecycle.page_lost`, which every runner calls.
+    """
     page = session.get(Page, page_id)
     if page is None or page.state != PageState.running:
         session.rollback()
@@ -143,7 +166,7 @@ def release_lost(session: Session, page_id: int, reason: str, *, max_attempts: i
         session.execute(
             update(PageAttempt)
             .where(PageAttempt.page_id == page_id, PageAttempt.claim_token == token)
-            .values(finished_at=now(), outcome="lost", error=reason)
+            .values(finished_at=now(), outcome=AttemptOutcome.lost, error=reason)
             .execution_options(synchronize_session=False)
         )
     session.commit()

@@ -11,7 +11,6 @@ import os
 import socket
 import threading
 from datetime import timedelta
-from typing import Protocol
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -26,18 +25,14 @@ from models.entities import (
 )
 from ocr_service.config import Settings, get_settings
 from ocr_service.db import session_scope
-from ocr_service.errors import PageFailed, SohoaError
 from ocr_service.ingest.documents import split_pages
 from ocr_service.ingest.service import limits_from
-from ocr_service.jobs import state
+from ocr_service.jobs import lifecycle, state
+from ocr_service.jobs.lifecycle import Dispatcher, JobTask, PageOutcome, maybe_finish_ledger
 from ocr_service.pipeline.page import PageInput, PageOutput, run_page
 from ocr_service.storage import get_storage
 
 log = logging.getLogger(__name__)
-
-
-class Dispatcher(Protocol):
-    def submit(self, task: str, arg: str | int) -> None: ...
 
 
 def worker_name() -> str:
@@ -63,7 +58,7 @@ def _claim_ledger_split(session: Session, ledger_id: str, lease: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return state.rowcount(result) == 1
 
 
 def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> int:
@@ -86,7 +81,7 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
             select(Page.id).where(Page.ledger_id == ledger_id, Page.state == PageState.pending)
         ).all()
     for page_id in pending:
-        dispatcher.submit("page", page_id)
+        dispatcher.submit(JobTask.process_page, page_id)
     start = (existing or 0) + 1
     stored = 0
     error: str | None = None
@@ -114,7 +109,7 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
                 )
                 session.flush()
                 page_id = page.id
-            dispatcher.submit("page", page_id)
+            dispatcher.submit(JobTask.process_page, page_id)
             stored += 1
     except Exception as exc:  # a damaged page stops the split; what was stored is kept
         log.warning("ledger %s: split stopped: %s", ledger_id, exc)
@@ -210,7 +205,9 @@ def store_page_output(session: Session, inp: PageInput, out: PageOutput) -> None
     replace_page_records(session, inp, out.records)
 
 
-def process_page(page_id: int, settings: Settings, dispatcher: Dispatcher | None = None) -> str:
+def process_page(
+    page_id: int, settings: Settings, dispatcher: Dispatcher | None = None
+) -> PageOutcome:
     """Run the page pipeline once; returns done, failed, retry or skipped."""
     storage = get_storage(settings.data_dir)
     with session_scope(settings) as session:
@@ -223,79 +220,28 @@ def process_page(page_id: int, settings: Settings, dispatcher: Dispatcher | None
         )
         inp = _page_input(session, page_id) if claim else None
     if claim is None or inp is None:
-        return "skipped"
+        return PageOutcome.skipped
     try:
         with _Heartbeat(claim, settings):
             out = run_page(inp, storage, settings)
         with session_scope(settings) as session:
             if not state.mark_done(session, claim):
                 session.rollback()
-                return "skipped"
+                return PageOutcome.skipped
             store_page_output(session, inp, out)
-        outcome = "done"
     except Exception as exc:
-        permanent = isinstance(exc, (PageFailed, SohoaError))
-        reason = _reason(exc)
+        reason = lifecycle.failure_reason(exc)
         log.warning("ledger %s page %s failed: %s", inp.ledger_id, inp.index, reason)
-        with session_scope(settings) as session:
-            new_state = state.mark_failed(
-                session,
-                claim,
-                reason,
-                max_attempts=settings.page_max_attempts,
-                permanent=permanent,
-            )
-        if new_state == PageState.pending and dispatcher is not None:
-            dispatcher.submit("page", page_id)
-            return "retry"
-        outcome = "failed"
+        return lifecycle.page_failed(
+            settings,
+            dispatcher,
+            claim,
+            inp.ledger_id,
+            reason,
+            permanent=lifecycle.is_permanent(exc),
+        )
     maybe_finish_ledger(inp.ledger_id, settings)
-    return outcome
-
-
-def _reason(exc: BaseException) -> str:
-    name = type(exc).__name__
-    if name == "JobTimeoutException":
-        return "timed out"
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{name}: {text}" if text else name
-
-
-# --- ledger --------------------------------------------------------------------------------
-
-
-def maybe_finish_ledger(ledger_id: str, settings: Settings) -> str | None:
-    """Close a ledger whose pages have all ended: done, partial or failed, then book rules."""
-    with session_scope(settings) as session:
-        counts = dict(
-            session.execute(
-                select(Page.state, func.count())
-                .where(Page.ledger_id == ledger_id)
-                .group_by(Page.state)
-            ).all()
-        )
-        if counts.get(PageState.pending) or counts.get(PageState.running):
-            return None
-        done, failed = counts.get(PageState.done, 0), counts.get(PageState.failed, 0)
-        if done and failed:
-            new = LedgerStatus.partial
-        elif done:
-            new = LedgerStatus.done
-        else:
-            new = LedgerStatus.failed
-        result = session.execute(
-            update(Ledger)
-            .where(Ledger.id == ledger_id, Ledger.status == LedgerStatus.processing)
-            .values(status=new, updated_at=state.now())
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-    from ocr_service.records.store import apply_book_rules
-
-    with session_scope(settings) as session:
-        apply_book_rules(session, ledger_id)
-    return new
+    return PageOutcome.done
 
 
 # --- recovery ------------------------------------------------------------------------------
@@ -313,21 +259,14 @@ def recover(settings: Settings, dispatcher: Dispatcher, *, startup: bool = False
     with session_scope(settings) as session:
         stale = state.stale_running_pages(session)
     for page_id in stale:
-        with session_scope(settings) as session:
-            new = state.release_lost(
-                session,
-                page_id,
-                "worker stopped while processing the page (lease expired)",
-                max_attempts=settings.page_max_attempts,
-            )
+        new = lifecycle.page_lost(
+            settings,
+            dispatcher,
+            page_id,
+            "worker stopped while processing the page (lease expired)",
+        )
         if new == PageState.pending:
-            dispatcher.submit("page", page_id)
             requeued += 1
-        elif new == PageState.failed:
-            with session_scope(settings) as session:
-                ledger_id = session.scalar(select(Page.ledger_id).where(Page.id == page_id))
-            if ledger_id:
-                maybe_finish_ledger(ledger_id, settings)
     cutoff = state.now() - timedelta(seconds=lease)
     with session_scope(settings) as session:
         old_pending: list[int] = []
@@ -354,10 +293,12 @@ def recover(settings: Settings, dispatcher: Dispatcher, *, startup: bool = False
                 .values(updated_at=state.now())
                 .execution_options(synchronize_session=False)
             )
-        dispatcher.submit("page", page_id)
+        dispatcher.submit(JobTask.process_page, page_id)
         requeued += 1
+    # A split keeps no attempt count in the database: one that stopped heart-beating (its
+    # ledger left "splitting" past the lease) is queued again and resumes where it stopped.
     for ledger_id in splits:
-        dispatcher.submit("split", ledger_id)
+        dispatcher.submit(JobTask.split_ledger, ledger_id)
         requeued += 1
     for ledger_id in open_ledgers:
         maybe_finish_ledger(ledger_id, settings)
@@ -378,7 +319,15 @@ def page_job(page_id: int) -> str:
     from ocr_service.jobs.dispatch import RqDispatcher
 
     settings = get_settings()
-    return process_page(page_id, settings, RqDispatcher(settings))
+    # The plain string, not the enum: RQ pickles the result into Redis for any reader.
+    return process_page(page_id, settings, RqDispatcher(settings)).value
 
 
-TASKS = {"split": split_ledger, "page": process_page}
+def run_task(task: JobTask, arg: str | int, settings: Settings, dispatcher: Dispatcher) -> None:
+    """Run one job in this process (the local runner's children)."""
+    if task == JobTask.split_ledger:
+        split_ledger(str(arg), settings, dispatcher)
+    elif task == JobTask.process_page:
+        process_page(int(arg), settings, dispatcher)
+    else:
+        raise ValueError(f"unknown task {task}")

@@ -13,6 +13,7 @@ from models.schemas import LedgerDetail, LedgerPublic, PageOcrPublic, Paginated
 from ocr_service.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from ocr_service.errors import BadInput, Forbidden, NotFound, TooLarge
 from ocr_service.ingest.service import LedgerMeta, ingest_stream
+from ocr_service.jobs.lifecycle import JobTask
 from ocr_service.ledgers import get_ledger_for, get_page, ledger_detail, ledger_public
 
 router = APIRouter(prefix="/ledgers", tags=["ledgers"])
@@ -71,7 +72,7 @@ def create_ledger(
     )
     session.commit()
     if not result.duplicate:
-        request.app.state.dispatcher.submit("split", result.ledger.id)
+        request.app.state.dispatcher.submit(JobTask.split_ledger, result.ledger.id)
     body = ledger_public(session, result.ledger, duplicate=result.duplicate)
     return JSONResponse(
         status_code=200 if result.duplicate else 202,

@@ -20,11 +20,10 @@ from ocr_service.extract.normalise.codes import (
 )
 from ocr_service.extract.normalise.date_words import (
     correct_date_words,
-    date_words_agree,
     format_date_words,
     parse_date_words,
 )
-from ocr_service.extract.normalise.dates import normalise_date
+from ocr_service.extract.normalise.dates import date_words_agree, normalise_date
 from ocr_service.extract.normalise.enums import (
     document_type,
     enum_code,

@@ -17,7 +17,7 @@ from ocr_service.extract.normalise.base import (
     title_word,
     vi_distance,
 )
-from ocr_service.extract.normalise.dates import check_full_date, check_partial, normalise_date
+from ocr_service.extract.normalise.date_parts import check_full_date, check_partial
 
 # All matching is done on folded tokens: OCR often drops the diacritics, and the folded
 # vocabulary stays unambiguous once 'mười'/'mươi' are told apart by position (see _Cardinal).
@@ -252,21 +252,6 @@ def parse_date_words(raw: str) -> Normalised:
         return _finish(raw, None, [*issues, "date-invalid"], score)
     value, bad = check_full_date(day, month, year)
     return _finish(raw, value, [*issues, *bad], score)
-
-
-def date_words_agree(numeric_value: str, words_raw: str) -> bool:
-    """True when the words parse to the same date as the numeric field (QA date-words-mismatch).
-
-    A partial numeric date agrees with words that end in the same month/year. Anything that
-    does not parse on either side disagrees.
-    """
-    words = parse_date_words(words_raw)
-    numeric = normalise_date(numeric_value)
-    if words.value is None or numeric.value is None:
-        return False
-    if words.value == numeric.value:
-        return True
-    return len(numeric.value) < len(words.value) and words.value.endswith("." + numeric.value)
 
 
 def format_date_words(raw: str) -> str:

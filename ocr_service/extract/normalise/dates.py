@@ -13,44 +13,17 @@ from ocr_service.extract.normalise.base import (
     fold,
     is_blank,
 )
+from ocr_service.extract.normalise.date_parts import (
+    MIN_YEAR,
+    check_full_date,
+    check_partial,
+    today,
+)
+from ocr_service.extract.normalise.date_words import parse_date_words
 
-MIN_YEAR = 1800
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # 1900 date system incl. Excel's phantom 29.02.1900
 _WORD_MARKERS = re.compile(r"\b(thang|ngay|mong|mung|nam)\b")
 _NUMBER_WORDS = re.compile(r"\b(mot|hai|ba|bon|tu|sau|bay|tam|chin|muoi|nghin|ngan|tram|linh)\b")
-
-
-def today() -> dt.date:
-    return dt.date.today()
-
-
-def format_dmy(day: int, month: int, year: int) -> str:
-    return f"{day:02d}.{month:02d}.{year:04d}"
-
-
-def check_full_date(day: int, month: int, year: int) -> tuple[str | None, tuple[str, ...]]:
-    """(dd.mm.yyyy, ()) for a real date in range, else (None, issues)."""
-    try:
-        date = dt.date(year, month, day)
-    except ValueError:
-        return None, ("date-invalid",)
-    if year < MIN_YEAR or date > today():
-        return None, ("date-out-of-range",)
-    return format_dmy(day, month, year), ()
-
-
-def check_partial(month: int | None, year: int) -> tuple[str | None, tuple[str, ...]]:
-    """mm.yyyy / yyyy for a partial date in range, else (None, issues)."""
-    if month is not None and not 1 <= month <= 12:
-        return None, ("date-invalid",)
-    now = today()
-    if (
-        year < MIN_YEAR
-        or year > now.year
-        or (month is not None and year == now.year and month > now.month)
-    ):
-        return None, ("date-out-of-range",)
-    return (f"{month:02d}.{year:04d}" if month is not None else f"{year:04d}"), ()
 
 
 def pivot_year(yy: int) -> list[int]:
@@ -217,8 +190,6 @@ def normalise_date(raw: str, *, partial: bool = True) -> Normalised:
     if _WORD_MARKERS.search(folded) and (
         "thang" in folded.split() or _NUMBER_WORDS.search(folded) or "nam" in folded.split()
     ):
-        from ocr_service.extract.normalise.date_words import parse_date_words
-
         worded = parse_date_words(text)
         if worded.value is not None or not re.search(r"\d", text):
             if worded.value is not None and len(worded.value) < 10 and not partial:
@@ -235,3 +206,18 @@ def normalise_date(raw: str, *, partial: bool = True) -> Normalised:
     if not parts or len(parts) > 3:
         return _result(raw, None, ["date-invalid"], partial_allowed=partial)
     return _from_parts(raw, parts, issues, partial)
+
+
+def date_words_agree(numeric_value: str, words_raw: str) -> bool:
+    """True when the words parse to the same date as the numeric field (QA date-words-mismatch).
+
+    A partial numeric date agrees with words that end in the same month/year. Anything that
+    does not parse on either side disagrees.
+    """
+    words = parse_date_words(words_raw)
+    numeric = normalise_date(numeric_value)
+    if words.value is None or numeric.value is None:
+        return False
+    if words.value == numeric.value:
+        return True
+    return len(numeric.value) < len(words.value) and words.value.endswith("." + numeric.value)
