@@ -95,8 +95,21 @@ def server(ui_settings: Settings, book: SeededBook) -> Iterator[LiveServer]:
     srv.stop()
 
 
+# Uncaught errors of every page a test logs in with; any fails the test (a broken handler
+# rarely shows otherwise: the key just does nothing).
+_page_errors: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def no_page_errors() -> Iterator[None]:
+    _page_errors.clear()
+    yield
+    assert not _page_errors, f"JavaScript errors in the page: {_page_errors}"
+
+
 def login(page: Page, server: LiveServer, username: str = "canbo") -> None:
     """Log in with the keyboard only."""
+    page.on("pageerror", lambda err: _page_errors.append(f"{username}: {err}"))
     page.set_default_timeout(15_000)
     page.goto(server.url + "/")
     expect(page.locator("#login-user")).to_be_focused()
@@ -382,3 +395,241 @@ def test_a_clerk_sees_only_the_books_of_their_commune(
     login(page, server, "canbo_xakhac")
     expect(page.locator(".ledger-list")).to_contain_text("Chưa có sổ nào.")
     expect(page.locator(".ledger-card")).to_have_count(0)
+
+
+def help_rows(page: Page) -> list[list[Any]]:
+    """The help overlay as shown: [group, [[keys, what they do], ...]] per section."""
+    rows: list[list[Any]] = page.evaluate(
+        """() => [...document.querySelectorAll('.shortcut-help section')].map((s) => [
+          s.querySelector('h3').textContent,
+          [...s.querySelectorAll('dt')].map((dt) =>
+            [dt.textContent, dt.nextElementSibling.textContent]),
+        ])"""
+    )
+    return rows
+
+
+def test_every_shortcut_of_the_keymap_works(
+    ui_settings: Settings,
+    synth_book: Path,
+    browser: Browser,
+    page: Page,
+    server: LiveServer,
+    book: SeededBook,
+) -> None:
+    r0, r1, r2 = book.records[:3]
+    seed_book(ui_settings, synth_book)  # a second book, for ↑ / ↓ on the queue
+    login(page, server)
+    toast = page.locator("#toast")
+
+    # Queue: ↑ / ↓ move between the books (and stop at the ends).
+    starts = page.locator("button.start")
+    expect(starts).to_have_count(2)
+    expect(starts.nth(0)).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(starts.nth(1)).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(starts.nth(1)).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(starts.nth(0)).to_be_focused()
+
+    # F1: the help overlay shows exactly the keymap's table; Esc closes it.
+    page.keyboard.press("F1")
+    help_box = page.locator(".shortcut-help")
+    expect(help_box).to_be_visible()
+    table = page.evaluate(
+        """() => import('/ui/js/shortcuts.js').then((m) =>
+          m.SHORTCUTS.map((g) => [g.title, g.rows.map((r) => [r.keys, r.does])]))"""
+    )
+    assert help_rows(page) == table
+    page.keyboard.press("Escape")
+    expect(help_box).to_have_count(0)
+
+    # Enter starts the focused book: the seeded one with its planned misreadings.
+    page.locator(f".ledger-card[data-ledger='{book.ledger_id}'] button.start").focus()
+    page.keyboard.press("Enter")
+    wait_record(page, r0.id)
+    name = page.locator("#f-nksHoTen")
+    name_row = page.locator(".field-row[data-code=nksHoTen]")
+    assert active_code(page) == "nksHoTen"
+
+    # In a field "?" is text; Alt+Shift+/ shows the help. Esc undoes the field's edit.
+    page.keyboard.press("Shift+Slash")
+    expect(name).to_have_value("?")
+    expect(name_row).to_have_class(re.compile(r"\bedited\b"))
+    expect(help_box).to_have_count(0)
+    page.keyboard.press("Alt+Shift+Slash")
+    expect(help_box).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(help_box).to_have_count(0)
+    expect(name).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(name).to_have_value(r0.wrong["nksHoTen"])
+    expect(name_row).not_to_have_class(re.compile(r"\bedited\b"))
+
+    # Alt+R copies the raw reading back into the field.
+    page.keyboard.press("Control+A")
+    page.keyboard.type("x")
+    page.keyboard.press("Alt+r")
+    expect(name).to_have_value(r0.wrong["nksHoTen"])
+
+    # Tab / Shift+Tab: next and previous field.
+    page.keyboard.press("Tab")
+    after_name = active_code(page)
+    assert after_name not in (None, "nksHoTen")
+    page.keyboard.press("Shift+Tab")
+    assert active_code(page) == "nksHoTen"
+
+    # Alt+N: the note; from it Shift+Tab and Esc go back to the field, Tab to the next field,
+    # Enter accepts the field; an empty note closes on Esc.
+    note = name_row.locator(".note-input")
+    page.keyboard.press("Alt+n")
+    expect(note).to_be_focused()
+    page.keyboard.type("sổ ghi tắt")
+    page.keyboard.press("Shift+Tab")
+    expect(name).to_be_focused()
+    page.keyboard.press("Alt+n")
+    expect(note).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(name).to_be_focused()
+    expect(note).to_be_visible()  # not empty: stays open
+    page.keyboard.press("Alt+n")
+    page.keyboard.press("Tab")
+    assert active_code(page) == after_name
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Alt+n")
+    page.keyboard.press("Alt+n")  # Alt+N again: back to the field
+    expect(name).to_be_focused()
+    page.keyboard.press("Alt+n")
+    page.keyboard.press("Enter")
+    expect(name_row).to_have_class(re.compile(r"\baccepted\b"))
+    assert active_code(page) == "nksNoiSinh"
+    place_note = page.locator(".field-row[data-code=nksNoiSinh] .note-input")
+    page.keyboard.press("Alt+n")
+    expect(place_note).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(place_note).to_be_hidden()
+
+    # Suggestions: ↓ highlights the first, ↑ wraps to the last; Esc closes them, Esc again undoes.
+    ethnicity = page.locator("#f-nksDanToc")
+    before = ethnicity.input_value()
+    ethnicity.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("T")
+    suggest = page.locator(".field-row[data-code=nksDanToc] ul.suggest")
+    expect(suggest.locator("li").nth(1)).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(suggest.locator("li").first).to_have_class(re.compile(r"\bhl\b"))
+    page.keyboard.press("ArrowUp")
+    expect(suggest.locator("li").last).to_have_class(re.compile(r"\bhl\b"))
+    page.keyboard.press("Escape")
+    expect(suggest).to_be_hidden()
+    expect(ethnicity).to_have_value("T")
+    page.keyboard.press("Escape")
+    expect(ethnicity).to_have_value(before)
+
+    # The page image: + / − / 0 outside a field, Alt+= / Alt+− / Alt+0 in one.
+    viewer = page.locator(".viewer")
+
+    fitted = float(viewer.get_attribute("data-scale") or 0)
+
+    def expect_scale(factor: float) -> None:
+        page.wait_for_function(
+            "(v) => Math.abs(Number(document.querySelector('.viewer').dataset.scale) - v) < 0.002",
+            arg=fitted * factor,
+        )
+
+    page.keyboard.press("Alt+-")
+    expect_scale(0.8)
+    page.keyboard.press("Alt+0")
+    expect_scale(1)
+    expect(ethnicity).to_have_value(before)  # nothing was typed
+    viewer.focus()
+    page.keyboard.press("+")
+    expect_scale(1.25)
+    page.keyboard.press("-")
+    page.keyboard.press("-")
+    expect_scale(0.8)
+    page.keyboard.press("0")
+    expect_scale(1)
+
+    # Ctrl+S with nothing to save says so; the note typed above was saved by Alt+→ (next record,
+    # saving first) and is there again after Alt+← (previous record).
+    page.keyboard.press("Alt+ArrowRight")
+    wait_record(page, r1.id)
+    page.keyboard.press("Alt+ArrowLeft")
+    wait_record(page, r0.id)
+    expect(note).to_have_value("sổ ghi tắt")
+    page.keyboard.press("Control+s")
+    expect(toast).to_have_text("Không có gì để lưu.")
+
+    # Alt+H shows and hides the history.
+    history = page.locator("aside.history")
+    page.keyboard.press("Alt+h")
+    expect(history).to_be_visible()
+    expect(history.locator("ol.events > li")).to_have_count(1)
+    page.keyboard.press("Alt+h")
+    expect(history).to_be_hidden()
+
+    # Alt+F: 3 goes to the other reason, where digits are text; Esc cancels. Then 1, Enter flags.
+    page.keyboard.press("Alt+f")
+    flag_form = page.locator(".flag-form")
+    expect(flag_form).to_be_visible()
+    page.keyboard.press("3")
+    expect(page.locator("#flag-other")).to_be_focused()
+    page.keyboard.type("12")
+    expect(page.locator("#flag-other")).to_have_value("12")
+    page.keyboard.press("Escape")
+    expect(flag_form).to_have_count(0)
+    assert api_json(page, f"/records/{r0.id}")["status"] == "draft"
+    page.keyboard.press("Alt+f")
+    page.keyboard.press("2")
+    page.keyboard.press("1")
+    expect(flag_form.locator("input[value=illegible]")).to_be_checked()
+    page.keyboard.press("Enter")
+    wait_record(page, r1.id)
+    assert api_json(page, f"/records/{r0.id}")["flag_reason"] == "illegible"
+    page.keyboard.press("Control+Enter")
+    wait_record(page, r2.id)
+
+    # A version conflict: Esc keeps my edit for later, Alt+1 takes theirs.
+    signer = page.locator("#f-nguoiKy")
+    res = page.request.patch(
+        f"{server.url}/api/v1/records/{r2.id}",
+        data={"version": 1, "fields": {"nguoiKy": "Lê Văn Tám"}},
+        headers={"X-CSRF-Token": page.evaluate("sessionStorage.getItem('sohoa:csrf')")},
+    )
+    assert res.ok, res.text()
+    signer.focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Trần Văn Ba")
+    page.keyboard.press("Control+s")
+    view = page.locator(".conflict-view")
+    expect(view).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(view).to_have_count(0)
+    expect(toast).to_contain_text("vẫn được giữ")
+    expect(signer).to_have_value("Trần Văn Ba")
+    page.keyboard.press("Control+s")
+    expect(view).to_be_visible()
+    page.keyboard.press("Alt+1")
+    expect(view).to_have_count(0)
+    expect(signer).to_have_value("Lê Văn Tám")
+    expect(page.locator("#rec-status + .muted")).to_contain_text("phiên bản 2")
+
+    # A reviewer: Alt+J, a note, Ctrl+Enter sends the confirmed record back to the clerk.
+    ctx = browser.new_context(viewport=SCREEN, locale="vi-VN")
+    rp = ctx.new_page()
+    login(rp, server, "kiemtra")
+    rp.goto(f"{server.url}/ui/#/review/{r1.id}")
+    wait_record(rp, r1.id)
+    rp.keyboard.press("Alt+j")
+    expect(rp.locator("#reject-note")).to_be_focused()
+    rp.keyboard.type("Sai ngày sinh")
+    rp.keyboard.press("Control+Enter")
+    expect(rp.locator("#reject-note")).to_have_count(0)
+    expect(rp.locator("#toast")).to_have_text("Đã trả lại cho người nhập.")
+    rejected = api_json(rp, f"/records/{r1.id}")
+    assert rejected["status"] == "draft"
+    assert any(w["message"] == "Sai ngày sinh" for w in rejected["warnings"])
+    ctx.close()

@@ -1,13 +1,13 @@
-// Entry point: session check, hash routing between screens, global shortcuts.
+// Entry point: session check, hash routing between screens, global shortcuts and their help.
 
 import { api, setCsrf, setUnauthorizedHandler } from "./api.js";
-import { h, isModalOpen, isTyping } from "./dom.js";
+import { h, isModalOpen, modal } from "./dom.js";
 import { renderLogin } from "./login.js";
 import { renderQueue } from "./queue.js";
 import { renderReview } from "./review.js";
 import { renderReviewer } from "./reviewer.js";
 import { renderDashboard } from "./dashboard.js";
-import { showShortcuts } from "./shortcuts.js";
+import { SHORTCUTS, keyHandler } from "./shortcuts.js";
 
 export const state = { user: null, cleanup: null };
 export const RETURN_KEY = "sohoa:return";
@@ -92,13 +92,21 @@ async function route() {
   state.cleanup = typeof cleanup === "function" ? cleanup : null;
 }
 
-function onGlobalKey(ev) {
+/** The help overlay: every group and row of the keymap. */
+function showShortcuts() {
   if (isModalOpen()) return;
-  const typingPlain = isTyping(ev) && !ev.ctrlKey && !ev.altKey;
-  if ((ev.key === "?" && !typingPlain) || ev.key === "F1") {
-    ev.preventDefault();
-    showShortcuts();
-  }
+  const body = h("div.shortcuts", SHORTCUTS.map(({ title, rows }) => h("section",
+    h("h3", title),
+    h("dl", rows.map(({ keys, does }) => [h("dt", h("kbd", keys)), h("dd", does)])))));
+  const close = h("button.primary", { type: "button", onclick: () => dialog.close() }, "Đóng (Esc)");
+  const dialog = modal(h("div", body, h("div.actions", close)), { title: "Phím tắt", wide: true });
+  dialog.el.classList.add("shortcut-help");
+}
+
+const appKeys = keyHandler("app", { help: () => showShortcuts() });
+
+function onGlobalKey(ev) {
+  if (!isModalOpen()) appKeys(ev);
 }
 
 setUnauthorizedHandler(() => {

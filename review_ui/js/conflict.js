@@ -1,42 +1,11 @@
 // Conflict view: someone saved the record first; show theirs and mine per field, the clerk chooses.
 
 import { h, modal, fmtDateTime, STATUS_VI } from "./dom.js";
-
-const ASPECTS = ["value", "note"];
+import { diffVersions, mergeEdits, unchosen } from "./record_model.js";
+import { keyHandler } from "./shortcuts.js";
 
 function show(v) {
   return v === null || v === undefined || v === "" ? h("span.empty", "(trống)") : String(v);
-}
-
-/**
- * Compare base (what I started from), theirs (the server's current record) and mine (my edits).
- * Returns one row per field and aspect that either side changed.
- */
-export function diffVersions(base, theirsRecord, mine) {
-  const rows = [];
-  const codes = new Set([...Object.keys(mine)]);
-  for (const [code, f] of Object.entries(theirsRecord.fields)) {
-    const b = base[code] || { value: null, note: null };
-    if ((f.value ?? null) !== (b.value ?? null) || (f.note ?? null) !== (b.note ?? null)) codes.add(code);
-  }
-  for (const code of codes) {
-    const b = base[code] || { value: null, note: null };
-    const t = theirsRecord.fields[code] || { value: null, note: null };
-    const m = mine[code] || {};
-    for (const aspect of ASPECTS) {
-      const baseV = b[aspect] ?? null;
-      const theirV = t[aspect] ?? null;
-      const mineChanged = aspect in m;
-      const mineV = mineChanged ? m[aspect] ?? null : baseV;
-      const theirsChanged = theirV !== baseV;
-      if (!mineChanged && !theirsChanged) continue;
-      rows.push({
-        code, aspect, base: baseV, theirs: theirV, mine: mineV, mineChanged, theirsChanged,
-        clash: mineChanged && theirsChanged && mineV !== theirV,
-      });
-    }
-  }
-  return rows;
 }
 
 /**
@@ -98,19 +67,14 @@ export function showConflict({ base, theirs, mine, label }) {
       h("div.actions", mergeBtn, theirsBtn, laterBtn));
     const dialog = modal(content, { title: "Xung đột phiên bản", wide: true, onClose: () => finish({ action: "later" }) });
     dialog.el.classList.add("conflict-view");
-    dialog.el.addEventListener("keydown", (ev) => {
-      if (ev.altKey && ev.key === "1") {
-        ev.preventDefault();
-        theirsBtn.click();
-      } else if (ev.altKey && ev.key === "2") {
-        ev.preventDefault();
-        mergeBtn.click();
-      }
-    });
+    dialog.el.addEventListener("keydown", keyHandler("conflict", {
+      theirs: () => theirsBtn.click(),
+      merge: () => mergeBtn.click(),
+    }));
     update();
 
     function update() {
-      const missing = clashes - choices.size;
+      const missing = unchosen(rows, choices);
       mergeBtn.disabled = missing > 0;
       hint.textContent = missing > 0
         ? `Còn ${missing} trường hai bên sửa khác nhau: chọn giữ bản nào cho từng trường.`
@@ -118,15 +82,8 @@ export function showConflict({ base, theirs, mine, label }) {
     }
 
     function merge() {
-      if (clashes - choices.size > 0) return;
-      const edits = {};
-      rows.forEach((r, i) => {
-        if (!r.mineChanged) return;
-        if (r.clash && choices.get(i) !== "mine") return;
-        if (r.mine === r.theirs) return;
-        (edits[r.code] ||= {})[r.aspect] = r.mine;
-      });
-      finish({ action: "merge", edits });
+      const edits = mergeEdits(rows, choices);
+      if (edits) finish({ action: "merge", edits });
     }
   });
 }

@@ -1,5 +1,7 @@
 // Small DOM helpers: element builder, toast, modal dialogs, Vietnamese labels.
 
+import { keyHandler } from "./shortcuts.js";
+
 /** h("div.cls#id", {attrs}, ...children) — children may be strings, nodes, arrays or null. */
 export function h(tag, attrs, ...children) {
   const m = /^([a-z0-9]+)?((?:[.#][\w-]+)*)$/i.exec(tag);
@@ -43,6 +45,14 @@ export function toast(message, kind = "info") {
   toastTimer = setTimeout(() => (el.className = ""), kind === "error" ? 6000 : 2500);
 }
 
+const dialogKeys = keyHandler("dialog", {
+  close: (ev, { sticky, close }) => {
+    if (sticky) return false;
+    ev.stopPropagation();
+    close();
+  },
+});
+
 /** A modal dialog; returns {el, close}. Esc closes it unless `sticky`. Focus stays inside. */
 export function modal(content, { title, onClose, sticky = false, wide = false } = {}) {
   const root = document.getElementById("overlay-root");
@@ -57,13 +67,8 @@ export function modal(content, { title, onClose, sticky = false, wide = false } 
     if (previous && previous.isConnected) previous.focus();
   };
   const onKey = (ev) => {
-    if (ev.key === "Escape" && !sticky) {
-      ev.preventDefault();
-      ev.stopPropagation();
-      close();
-    } else if (ev.key === "Tab") {
-      trapFocus(box, ev);
-    }
+    // Tab stays inside the dialog; that is how dialogs work, not a shortcut of the keymap.
+    if (!dialogKeys(ev, { sticky, close }) && ev.key === "Tab") trapFocus(box, ev);
   };
   document.addEventListener("keydown", onKey, true);
   root.append(back);
@@ -118,12 +123,4 @@ export function errorText(err) {
   if (!err) return "Lỗi không xác định";
   if (err.status === 0 || err instanceof TypeError) return "Không kết nối được máy chủ";
   return err.message || `Lỗi ${err.status}`;
-}
-
-/** True when a key event comes from a place where the user types text. */
-export function isTyping(ev) {
-  const t = ev.target;
-  if (!t || !t.tagName) return false;
-  return t.tagName === "TEXTAREA" || (t.tagName === "INPUT" && !["button", "checkbox", "radio"].includes(t.type)) ||
-    t.isContentEditable;
 }

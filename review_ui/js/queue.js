@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { h, errorText, toast } from "./dom.js";
 import { go } from "./app.js";
 import { registerName } from "./registry.js";
+import { keyHandler } from "./shortcuts.js";
 
 const STATUS_LEDGER_VI = {
   queued: "Chờ xử lý",
@@ -34,16 +35,17 @@ export async function renderQueue(view) {
   const first = list.querySelector("button.start:not([disabled])");
   if (first) first.focus();
   // Arrow keys move between the books' buttons.
-  list.addEventListener("keydown", (ev) => {
-    if (ev.key !== "ArrowDown" && ev.key !== "ArrowUp") return;
+  const move = (delta) => {
     const buttons = [...list.querySelectorAll("button.start")];
     const i = buttons.indexOf(document.activeElement);
-    const next = buttons[Math.max(0, Math.min(buttons.length - 1, i + (ev.key === "ArrowDown" ? 1 : -1)))];
-    if (next) {
-      ev.preventDefault();
-      next.focus();
-    }
-  });
+    const next = buttons[Math.max(0, Math.min(buttons.length - 1, i + delta))];
+    if (!next) return false;
+    next.focus();
+  };
+  list.addEventListener("keydown", keyHandler("queue", {
+    "next-book": () => move(1),
+    "prev-book": () => move(-1),
+  }));
 }
 
 function ledgerCard(ledger, regName) {
