@@ -471,7 +471,14 @@ def ocr(
             }
         )
     if as_json:
-        emit_json({"pages": pages, "engine": reader.name, "engine_version": reader.version()})
+        emit_json(
+            {
+                "pages": pages,
+                "engine": reader.name,
+                "engine_version": reader.version(),
+                "provenance": reader.provenance(),
+            }
+        )
         return
     for p in pages:
         print(f"--- page {p['page']} ({p['width']}×{p['height']})")
