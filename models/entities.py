@@ -225,6 +225,9 @@ class PageOcr(Base):
     height: Mapped[int] = mapped_column(Integer)
     lines: Mapped[list[Any]] = mapped_column(JSON)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # What read the page (ocr.containers.OcrProvenance): engine, effective OCR settings,
+    # model versions and hashes, runtime. None for pages read before it was recorded.
+    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 

@@ -89,6 +89,8 @@ class PageOcrPublic(BaseModel):
     engine: str
     engine_version: str
     lines: list[OcrLinePublic]
+    # What read the page: engine, effective OCR settings, model versions (null before 0003).
+    provenance: dict[str, Any] | None = None
 
 
 class TokenPublic(BaseModel):

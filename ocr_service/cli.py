@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -18,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ocr_service.config import Settings, get_settings
+from ocr_service.config import Settings, get_settings, log_level
 from ocr_service.errors import SohoaError
 
 app = typer.Typer(
@@ -454,7 +453,7 @@ def ocr(
     media = sniff_media_type(file, file.name)
     limits = Limits(settings.max_pages, settings.max_page_pixels, settings.render_dpi)
     inspect_document(file, media, limits)
-    reader = get_engine(engine or settings.ocr_engine)
+    reader = get_engine(engine or settings.ocr_engine, settings.ocr)
     pages: list[dict[str, Any]] = []
     for sp in split_pages(file, media, limits):
         image = cv2.imdecode(np.frombuffer(sp.data, np.uint8), cv2.IMREAD_COLOR)
@@ -473,7 +472,14 @@ def ocr(
             }
         )
     if as_json:
-        emit_json({"pages": pages, "engine": reader.name, "engine_version": reader.version()})
+        emit_json(
+            {
+                "pages": pages,
+                "engine": reader.name,
+                "engine_version": reader.version(),
+                "provenance": reader.provenance(),
+            }
+        )
         return
     for p in pages:
         print(f"--- page {p['page']} ({p['width']}×{p['height']})")
@@ -717,7 +723,7 @@ def token_create(
 
 def main() -> None:
     logging.basicConfig(
-        level=os.environ.get("SOHOA_LOG_LEVEL", "WARNING"),
+        level=log_level(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:

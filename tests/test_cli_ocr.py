@@ -11,13 +11,16 @@ from pathlib import Path
 import pymupdf
 from PIL import Image
 
+from ocr_service.config import OcrSettings
 from tests.conftest import RESOURCES
 
 PAGE = RESOURCES / "ocr" / "page_vi.png"
 
 
-def sohoa_ocr(path: Path, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "never-created")}
+def sohoa_ocr(
+    path: Path, tmp_path: Path, *extra: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "never-created"), **(env_extra or {})}
     return subprocess.run(
         [sys.executable, "-m", "ocr_service.cli", "ocr", str(path), "--json", *extra],
         capture_output=True,
@@ -47,11 +50,17 @@ def test_ocr_a_jpeg_and_a_pdf(tmp_path: Path) -> None:
     expected = [ln["text"] for ln in truth["lines"]][:2]
     jpeg = tmp_path / "trang.jpg"
     Image.open(PAGE).convert("RGB").save(jpeg, "JPEG", quality=92)
-    proc = sohoa_ocr(jpeg, tmp_path)
+    proc = sohoa_ocr(jpeg, tmp_path, env_extra={"SOHOA_VI_SPLIT_GAP": "1.3"})
     assert proc.returncode == 0, proc.stderr
-    text = check_contract(json.loads(proc.stdout), 1)
+    read = json.loads(proc.stdout)
+    text = check_contract(read, 1)
     for line in expected:
         assert line in text
+    # What read it (additive): the engine's settings as they validate back, its models.
+    provenance = read["provenance"]
+    assert provenance["engine"] == read["engine"] == "vi"
+    assert OcrSettings.model_validate(provenance["settings"]).vi.split_gap == 1.3
+    assert provenance["models"]["runtime"].startswith(("openvino-", "onnxruntime-"))
     doc = pymupdf.open()
     for _ in range(2):
         page = doc.new_page(width=595, height=842)
@@ -60,7 +69,9 @@ def test_ocr_a_jpeg_and_a_pdf(tmp_path: Path) -> None:
     doc.save(pdf)
     proc = sohoa_ocr(pdf, tmp_path, "--engine", "tesseract")
     assert proc.returncode == 0, proc.stderr
-    check_contract(json.loads(proc.stdout), 2)
+    read = json.loads(proc.stdout)
+    check_contract(read, 2)
+    assert "vie.traineddata sha256:" in read["provenance"]["models"]["traineddata"]
     assert not (tmp_path / "never-created").exists()
 
 
@@ -71,3 +82,11 @@ def test_ocr_refuses_a_non_scan(tmp_path: Path) -> None:
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     unknown = sohoa_ocr(RESOURCES / "ingest" / "cmyk.jpg", tmp_path, "--engine", "khong-co")
     assert unknown.returncode == 2 and "khong-co" in unknown.stderr
+
+
+def test_a_bad_tuning_value_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    proc = sohoa_ocr(PAGE, tmp_path, env_extra={"SOHOA_VI_SQUEEZE": "1.5"})
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "bad configuration: SOHOA_VI_SQUEEZE='1.5': Input should be less than" in lines[0]

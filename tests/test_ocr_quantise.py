@@ -12,6 +12,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from ocr_service.bench.metrics import cer
+from ocr_service.config import ViSettings
 from ocr_service.ocr import vi
 from ocr_service.ocr.quantise import int8_model
 from ocr_service.synth.render import load_font
@@ -42,14 +43,13 @@ def _aster_model() -> Path:
 
 
 @pytest.mark.slow
-def test_int8_reads_as_float32_does_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vi, "REC_INT8", True)
-    int8 = vi._Models()
-    monkeypatch.setattr(vi, "REC_INT8", False)
-    fp32 = vi._Models()
+def test_int8_reads_as_float32_does_and_says_so() -> None:
+    int8 = vi._Models(threads=2, int8=True)
+    fp32 = vi._Models(threads=2, int8=False)
     assert int8.int8 and int8.versions.endswith(" int8")
     assert not fp32.int8 and "int8" not in fp32.versions
-    engine = vi.ViEngine.__new__(vi.ViEngine)
+    engine = vi.ViEngine.__new__(vi.ViEngine)  # each model set in turn
+    engine.settings = ViSettings()
     total32 = total8 = 0.0
     for font_name, text in LINES:
         grey = _line(font_name, text)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from ocr_service.bench.metrics import cer
-from ocr_service.errors import EngineUnavailable
+from ocr_service.config import Settings, ViSettings
+from ocr_service.errors import ConfigError, EngineUnavailable
 from ocr_service.ocr import recogniser, vi
 from tests.test_ocr_quantise import LINES, _aster_model, _line
 
@@ -34,12 +35,12 @@ def _fake_openvino(capabilities: list[str]) -> types.ModuleType:
 
 def test_an_unknown_runtime_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOHOA_VI_RUNTIME", "tensorrt")
-    with pytest.raises(EngineUnavailable, match=r"SOHOA_VI_RUNTIME='tensorrt'.*auto"):
-        recogniser.runtime_choice()
+    with pytest.raises(ConfigError, match=r"SOHOA_VI_RUNTIME='tensorrt'.*'auto'"):
+        Settings()
     monkeypatch.setenv("SOHOA_VI_RUNTIME", " OpenVINO ")
-    assert recogniser.runtime_choice() == "openvino"
+    assert Settings().ocr.vi.runtime == "openvino"
     monkeypatch.delenv("SOHOA_VI_RUNTIME")
-    assert recogniser.runtime_choice() == "auto"
+    assert Settings().ocr.vi.runtime == "auto"
 
 
 def test_openvino_asked_for_and_missing_names_the_package(
@@ -113,17 +114,14 @@ def test_the_output_shape_is_the_same_on_both_runtimes() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("runtime", ["openvino", "onnxruntime"])
-def test_each_runtime_reads_vietnamese_lines_and_says_which_it_is(
-    runtime: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_each_runtime_reads_vietnamese_lines_and_says_which_it_is(runtime: str) -> None:
     if runtime == "openvino":
         pytest.importorskip("openvino", reason="OpenVINO is a declared dependency")
-    monkeypatch.setenv("SOHOA_VI_RUNTIME", runtime)
-    models = vi._Models()
+    models = vi._Models(threads=1, runtime=runtime)
     assert models.rec.runtime == runtime
     assert (runtime in models.versions) == (runtime == "openvino")
     engine = vi.ViEngine.__new__(vi.ViEngine)
-    engine.models = models
+    engine.models, engine.settings = models, ViSettings()
     total = 0.0
     for font_name, text in LINES:
         read, conf = engine._read_grey(_line(font_name, text))
@@ -154,12 +152,12 @@ def test_openvino_sees_few_input_widths_so_its_memory_stays_flat() -> None:
     pytest.importorskip("openvino", reason="OpenVINO is a declared dependency")
     ov = recogniser.load_recogniser(_aster_model(), 1, "openvino")
     ort = recogniser.load_recogniser(_aster_model(), 1, "onnxruntime")
-    assert (ov.width_step, ort.width_step) == (16, 4)
+    assert (ov.width_step, ort.width_step) == (16, 4) == (ViSettings().width_step, 4)
     widths = set()
     rng = np.random.default_rng(0)
     for w in range(20, 2000, 7):
         crop = rng.integers(0, 255, (40, w), np.uint8)
-        tensor = vi._rec_tensor(crop, 0.75, ov.width_step)
+        tensor = recogniser.rec_tensor(crop, 0.75, ov.width_step)
         assert tensor.shape[:3] == (1, 3, 32) and tensor.shape[3] % 16 == 0
         widths.add(tensor.shape[3])
         natural = max(32, round(w * 32 * 0.75 / 40))

@@ -7,19 +7,17 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr_service.config import ViSettings
 from ocr_service.ocr.base import reading_order
-from ocr_service.ocr.vi import (
-    SQUEEZE_MIN,
-    compact_line,
+from ocr_service.ocr.line_boxes import (
     has_rule,
     join_across_gutter,
-    line_squeeze,
     merge_row_fragments,
     split_at_gaps,
     split_stacked_lines,
-    stroke_width,
     trim_checkbox,
 )
+from ocr_service.ocr.line_crops import SQUEEZE_MIN, compact_line, line_squeeze, stroke_width
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
@@ -224,6 +222,7 @@ def test_a_line_that_reads_as_nothing_narrowed_is_read_again_at_its_width() -> N
     from ocr_service.ocr.vi import ViEngine
 
     engine = ViEngine.__new__(ViEngine)  # the reading is stubbed: no model needed
+    engine.settings = ViSettings()
     calls: list[float] = []
 
     def read(grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, float]:
@@ -244,3 +243,51 @@ def test_a_line_that_reads_as_nothing_narrowed_is_read_again_at_its_width() -> N
     engine._read_grey = read_letters  # type: ignore[method-assign]
     assert engine._read_line_crop(thick) == ("Paris", 0.9)
     assert len(calls) == 1  # read once when the narrowed reading has letters
+
+
+def test_boxes_map_back_through_trueocrs_turns_and_skew() -> None:
+    """vi.upright_to_input, built on preprocess.geometry's quarter turns (one set of turn
+    transforms), maps a pixel of trueocr's upright image onto the same pixel of the input
+    for every turn trueocr makes, and gives the very numbers vi's own 3x3 matrices gave."""
+    import cv2
+    from trueocr.page import VERTICAL
+
+    from ocr_service.ocr.vi import upright_to_input
+    from ocr_service.preprocess.geometry import map_points
+
+    rng = np.random.default_rng(7)
+    image = rng.integers(0, 255, (37, 53), np.uint8)
+    turned = {0: image, 1: np.rot90(image, -1), 2: np.rot90(image, -2), 3: np.rot90(image, -3)}
+    turned[VERTICAL] = np.rot90(image, 1)
+    for turns, upright in turned.items():
+        to_input = upright_to_input(image.shape, turns, 0.0)
+        for uy, ux in rng.integers(0, min(upright.shape), (20, 2)):
+            corners = map_points(to_input, np.array([[ux, uy], [ux + 1, uy + 1]], np.float64))
+            ix, iy = (round(float(v)) for v in corners.min(axis=0))
+            assert image[iy, ix] == upright[uy, ux], turns
+
+    def before(shape: tuple[int, int], turns: int, skew: float) -> np.ndarray:
+        """vi.py's former _inverse_transform and _apply, kept as the reference."""
+        h, w = shape
+        if turns in (VERTICAL, 3):
+            turn = np.array([[0, 1, 0], [-1, 0, w], [0, 0, 1]], np.float64)
+        elif turns == 1:
+            turn = np.array([[0, -1, h], [1, 0, 0], [0, 0, 1]], np.float64)
+        elif turns == 2:
+            turn = np.array([[-1, 0, w], [0, -1, h], [0, 0, 1]], np.float64)
+        else:
+            turn = np.eye(3)
+        th, tw = (w, h) if turns in (1, 3) or turns > 3 else (h, w)
+        rot = np.eye(3)
+        if skew:
+            rot[:2] = cv2.getRotationMatrix2D((tw / 2, th / 2), skew, 1.0)
+        return np.linalg.inv(rot @ turn)
+
+    points = rng.uniform(-5, 7500, (400, 2)).round(1)
+    homogeneous = np.hstack([points, np.ones((len(points), 1))])
+    for turns in (0, 1, 2, 3, VERTICAL):
+        for skew in (0.0, 0.37, -2.9, 7.25):
+            for shape in [(3508, 2480), (5617, 7102)]:
+                old = (homogeneous @ before(shape, turns, skew).T)[:, :2]
+                new = map_points(upright_to_input(shape, turns, skew), points)
+                assert np.array_equal(old, new), (turns, skew, shape)

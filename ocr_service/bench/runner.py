@@ -28,10 +28,11 @@ _engine: Any = None
 def _init_worker(engine_name: str, threads: int) -> None:
     """Load the engine once per worker process, with its per-call thread count."""
     global _engine
-    os.environ["SOHOA_OCR_THREADS"] = str(threads)
+    from ocr_service.config import get_settings
     from ocr_service.ocr import get_engine
 
-    _engine = get_engine(engine_name)
+    settings = get_settings().ocr.model_copy(update={"threads": threads})
+    _engine = get_engine(engine_name, settings)
 
 
 def prepare_image(path: Path, max_side: int = MAX_SIDE) -> tuple[np.ndarray, float]:

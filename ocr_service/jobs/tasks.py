@@ -198,6 +198,7 @@ def store_page_output(session: Session, inp: PageInput, out: PageOutput) -> None
                 height=out.ocr.height,
                 lines=[ln.to_json() for ln in out.ocr.lines],
                 seconds=out.ocr.seconds,
+                provenance=dict(out.ocr.provenance) if out.ocr.provenance else None,
             )
         )
     from ocr_service.records.store import replace_page_records

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from abc import ABC, abstractmethod
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
 
 import cv2
 import numpy as np
 
-from ocr_service.ocr.containers import OcrPage
+from ocr_service.ocr.containers import OcrPage, OcrProvenance
+
+if TYPE_CHECKING:
+    from ocr_service.config import OcrSettings
 
 
 class OcrEngine(ABC):
@@ -19,6 +26,16 @@ class OcrEngine(ABC):
     """
 
     name: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: OcrSettings) -> Self:
+        """The engine built from the OCR settings (the registry's way in). A plug-in that
+        has no settings of its own needs not override this."""
+        return cls()
+
+    def provenance(self) -> OcrProvenance:
+        """What reads with this engine: recorded with each page it reads (PageOcr)."""
+        return {"engine": self.name, "engine_version": self.version(), "settings": {}, "models": {}}
 
     @abstractmethod
     def version(self) -> str:
@@ -33,12 +50,22 @@ class OcrEngine(ABC):
         """The text of one horizontal line crop and a confidence in 0..1."""
 
 
-def ocr_threads() -> int:
-    """Threads one engine may use inside a call: SOHOA_OCR_THREADS, else up to 2 cores."""
-    raw = os.environ.get("SOHOA_OCR_THREADS", "")
-    if raw.isdigit() and int(raw) > 0:
-        return int(raw)
+def ocr_threads(threads: int | None = None) -> int:
+    """Threads one engine may use inside a call: as set (SOHOA_OCR_THREADS), else up to
+    2 cores."""
+    if threads:
+        return threads
     return max(1, min(2, os.cpu_count() or 1))
+
+
+@lru_cache(maxsize=16)
+def file_sha256(path: Path) -> str:
+    """A model file's identity for the provenance: "sha256:<hex>" (read once per process)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
 
 
 def to_grey(image: np.ndarray) -> np.ndarray:
@@ -52,7 +79,7 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     if image.ndim == 3 and image.shape[2] == 4:
         alpha = image[:, :, 3:4].astype(np.float32) / 255.0
         bgr = image[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
-        return cv2.cvtColor(bgr.astype(np.uint8), cv2.COLOR_BGR2GRAY)
+        return np.asarray(cv2.cvtColor(bgr.astype(np.uint8), cv2.COLOR_BGR2GRAY))
     if image.ndim == 3 and image.shape[2] == 3:
         return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     raise ValueError(f"unsupported image shape {image.shape}")

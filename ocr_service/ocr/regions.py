@@ -8,19 +8,19 @@ baselines; eScriptorium users extend baselines beyond short words). A line's reg
 its ink box grown by up to REGION_Y line heights up and down and REGION_X at both ends, but
 never past halfway to a neighbouring line, nor across a column rule. The last line of a
 table column grows down to the table's foot, up to TABLE_END_REACH line heights.
+(SOHOA_VI_REGION_X, SOHOA_VI_REGION_Y and SOHOA_VI_TABLE_END set them: config.ViSettings.)
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 from ocr_service.ocr.table_lines import Table
 
-REGION_X = float(os.environ.get("SOHOA_VI_REGION_X", "0.6"))
-REGION_Y = float(os.environ.get("SOHOA_VI_REGION_Y", "0.35"))
+REGION_X = 0.6
+REGION_Y = 0.35
 RULE_CLEARANCE = 2.0  # px kept between a region and the column rule it stops at
-TABLE_END_REACH = float(os.environ.get("SOHOA_VI_TABLE_END", "1.0"))
+TABLE_END_REACH = 1.0
 DITTO_HALF_WIDTH = 1.5  # x line height, either side of a ditto mark's centre
 DITTO_ABOVE, DITTO_BELOW = 0.6, 0.5  # x line height, above and below its middle
 
@@ -35,9 +35,12 @@ def line_regions(
     grow_x: float = REGION_X,
     grow_y: float = REGION_Y,
     dittos: frozenset[int] = frozenset(),
+    *,
+    table_end: float = TABLE_END_REACH,
 ) -> list[list[float]]:
     """The region (x0, y0, x1, y1) of each box, in the same pixels; size is (width, height).
-    Boxes whose index is in ``dittos`` are ditto marks: see ditto_region."""
+    Boxes whose index is in ``dittos`` are ditto marks: see ditto_region. The last line of a
+    table column reaches down to the table's foot, ``table_end`` line heights at most."""
     width, height = size
     out = []
     for i, b in enumerate(boxes):
@@ -70,10 +73,10 @@ def line_regions(
             right = min(right, max(x1, rule_right.x - RULE_CLEARANCE))
             # The last line of a column, with nothing under it before the table ends: down
             # to the table's foot (where its rules end), as transcribers draw it (page43_EF's
-            # last row), within TABLE_END_REACH line heights.
+            # last row), within table_end line heights.
             end = min(rule_left.y1, rule_right.y1)
             if next_below >= end:
-                bottom = max(bottom, min(end - RULE_CLEARANCE, y1 + TABLE_END_REACH * line_h))
+                bottom = max(bottom, min(end - RULE_CLEARANCE, y1 + table_end * line_h))
         out.append(
             [
                 max(0.0, min(left, x0)),

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from ocr_service.errors import EngineUnavailable
 from ocr_service.ocr.base import OcrEngine
+
+if TYPE_CHECKING:
+    from ocr_service.config import OcrSettings
 
 BUILTIN = {
     "vi": "ocr_service.ocr.vi:ViEngine",
@@ -20,8 +24,10 @@ def engine_names() -> list[str]:
     return list(BUILTIN)
 
 
-def get_engine(name: str | None = None) -> OcrEngine:
-    """An engine instance by name; models are loaded once per process by the engine modules.
+def get_engine(name: str | None = None, settings: OcrSettings | None = None) -> OcrEngine:
+    """An engine instance by name, built from ``settings`` (default: the process's settings,
+    SOHOA_OCR_* / SOHOA_VI_* / ...); models are loaded once per process by the engine
+    modules, for the settings they were loaded with.
 
     Raises EngineUnavailable for an unknown name, a plug-in that cannot be imported, or a
     missing package/model (the message names what to install).
@@ -46,4 +52,8 @@ def get_engine(name: str | None = None) -> OcrEngine:
         raise EngineUnavailable(
             f"OCR engine {key!r}: {module_name} has no OcrEngine subclass named {class_name!r}"
         )
-    return cls()
+    if settings is None:
+        from ocr_service.config import get_settings
+
+        settings = get_settings().ocr
+    return cls.from_settings(settings)

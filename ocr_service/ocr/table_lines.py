@@ -11,7 +11,6 @@ such rules and are left as they are.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import cv2
@@ -21,7 +20,7 @@ import numpy as np
 # handwritten stroke, a looped "J" or "f", spans about two).
 RULE_MIN_LINES = 3.0
 RULE_MAX_WIDTH = 0.5  # x line height: thicker vertical ink is not a printed rule
-RULE_JOIN_GAP = float(os.environ.get("SOHOA_VI_RULE_JOIN", "1.5"))  # see join_segments
+RULE_JOIN_GAP = 1.5  # see join_segments (SOHOA_VI_RULE_JOIN)
 RULE_COVER = 0.7  # share of a box's height a rule must cross to cut the box or bound a cell
 CUT_MARGIN = 0.2  # x line height: a rule this close to a box's end only touches it
 PIECE_PAD = 0.1  # x ink height: the detector's margin above and below a line's ink
@@ -35,7 +34,7 @@ ROW_HEIGHT_RATIO = 1.8  # ... and differ in height by less than this factor
 # Michel", page43_EF: 1.82), while a note at the far end of a cell ("(Divorce)") or an
 # unruled neighbouring column lies further off. Blank runs wider than this also cut a line
 # inside a cell.
-CELL_GAP = float(os.environ.get("SOHOA_VI_CELL_GAP", "2.0"))
+CELL_GAP = 2.0  # SOHOA_VI_CELL_GAP
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def ink_mask(grey: np.ndarray, line_h: float) -> np.ndarray:
     ).astype(np.uint8)
 
 
-def find_rules(grey: np.ndarray, line_h: float) -> list[Rule]:
+def find_rules(grey: np.ndarray, line_h: float, *, join_gap: float = RULE_JOIN_GAP) -> list[Rule]:
     """The vertical rules of the page, left to right."""
     if line_h <= 0:
         return []
@@ -84,19 +83,21 @@ def find_rules(grey: np.ndarray, line_h: float) -> list[Rule]:
         for x, y, w, h, _ in stats[1:]
         if h >= length and w <= max_w
     ]
-    return sorted(join_segments(rules, line_h), key=lambda r: r.x0)
+    return sorted(join_segments(rules, line_h, join_gap=join_gap), key=lambda r: r.x0)
 
 
-def join_segments(rules: list[Rule], line_h: float) -> list[Rule]:
+def join_segments(
+    rules: list[Rule], line_h: float, *, join_gap: float = RULE_JOIN_GAP
+) -> list[Rule]:
     """Pieces of one rule made whole again: a word written across a column rule ("Valentine"
     running into the date column) breaks it where the writing's ink thickens it, and the
     line it crosses is then not cut. Pieces whose middles lie within RULE_MAX_WIDTH line
-    heights of each other and whose ends are at most RULE_JOIN_GAP line heights apart are
+    heights of each other and whose ends are at most ``join_gap`` line heights apart are
     one rule."""
     joined: list[Rule] = []
     for r in sorted(rules, key=lambda r: r.y0):
         for k, j in enumerate(joined):
-            if abs(j.x - r.x) <= RULE_MAX_WIDTH * line_h and r.y0 - j.y1 <= RULE_JOIN_GAP * line_h:
+            if abs(j.x - r.x) <= RULE_MAX_WIDTH * line_h and r.y0 - j.y1 <= join_gap * line_h:
                 joined[k] = Rule(min(j.x0, r.x0), max(j.x1, r.x1), j.y0, max(j.y1, r.y1))
                 break
         else:
@@ -118,8 +119,12 @@ class Table:
     page_width: int
 
     @classmethod
-    def of_page(cls, grey: np.ndarray, boxes: np.ndarray) -> Table:
-        rules = find_rules(grey, median_height(boxes))
+    def of_page(
+        cls, grey: np.ndarray, boxes: np.ndarray, *, rule_join: float = RULE_JOIN_GAP
+    ) -> Table:
+        """The page's table: its rules (pieces ``rule_join`` line heights apart joined, see
+        join_segments), or none when they do not make a table."""
+        rules = find_rules(grey, median_height(boxes), join_gap=rule_join)
         distinct = {round(r.x / 10) for r in rules}
         if len(distinct) < MIN_TABLE_RULES:
             rules = []
@@ -221,8 +226,9 @@ def _ink_extent(grey: np.ndarray, box: list[float]) -> list[float] | None:
     ]
 
 
-def merge_in_cells(boxes: np.ndarray, table: Table) -> np.ndarray:
-    """Pieces of one row between the same two rules joined into one line."""
+def merge_in_cells(boxes: np.ndarray, table: Table, *, cell_gap: float = CELL_GAP) -> np.ndarray:
+    """Pieces of one row between the same two rules, less than ``cell_gap`` x their height
+    apart (see CELL_GAP), joined into one line."""
     if not table or len(boxes) < 2:
         return boxes
     items = sorted(([float(v) for v in b[:4]] for b in boxes), key=lambda b: b[0])
@@ -235,7 +241,7 @@ def merge_in_cells(boxes: np.ndarray, table: Table) -> np.ndarray:
                 cell is not None
                 and merged_cells[k] == cell
                 and _same_row(m, box)
-                and box[0] - m[2] < CELL_GAP * min(m[3] - m[1], box[3] - box[1])
+                and box[0] - m[2] < cell_gap * min(m[3] - m[1], box[3] - box[1])
             ):
                 m[:] = [min(m[0], box[0]), min(m[1], box[1]), max(m[2], box[2]), max(m[3], box[3])]
                 break

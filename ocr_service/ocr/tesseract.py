@@ -6,27 +6,43 @@ import glob
 import os
 import threading
 import time
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
+from ocr_service.config import OcrSettings
 from ocr_service.errors import EngineUnavailable
-from ocr_service.ocr.base import OcrEngine, clip_box, to_grey
-from ocr_service.ocr.containers import OcrLine, OcrPage
+from ocr_service.ocr.base import OcrEngine, clip_box, file_sha256, to_grey
+from ocr_service.ocr.containers import OcrLine, OcrPage, OcrProvenance
 
 # Debian's libtesseract is built with OpenMP: one thread per call is ~7x faster on 2 cores.
-# Must be set before the library is loaded.
+# Must be set before the library is loaded. (A write that configures the library, not a
+# setting of ours: a user's own OMP_THREAD_LIMIT is kept.)
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 LANG = "vie"
 
 
-@lru_cache(maxsize=1)
-def _tessdata() -> tuple[Any, str, str]:
-    """(tesserocr module, tessdata folder holding vie.traineddata, version string)."""
+@dataclass
+class _LineSoFar:
+    """One text line while its words are read: the text and box Tesseract gives the line,
+    its own confidence, and its words' confidences."""
+
+    text: str
+    box: tuple[int, int, int, int] | None
+    line_conf: float
+    confs: list[float] = field(default_factory=list)
+
+
+@lru_cache(maxsize=2)
+def _tessdata(prefix: str | None) -> tuple[Any, str, str]:
+    """(tesserocr module, tessdata folder holding vie.traineddata, version string); the
+    folder ``prefix`` (TESSDATA_PREFIX) first, then Debian's."""
     try:
         import tesserocr
     except ImportError as exc:
@@ -34,7 +50,7 @@ def _tessdata() -> tuple[Any, str, str]:
             "OCR engine 'tesseract' needs tesserocr: pip install tesserocr "
             "(and apt-get install tesseract-ocr-vie)"
         ) from exc
-    candidates = [os.environ.get("TESSDATA_PREFIX", "")]
+    candidates = [prefix or ""]
     candidates += sorted(glob.glob("/usr/share/tesseract-ocr/*/tessdata"), reverse=True)
     candidates += ["/usr/share/tessdata", "/usr/local/share/tessdata"]
     for folder in candidates:
@@ -52,13 +68,31 @@ class TesseractEngine(OcrEngine):
 
     name = "tesseract"
 
-    def __init__(self) -> None:
-        self._tess, self._path, self._version = _tessdata()
+    def __init__(self, settings: OcrSettings) -> None:
+        self.settings = settings
+        self._tess, self._path, self._version = _tessdata(settings.tesseract.tessdata_prefix)
         # PyTessBaseAPI is not thread-safe: each thread of a pool gets its own.
         self._local = threading.local()
 
+    @classmethod
+    def from_settings(cls, settings: OcrSettings) -> TesseractEngine:
+        return cls(settings)
+
     def version(self) -> str:
         return self._version
+
+    def provenance(self) -> OcrProvenance:
+        model = Path(self._path) / f"{LANG}.traineddata"
+        return {
+            "engine": self.name,
+            "engine_version": self.version(),
+            "settings": self.settings.model_dump(mode="json", include={"tesseract"}),
+            "models": {
+                "tesserocr": metadata.version("tesserocr"),
+                "tesseract": self._tess.tesseract_version().split()[1],
+                "traineddata": f"{model} {file_sha256(model)}",
+            },
+        }
 
     def _api(self) -> Any:
         api = getattr(self._local, "api", None)
@@ -88,13 +122,13 @@ class TesseractEngine(OcrEngine):
             return "", 0.0
         return text, max(0.0, min(1.0, api.MeanTextConf() / 100.0))
 
-    def _line(self, acc: dict[str, Any], width: int, height: int) -> OcrLine:
+    def _line(self, acc: _LineSoFar, width: int, height: int) -> OcrLine:
         """An OcrLine from one line's text, box and word confidences (mean, 0..1)."""
-        confs = acc["confs"]
-        conf = float(np.mean(confs)) if confs else float(acc["line_conf"])
-        box = acc["box"] or (0, 0, 0, 0)
+        confs = acc.confs
+        conf = float(np.mean(confs)) if confs else float(acc.line_conf)
+        box = acc.box or (0, 0, 0, 0)
         return OcrLine(
-            text=" ".join(acc["text"].split()),
+            text=" ".join(acc.text.split()),
             confidence=max(0.0, min(1.0, conf / 100.0)),
             bbox=clip_box(box, width, height),
             engine=self.name,
@@ -108,21 +142,20 @@ class TesseractEngine(OcrEngine):
         api.Recognize()
         lines: list[OcrLine] = []
         level_line, level_word = self._tess.RIL.TEXTLINE, self._tess.RIL.WORD
-        current: dict[str, Any] | None = None
+        current: _LineSoFar | None = None
         it = api.GetIterator()
         # One pass over the words: a word at the start of a text line opens a new line.
         for word in self._tess.iterate_level(it, level_word) if it is not None else []:
             if current is None or word.IsAtBeginningOf(level_line):
                 if current is not None:
                     lines.append(self._line(current, width, height))
-                current = {
-                    "text": word.GetUTF8Text(level_line) or "",
-                    "box": word.BoundingBox(level_line),
-                    "line_conf": word.Confidence(level_line),
-                    "confs": [],
-                }
+                current = _LineSoFar(
+                    text=word.GetUTF8Text(level_line) or "",
+                    box=word.BoundingBox(level_line),
+                    line_conf=word.Confidence(level_line),
+                )
             if word.GetUTF8Text(level_word):
-                current["confs"].append(max(0.0, float(word.Confidence(level_word))))
+                current.confs.append(max(0.0, float(word.Confidence(level_word))))
         if current is not None:
             lines.append(self._line(current, width, height))
         lines = [ln for ln in lines if ln.text]
@@ -133,4 +166,5 @@ class TesseractEngine(OcrEngine):
             engine=self.name,
             engine_version=self.version(),
             seconds=time.perf_counter() - started,
+            provenance=self.provenance(),
         )

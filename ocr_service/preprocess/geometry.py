@@ -16,12 +16,12 @@ def compose_affine(second: np.ndarray, first: np.ndarray) -> np.ndarray:
     """The 2x3 transform that applies ``first`` then ``second``."""
     a = np.vstack([second, [0.0, 0.0, 1.0]])
     b = np.vstack([first, [0.0, 0.0, 1.0]])
-    return (a @ b)[:2]
+    return np.asarray((a @ b)[:2])
 
 
 def invert_affine(matrix: np.ndarray) -> np.ndarray:
     """The inverse of a 2x3 affine transform."""
-    return np.linalg.inv(np.vstack([matrix, [0.0, 0.0, 1.0]]))[:2]
+    return np.asarray(np.linalg.inv(np.vstack([matrix, [0.0, 0.0, 1.0]]))[:2])
 
 
 def translate_affine(dx: float, dy: float) -> np.ndarray:
@@ -32,7 +32,7 @@ def translate_affine(dx: float, dy: float) -> np.ndarray:
 def map_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
     """Points [N, 2] mapped through a 2x3 transform."""
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    return pts @ matrix[:, :2].T + matrix[:, 2]
+    return np.asarray(pts @ matrix[:, :2].T + matrix[:, 2])
 
 
 def map_bbox(matrix: np.ndarray, bbox: BBox | tuple[float, float, float, float]) -> BBox:

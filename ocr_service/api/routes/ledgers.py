@@ -177,4 +177,5 @@ def page_ocr(ledger_id: str, n: int, session: SessionDep, user: CurrentUser) -> 
         engine=row.engine,
         engine_version=row.engine_version,
         lines=row.lines,
+        provenance=row.provenance,
     )
