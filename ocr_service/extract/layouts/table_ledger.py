@@ -18,8 +18,22 @@ from ocr_service.extract.ditto import resolve_dittos
 from ocr_service.extract.layouts.labels import find_labels, fold_words
 from ocr_service.extract.layouts.layout_file import ColumnSpec, LedgerLayout
 from ocr_service.ocr.containers import BBox, OcrLine, OcrPage
+from ocr_service.preprocess.analysis import ink_mask
+from ocr_service.preprocess.rules import find_rule_segments
 
 Image = np.ndarray[Any, Any]
+
+# Horizontal ruled lines (detect_rules): the row rules of a table page.
+ROW_RULE_INK_BLOCK = 31  # px: neighbourhood of the local ink threshold, wider than any stroke
+ROW_RULE_INK_OFFSET = 15  # grey levels below the neighbourhood mean: paper grain stays out
+# The opening keeps horizontal runs of 1/25 of the side's width (at least 10 px): a slightly
+# skewed 2 px rule still has runs that long between its steps, a written word has none.
+ROW_RULE_RUN_PARTS = 25
+ROW_RULE_MIN_RUN_PX = 10
+# A row rule crosses the table: a run shorter than this share of the side's width (a word
+# underlined or struck through, one cell's rule) is not one.
+ROW_RULE_MIN_SPAN = 0.3
+ROW_RULE_MERGE_PX = 6  # runs whose centres are closer are one rule (a skewed one in pieces)
 
 
 @dataclass
@@ -88,27 +102,38 @@ def split_sides(
     return out
 
 
-def detect_rules(image: Image, x0: int = 0, width: int | None = None) -> list[float]:
-    """y positions of horizontal ruled lines in a page (side), by OpenCV morphology."""
+def detect_rules(
+    image: Image,
+    x0: int = 0,
+    width: int | None = None,
+    *,
+    ink_block: int = ROW_RULE_INK_BLOCK,
+    ink_offset: int = ROW_RULE_INK_OFFSET,
+    run_parts: int = ROW_RULE_RUN_PARTS,
+    min_run: int = ROW_RULE_MIN_RUN_PX,
+    min_span: float = ROW_RULE_MIN_SPAN,
+    merge_px: float = ROW_RULE_MERGE_PX,
+) -> list[float]:
+    """y positions of the horizontal ruled lines of a page (side), top to bottom.
+
+    The rules are the runs of at least max(``min_run``, width // ``run_parts``) px that
+    span ``min_span`` of the side's width (preprocess.rules); runs whose centres lie
+    less than ``merge_px`` apart are one rule, at their mean y.
+    """
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     width = width or gray.shape[1] - x0
     crop = gray[:, x0 : x0 + width]
     if crop.dtype != np.uint8:
         crop = np.clip(crop, 0, 255).astype(np.uint8)
-    ink = cv2.adaptiveThreshold(
-        crop, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
-    )
-    # A rule is a long horizontal run of ink: open with a wide flat kernel keeps only those.
-    # A slightly skewed 2 px rule still has runs of ~1/25 of the width.
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(10, width // 25), 1))
-    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
-    n, _, stats, centroids = cv2.connectedComponentsWithStats(rules, connectivity=8)
-    ys = sorted(
-        float(centroids[i][1]) for i in range(1, n) if stats[i][cv2.CC_STAT_WIDTH] >= 0.3 * width
+    segments = find_rule_segments(
+        ink_mask(crop, block=ink_block, offset=ink_offset),
+        axis="horizontal",
+        min_run=max(min_run, width // run_parts),
+        min_length=min_span * width,
     )
     merged: list[float] = []
-    for y in ys:
-        if merged and y - merged[-1] < 6:
+    for y in sorted(seg.cy for seg in segments):
+        if merged and y - merged[-1] < merge_px:
             merged[-1] = (merged[-1] + y) / 2
         else:
             merged.append(y)
