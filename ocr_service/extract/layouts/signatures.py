@@ -115,14 +115,15 @@ def word_centres(line: OcrLine, image: np.ndarray[Any, Any] | None = None) -> li
 
     Words are spread over the line by their letter counts; with the page image, over the
     runs of ink instead, so a line the engine joined across wide gaps (names centred under
-    neighbouring signatures) keeps each name over its own run.
+    neighbouring signatures) keeps each name over its own run. More runs than words (the
+    engine skipped a scribble) cannot each hold a word: the words are spread over the line.
     """
     words = line.text.split()
     if not words:
         return []
     lens = [len(w) for w in words]
     segs = _ink_segments(line, image)
-    if len(segs) == 1 or len(segs) > MAX_INK_RUNS:
+    if len(segs) == 1 or len(segs) > min(MAX_INK_RUNS, len(words)):
         segs = [(line.bbox[0], line.bbox[2], len(words))]
     bounds = [0, *_cut_words(lens, segs), len(words)]
     out: list[float] = []
