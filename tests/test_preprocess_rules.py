@@ -84,7 +84,7 @@ def test_row_rules_with_the_ledger_parameters() -> None:
 
 def test_column_rules_with_the_line_detector_parameters() -> None:
     grey = ruled_page()
-    max_w = max(table_lines.RULE_MIN_THICKNESS_PX, table_lines.RULE_MAX_WIDTH * LINE_H)
+    max_w = max(table_lines.RULE_WIDTH_FLOOR_PX, table_lines.RULE_MAX_WIDTH * LINE_H)
     bridged = column_segments(grey, bridge=table_lines.RULE_BRIDGE_PX, max_thickness=max_w)
     assert bridged == [
         RuleSegment(29, 40, 31, 262, 30.0, 151.0),

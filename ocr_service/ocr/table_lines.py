@@ -69,10 +69,11 @@ def ink_mask(grey: np.ndarray, line_h: float) -> np.ndarray:
 
 
 # find_rules' floors for pages whose median line is tiny (a page of specks): a rule is still
-# at least RULE_MIN_RUN_PX long and may be RULE_MIN_THICKNESS_PX wide. Breaks of a printed
-# rule on old paper are bridged before the opening (a closing RULE_BRIDGE_PX long).
+# at least RULE_MIN_RUN_PX long, and RULE_WIDTH_FLOOR_PX wide ink may still be a rule when half
+# a line height is less. Breaks of a printed rule on old paper are bridged before the opening
+# (a closing RULE_BRIDGE_PX long).
 RULE_MIN_RUN_PX = 20
-RULE_MIN_THICKNESS_PX = 3.0
+RULE_WIDTH_FLOOR_PX = 3.0
 RULE_BRIDGE_PX = 5
 
 
@@ -83,13 +84,13 @@ def find_rules(
     min_lines: float = RULE_MIN_LINES,
     min_run: int = RULE_MIN_RUN_PX,
     max_width: float = RULE_MAX_WIDTH,
-    min_thickness: float = RULE_MIN_THICKNESS_PX,
+    width_floor: float = RULE_WIDTH_FLOOR_PX,
     bridge: int = RULE_BRIDGE_PX,
 ) -> list[Rule]:
-    """The vertical rules of the page, left to right: runs of ink at least ``min_lines``
-    line heights (and ``min_run`` px) long and at most ``max_width`` line heights (or
-    ``min_thickness`` px) wide, after breaks under ``bridge`` px are closed
-    (preprocess.rules); the pieces of one rule are then joined (join_segments)."""
+    """The vertical rules of the page, left to right (preprocess.rules): runs of ink at
+    least ``min_lines`` line heights (and ``min_run`` px) long and at most ``max_width`` line
+    heights (or ``width_floor`` px, when more) wide, once breaks shorter than ``bridge`` px
+    are closed; the pieces of one rule are then joined (join_segments)."""
     if line_h <= 0:
         return []
     length = max(min_run, round(min_lines * line_h))
@@ -101,7 +102,7 @@ def find_rules(
         min_run=length,
         bridge=bridge,
         min_length=length,
-        max_thickness=max(min_thickness, max_width * line_h),
+        max_thickness=max(width_floor, max_width * line_h),
     )
     rules = [Rule(seg.x0, seg.x1, seg.y0, seg.y1) for seg in segments]
     return sorted(join_segments(rules, line_h), key=lambda r: r.x0)
