@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocr_service.preprocess.rules import find_rule_segments
+
 # A column rule: a vertical ink run at least this many line heights long (the tallest
 # handwritten stroke, a looped "J" or "f", spans about two).
 RULE_MIN_LINES = 3.0
@@ -65,24 +67,45 @@ def ink_mask(grey: np.ndarray, line_h: float) -> np.ndarray:
     ).astype(np.uint8)
 
 
-def find_rules(grey: np.ndarray, line_h: float, *, join_gap: float = RULE_JOIN_GAP) -> list[Rule]:
-    """The vertical rules of the page, left to right."""
+# find_rules' floors for pages whose median line is tiny (a page of specks): a rule is still
+# at least RULE_MIN_RUN_PX long, and RULE_WIDTH_FLOOR_PX wide ink may still be a rule when half
+# a line height is less. Breaks of a printed rule on old paper are bridged before the opening
+# (a closing RULE_BRIDGE_PX long).
+RULE_MIN_RUN_PX = 20
+RULE_WIDTH_FLOOR_PX = 3.0
+RULE_BRIDGE_PX = 5
+
+
+def find_rules(
+    grey: np.ndarray,
+    line_h: float,
+    *,
+    min_lines: float = RULE_MIN_LINES,
+    min_run: int = RULE_MIN_RUN_PX,
+    max_width: float = RULE_MAX_WIDTH,
+    width_floor: float = RULE_WIDTH_FLOOR_PX,
+    bridge: int = RULE_BRIDGE_PX,
+    join_gap: float = RULE_JOIN_GAP,
+) -> list[Rule]:
+    """The vertical rules of the page, left to right (preprocess.rules): runs of ink at
+    least ``min_lines`` line heights (and ``min_run`` px) long and at most ``max_width`` line
+    heights (or ``width_floor`` px, when more) wide, once breaks shorter than ``bridge`` px
+    are closed; the pieces of one rule are then joined when at most ``join_gap`` line
+    heights apart (join_segments)."""
     if line_h <= 0:
         return []
-    length = max(20, round(RULE_MIN_LINES * line_h))
+    length = max(min_run, round(min_lines * line_h))
     if length >= grey.shape[0]:
         return []
-    ink = ink_mask(grey, line_h)
-    # Bridge the one-pixel breaks of a printed rule on old paper before the opening.
-    ink = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((5, 1), np.uint8))
-    opened = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
-    _, _, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
-    max_w = max(3.0, RULE_MAX_WIDTH * line_h)
-    rules = [
-        Rule(int(x), int(x + w - 1), int(y), int(y + h - 1))
-        for x, y, w, h, _ in stats[1:]
-        if h >= length and w <= max_w
-    ]
+    segments = find_rule_segments(
+        ink_mask(grey, line_h),
+        axis="vertical",
+        min_run=length,
+        bridge=bridge,
+        min_length=length,
+        max_thickness=max(width_floor, max_width * line_h),
+    )
+    rules = [Rule(seg.x0, seg.x1, seg.y0, seg.y1) for seg in segments]
     return sorted(join_segments(rules, line_h, join_gap=join_gap), key=lambda r: r.x0)
 
 

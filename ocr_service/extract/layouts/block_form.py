@@ -35,6 +35,63 @@ TICK_LABELS = {"1": "Đúng hạn", "2": "Đăng ký lại", "3": "Ghi vào sổ
 # §6.8: the value when no box is ticked.
 NO_TICK_DEFAULT = {"KS": "6", "KT": "0", "KH": "1", "CMC": "0"}
 
+# The reader's heuristics. Lengths are in line heights (the page's median line height) unless
+# they say px; zones are shares of the page's height or width from the top or left. They were
+# set with the first block-form reader (7cd5990) and the signature and tick-box work (83eab5f)
+# on the synthetic books and the vi-OCR fixtures of tests/resources/extract, and are measured
+# together by bench/bench_fields.py (docs/BENCHMARKS.md, "Fields of whole books": block books
+# typed 95.9–98.6 %, hand 88.4–97.1 % on 2026-11-25); no sweep of a single value is recorded
+# unless its comment names one.
+
+DEFAULT_LINE_H = 20.0  # px: the line height of a page with no lines (nothing is measured then)
+# Lines share a visual row when they overlap by this share of the shorter one's height (the
+# row's median line height when that is less: a tall handwritten value does not widen it).
+ROW_OVERLAP = 0.5
+
+# Where labels of each part of the form may stand: elsewhere the same words are part of a
+# value ('Số' is everywhere, '… số: 0123').
+HEADER_ZONE = 0.35  # header labels only in the top of the page (or above the first body label)
+FOOTER_ZONE = 0.5  # footer labels only below the middle of the page
+BOTTOM_ZONE = 0.45  # labels of a "bottom" zone (signers, 'Chức vụ') only below this
+RIGHT_COLUMN_ZONE = 0.45  # labels of the right column ('Ghi chú') only right of this share
+# Line heights: a line starting less than this left of the right column's first label is in the
+# right column.
+RIGHT_COLUMN_MARGIN = 1.0
+
+# Signature block and lines taken under a label.
+CAPTION_TOUCH_PX = 2  # px: a line whose top is this close above a caption row's foot is under it
+SIGNATURE_DEPTH = 14  # line heights under a signer's caption where its written name may stand
+BELOW_MARGIN = 0.25  # label widths either side of a label that the line under it may centre in
+BELOW_REACH = 2.5  # line heights: the line under a footer label starts within this
+CONTINUATION_GAP = 2.5  # line heights: a value's next line starts within this of its last
+
+# Tick-boxes.
+TICK_MIN_H = 4  # px: the least label height searched with (a degenerate box still gets a strip)
+INK_GREY = 128  # grey level: darker pixels are ink in a tick-box and its frame
+# Without a box found, the ink is measured between these many label heights left of the label.
+TICK_STRIP_FROM = 1.8
+TICK_STRIP_TO = 0.2
+TICK_MIN_BOX_PX = 3  # px: a narrower box measures nothing
+# The printed box is searched from TICK_SEARCH_LEFT label heights left of the label (or of the
+# line the engine read the box into) to TICK_SEARCH_RIGHT inside it, and a third of the label
+# height above and below.
+TICK_SEARCH_LEFT = 2.2
+TICK_SEARCH_RIGHT = 0.3
+TICK_SEARCH_MARGIN_PARTS = 3
+# A box's frame is TICK_BOX_MIN–TICK_BOX_MAX label heights wide and tall, and dark along at
+# least FRAME_COVER of each side over a thickness of 1/FRAME_PARTS of its size (a letter is not).
+TICK_BOX_MIN = 0.45
+TICK_BOX_MAX = 1.5
+FRAME_PARTS = 8
+FRAME_COVER = 0.6
+TICK_INK = 0.15  # measured in the found box: ticked 0.32–0.41, empty 0.0 (synth, 200 dpi, vi OCR)
+# A box counts as ticked only if it also holds this share of the most inked box's ink: stray
+# dots in another box are not a second tick.
+TICK_RELATIVE = 0.6
+TICK_MARK_CHARS = 6  # characters before a tick label where a tick read as text ('[x]', '☒') sits
+SEVERAL_TICKED_CONFIDENCE = 0.3  # OCR confidence of loaiDangKy with several boxes ticked
+NO_TICK_CONFIDENCE = 0.5  # OCR confidence of the §6.8 default: a guess from a missing mark
+
 
 @dataclass
 class _Row:
@@ -92,8 +149,8 @@ class _Row:
         return float(sum(self.lines[li].confidence for li in lis) / len(lis))
 
 
-def group_rows(lines: list[OcrLine]) -> list[_Row]:
-    """Lines overlapping a row by half their height form one visual row.
+def group_rows(lines: list[OcrLine], *, overlap: float = ROW_OVERLAP) -> list[_Row]:
+    """Lines overlapping a row by ``overlap`` of their height form one visual row.
 
     A line must also touch the row's core band (median top to median bottom of its lines),
     so a tall handwritten value or a sloping baseline does not chain two printed rows.
@@ -110,7 +167,7 @@ def group_rows(lines: list[OcrLine]) -> list[_Row]:
             h = min(y1 - y0, statistics.median(o.bbox[3] - o.bbox[1] for o in last))
             union = min(y1, uy1) - max(y0, uy0)
             core = min(y1, cy1) - max(y0, cy0)
-            if union >= 0.5 * max(1.0, h) and core > 0:
+            if union >= overlap * max(1.0, h) and core > 0:
                 last.append(ln)
                 continue
         rows.append([ln])
@@ -143,7 +200,7 @@ def _assign_anchors(
     body_keys = {k for k, anchors_ in by_key.items() if all(a.group == "left" for a in anchors_)}
     body_top = min(
         (rows[h.row].y0 for h in hits if h.key in body_keys),
-        default=0.35 * height,
+        default=HEADER_ZONE * height,
     )
     for h in hits:
         y = (rows[h.row].y0 + rows[h.row].y1) / 2
@@ -152,10 +209,12 @@ def _assign_anchors(
         placed = [
             a
             for a in by_key.get(h.key, [])
-            if not (a.group == "header" and (y > 0.35 * height or rows[h.row].y0 >= body_top))
-            and not (a.group == "footer" and y < 0.5 * height)
-            and not ("bottom" in a.zone and y < 0.45 * height)
-            and not (a.group == "right" and rows[h.row].x_at(h.start) < 0.45 * width)
+            if not (
+                a.group == "header" and (y > HEADER_ZONE * height or rows[h.row].y0 >= body_top)
+            )
+            and not (a.group == "footer" and y < FOOTER_ZONE * height)
+            and not ("bottom" in a.zone and y < BOTTOM_ZONE * height)
+            and not (a.group == "right" and rows[h.row].x_at(h.start) < RIGHT_COLUMN_ZONE * width)
         ]
         if not placed:
             h.key = ""
@@ -170,63 +229,81 @@ def _assign_anchors(
         cursor[a.group] = max(cursor.get(a.group, -1), a.index)
 
 
-def tick_ink(image: np.ndarray[Any, Any], label_box: BBox, line_x0: int | None = None) -> float:
+def tick_ink(
+    image: np.ndarray[Any, Any],
+    label_box: BBox,
+    line_x0: int | None = None,
+    *,
+    ink_grey: int = INK_GREY,
+) -> float:
     """Share of dark pixels inside the printed box just left of a tick label (0 if none).
 
     The box is found as a hollow square in the strip left of the label (the engine sometimes
     reads the box into the label's line, so `line_x0`, the line's own left edge, widens the
     strip); its inner half is measured, so the frame stays out and a tick crosses it.
-    Without a box found, the inner half of the space left of the label is measured.
+    Without a box found, the inner half of the space left of the label is measured. Ink is
+    what is darker than ``ink_grey``.
     """
     x_label, y0, _, y1 = label_box
-    h = max(4, y1 - y0)
+    h = max(TICK_MIN_H, y1 - y0)
     gray = image if image.ndim == 2 else image.mean(axis=2)
-    box = find_tick_box(gray, label_box, line_x0)
+    box = find_tick_box(gray, label_box, line_x0, ink_grey=ink_grey)
     if box is None:
-        x0, x1 = max(0, x_label - int(1.8 * h)), max(0, x_label - int(0.2 * h))
+        x0 = max(0, x_label - int(TICK_STRIP_FROM * h))
+        x1 = max(0, x_label - int(TICK_STRIP_TO * h))
         bx0, by0, bx1, by1 = x0, max(0, y0), x1, y1
     else:
         bx0, by0, bx1, by1 = box
     crop = gray[by0:by1, bx0:bx1]
-    if crop.size == 0 or bx1 - bx0 < 3:
+    if crop.size == 0 or bx1 - bx0 < TICK_MIN_BOX_PX:
         return 0.0
     ch, cw = crop.shape[:2]
     inner = crop[ch // 4 : ch - ch // 4, cw // 4 : cw - cw // 4]
-    return float((inner < 128).mean()) if inner.size else 0.0
+    return float((inner < ink_grey).mean()) if inner.size else 0.0
 
 
 def find_tick_box(
-    gray: np.ndarray[Any, Any], label_box: BBox, line_x0: int | None = None
+    gray: np.ndarray[Any, Any],
+    label_box: BBox,
+    line_x0: int | None = None,
+    *,
+    ink_grey: int = INK_GREY,
+    min_size: float = TICK_BOX_MIN,
+    max_size: float = TICK_BOX_MAX,
+    frame_cover: float = FRAME_COVER,
 ) -> BBox | None:
-    """The printed tick-box left of a label: the right-most dark square outline there."""
+    """The printed tick-box left of a label: the right-most dark square outline there.
+
+    A candidate is ``min_size``–``max_size`` label heights wide and tall and darker than
+    ``ink_grey`` along at least ``frame_cover`` of each of its four sides.
+    """
     x_label, y0, _, y1 = label_box
-    h = max(4, y1 - y0)
-    sx0 = max(0, min(x_label, line_x0 if line_x0 is not None else x_label) - int(2.2 * h))
-    sx1 = max(0, x_label + int(0.3 * h))
-    sy0, sy1 = max(0, y0 - h // 3), min(gray.shape[0], y1 + h // 3)
+    h = max(TICK_MIN_H, y1 - y0)
+    left = min(x_label, line_x0 if line_x0 is not None else x_label)
+    sx0 = max(0, left - int(TICK_SEARCH_LEFT * h))
+    sx1 = max(0, x_label + int(TICK_SEARCH_RIGHT * h))
+    margin = h // TICK_SEARCH_MARGIN_PARTS
+    sy0, sy1 = max(0, y0 - margin), min(gray.shape[0], y1 + margin)
     region = gray[sy0:sy1, sx0:sx1]
     if region.size == 0:
         return None
-    dark = (region < 128).astype(np.uint8)
+    dark = (region < ink_grey).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     best: BBox | None = None
     for i in range(1, n):
         x, y, w, hh, _area = (int(v) for v in stats[i])
-        if not (0.45 * h <= w <= 1.5 * h and 0.45 * h <= hh <= 1.5 * h):
+        if not (min_size * h <= w <= max_size * h and min_size * h <= hh <= max_size * h):
             continue
         # A frame: dark along most of its four sides (a letter is not).
         sub = dark[y : y + hh, x : x + w]
-        t = max(1, min(w, hh) // 8)
+        t = max(1, min(w, hh) // FRAME_PARTS)
         sides = [sub[:t].max(axis=0), sub[-t:].max(axis=0), sub[:, :t].max(axis=1)]
         sides.append(sub[:, -t:].max(axis=1))
-        if min(float(s.mean()) for s in sides) < 0.6:
+        if min(float(s.mean()) for s in sides) < frame_cover:
             continue
         if best is None or x > best[0] - sx0:
             best = (sx0 + x, sy0 + y, sx0 + x + w, sy0 + y + hh)
     return best
-
-
-TICK_INK = 0.15  # measured in the found box: ticked 0.32–0.41, empty 0.0 (synth, 200 dpi, vi OCR)
 
 
 @dataclass
@@ -261,7 +338,7 @@ def anchor_labels(register: str, page: OcrPage) -> _Page:
     # Hits left without an anchor (a label printed twice, a signature caption) still end the
     # value before them; they fill nothing. Words out of their zone are no label at all.
     hits = [h for h in hits if h.key]
-    line_h = float(statistics.median([ln.bbox[3] - ln.bbox[1] for ln in lines] or [20]))
+    line_h = float(statistics.median([ln.bbox[3] - ln.bbox[1] for ln in lines] or [DEFAULT_LINE_H]))
     right_hits = [h for h in hits if h.anchor is not None and h.anchor.group == "right"]
     right_x = min((rows[h.row].x_at(h.start) for h in right_hits), default=float("inf"))
     return _Page(rows, lines, hits, line_h, right_x)
@@ -276,7 +353,10 @@ def take_row_values(pg: _Page) -> None:
         if h.anchor is not None and h.anchor.group == "left":
             for p in range(h.end, h.value_end):
                 li = row.owner[p]
-                if li >= 0 and row.lines[li].bbox[0] >= pg.right_x - pg.line_h:
+                if (
+                    li >= 0
+                    and row.lines[li].bbox[0] >= pg.right_x - RIGHT_COLUMN_MARGIN * pg.line_h
+                ):
                     h.value_end = p
                     break
         for p in range(h.start, h.value_end):
@@ -326,9 +406,12 @@ def take_signature_names(pg: _Page, image: np.ndarray[Any, Any] | None = None) -
         col = sum((row.x_at(h.start) + row.x_at(h.end - 1)) / 2 >= e for e in edges)
         names: list[tuple[float, Piece, int]] = []
         for ln in pg.lines:
-            if id(ln) in pg.consumed or ln.bbox[1] <= row.y1 - 2:
+            if id(ln) in pg.consumed or ln.bbox[1] <= row.y1 - CAPTION_TOUCH_PX:
                 continue
-            if ln.bbox[1] - row.y1 >= 14 * pg.line_h or ln.bbox[0] >= pg.right_x - pg.line_h:
+            if (
+                ln.bbox[1] - row.y1 >= SIGNATURE_DEPTH * pg.line_h
+                or ln.bbox[0] >= pg.right_x - RIGHT_COLUMN_MARGIN * pg.line_h
+            ):
                 continue
             for piece in split_into_columns(ln, edges, image):
                 if piece.column == col and looks_like_name(piece.text):
@@ -347,14 +430,14 @@ def _take_line_below(pg: _Page, h: _Hit, skip: set[int]) -> None:
     """The nearest free line under a footer label, within the label's width."""
     row = pg.rows[h.row]
     lx0, lx1 = row.x_at(h.start), row.x_at(h.end - 1)
-    margin = 0.25 * (lx1 - lx0)
+    margin = BELOW_MARGIN * (lx1 - lx0)
     below = [
         ln
         for ln in pg.lines
         if id(ln) not in pg.consumed
         and id(ln) not in skip
-        and ln.bbox[1] > row.y1 - 2
-        and ln.bbox[1] - row.y1 < 2.5 * pg.line_h
+        and ln.bbox[1] > row.y1 - CAPTION_TOUCH_PX
+        and ln.bbox[1] - row.y1 < BELOW_REACH * pg.line_h
         and lx0 - margin <= (ln.bbox[0] + ln.bbox[2]) / 2 <= lx1 + margin
     ]
     if below:
@@ -371,7 +454,7 @@ def take_continuation_lines(pg: _Page) -> None:
         for ln in row.lines:
             if id(ln) in pg.consumed:
                 continue
-            in_right = ln.bbox[0] >= pg.right_x - pg.line_h
+            in_right = ln.bbox[0] >= pg.right_x - RIGHT_COLUMN_MARGIN * pg.line_h
             above = [
                 h
                 for h in pg.hits
@@ -385,7 +468,7 @@ def take_continuation_lines(pg: _Page) -> None:
             owner = above[-1]
             if owner.anchor is None or owner.anchor.is_tick or "bottom" in owner.anchor.zone:
                 continue
-            if ln.bbox[1] - last_y[id(owner)] > 2.5 * pg.line_h:
+            if ln.bbox[1] - last_y[id(owner)] > CONTINUATION_GAP * pg.line_h:
                 continue
             owner.extra.append((ln.text, ln.bbox, ln.confidence))
             last_y[id(owner)] = ln.bbox[3]
@@ -415,9 +498,19 @@ def _hit_value(row: _Row, h: _Hit) -> tuple[str, BBox, float]:
 
 
 def build_fields(
-    register: str, page_no: int, pg: _Page, image: np.ndarray[Any, Any] | None
+    register: str,
+    page_no: int,
+    pg: _Page,
+    image: np.ndarray[Any, Any] | None,
+    *,
+    tick_min: float = TICK_INK,
+    tick_relative: float = TICK_RELATIVE,
 ) -> RecordDraft:
-    """Stage 5: field drafts from the values (composites split), loaiDangKy from the boxes."""
+    """Stage 5: field drafts from the values (composites split), loaiDangKy from the boxes.
+
+    A box is ticked when its ink (or a tick read as text) reaches ``tick_min`` and
+    ``tick_relative`` of the most inked box's.
+    """
     record = RecordDraft(page=page_no, pages=[page_no])
     tick_scores: list[tuple[float, Anchor, BBox, float]] = []
     for h in pg.hits:
@@ -442,7 +535,9 @@ def build_fields(
             )
     # Ticked: clearly inked, and not much fainter than the most inked box (stray dots).
     top = max((t[0] for t in tick_scores), default=0.0)
-    ticked = [(a, b, c) for sc, a, b, c in tick_scores if sc >= TICK_INK and sc >= 0.6 * top]
+    ticked = [
+        (a, b, c) for sc, a, b, c in tick_scores if sc >= tick_min and sc >= tick_relative * top
+    ]
     _set_loai_dang_ky(record, register_spec(register)["code"], register, ticked, page_no)
     return record
 
@@ -488,7 +583,7 @@ def _trim_span(text: str, start: int, end: int) -> tuple[int, int]:
 def _tick_score(h: _Hit, rows: list[_Row], image: np.ndarray[Any, Any] | None) -> float:
     """1.0 for a tick mark read as text before the label, else the ink inside its box."""
     row = rows[h.row]
-    before = row.text[max(0, h.start - 6) : h.start]
+    before = row.text[max(0, h.start - TICK_MARK_CHARS) : h.start]
     words = before.split()
     if words and is_tick_mark(words[-1]):
         return 1.0
@@ -526,7 +621,7 @@ def _set_loai_dang_ky(
             code="loaiDangKy",
             raw=" + ".join(a.labels[0] for a, _, _ in ticked),
             value=None,
-            confidence=0.3,
+            confidence=SEVERAL_TICKED_CONFIDENCE,
             bbox=_union([b for _, b, _ in ticked]),
             page=page_no,
             issues=["several-ticked"],
@@ -538,7 +633,7 @@ def _set_loai_dang_ky(
             code="loaiDangKy",
             raw="",
             value=labels.get(code),
-            confidence=0.5,
+            confidence=NO_TICK_CONFIDENCE,
             page=page_no,
             source="derived",
             issues=["no-box-ticked"],

@@ -11,6 +11,25 @@ from rapidfuzz import fuzz
 
 _TOKEN_RE = re.compile(r"[0-9a-z]+")
 
+# Fuzzy label matching (rapidfuzz ratio, 0–100, on folded letters without spaces), set with
+# the first block-form reader (7cd5990) and measured with it by bench/bench_fields.py.
+# The score a label of at most N letters must reach; longer labels LABEL_MIN_SCORE. One wrong
+# letter in 7 ('Dung hin' for 'Đúng hạn') still counts.
+LABEL_THRESHOLDS = ((3, 100.0), (7, 85.0), (12, 84.0))
+LABEL_MIN_SCORE = 80.0
+SHORT_LABEL = 3  # letters: a label this short ('Số') must be followed by a colon
+SHORT_LABEL_SCORE = 50  # ... and read with its first letter and length right and this score
+FIRST_WORD_SCORE = 67  # a label starts on a word like its first one, not inside a value
+# The words tried against a label are at most this many letters longer or shorter (or a
+# quarter of the label's length, when more).
+LENGTH_SLACK = 2
+LENGTH_SLACK_PARTS = 4
+COLON_EXACT = 97  # a colon label without its colon must match at least this well
+COLON_BONUS = 4.0  # printed labels end with a colon: one that has it scores this much more
+# A longer label extending the best one ('… tên' → '… tên người mẹ') wins when it scores
+# within this many points of it (OCR noise in the extra words).
+LONGER_LABEL_SLACK = 6.0
+
 
 def fold_char(ch: str) -> str:
     """One character without accents, lower-case, đ→d; always one character long."""
@@ -56,13 +75,10 @@ class LabelHit:
 
 
 def _threshold(n_chars: int) -> float:
-    if n_chars <= 3:
-        return 100.0
-    if n_chars <= 7:
-        return 85.0  # one wrong letter in 7 ('Dung hin' for 'Đúng hạn') still counts
-    if n_chars <= 12:
-        return 84.0
-    return 80.0
+    for most, score in LABEL_THRESHOLDS:
+        if n_chars <= most:
+            return score
+    return LABEL_MIN_SCORE
 
 
 _TICK_OR_BOX = set("xX☒✓✔☑☐□■[]()")
@@ -100,23 +116,28 @@ def find_labels(
             cat = label_cat[key]
             n = len(label_tokens[key])
             first = label_tokens[key][0]
-            if cat[0] != toks[i].text[0] and fuzz.ratio(toks[i].text, first) < 67:
+            if cat[0] != toks[i].text[0] and fuzz.ratio(toks[i].text, first) < FIRST_WORD_SCORE:
                 continue  # a label starts on its first word, not inside a value
             if toks[i].text.isdigit():
                 continue
             for j in range(i, min(len(toks), i + n + 1)):
                 cand = "".join(t.text for t in toks[i : j + 1])
-                if abs(len(cand) - len(cat)) > max(2, len(cat) // 4):
+                if abs(len(cand) - len(cat)) > max(LENGTH_SLACK, len(cat) // LENGTH_SLACK_PARTS):
                     continue
                 score = fuzz.ratio(cand, cat)
                 colon = _short_label_ok(text, toks[j].end)
-                if key in needs_colon and not colon and score < 97:
+                if key in needs_colon and not colon and score < COLON_EXACT:
                     continue
                 if colon:
-                    score = min(100.0, score + 4.0)  # printed labels end with a colon
-                if len(cat) <= 3:
+                    score = min(100.0, score + COLON_BONUS)
+                if len(cat) <= SHORT_LABEL:
                     ok = colon and (
-                        cand == cat or (len(cand) == len(cat) and score >= 50 and cand[0] == cat[0])
+                        cand == cat
+                        or (
+                            len(cand) == len(cat)
+                            and score >= SHORT_LABEL_SCORE
+                            and cand[0] == cat[0]
+                        )
                     )
                 else:
                     ok = score >= _threshold(len(cat))
@@ -130,7 +151,9 @@ def find_labels(
             longer = [
                 p
                 for p in passing
-                if p[1] >= best[1] - 6.0 and p[2].startswith(best[2] + " ") and p[0] > best[0]
+                if p[1] >= best[1] - LONGER_LABEL_SLACK
+                and p[2].startswith(best[2] + " ")
+                and p[0] > best[0]
             ]
             if longer:
                 best = max(longer, key=lambda p: (p[0], p[1]))

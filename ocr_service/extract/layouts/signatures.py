@@ -14,6 +14,16 @@ from ocr_service.ocr.containers import BBox, OcrLine
 # Edges of a name: OCR glues scribble strokes to it ('1Nguyễn Tiến Hùng', 'Lê Văn An/').
 _EDGE_JUNK = re.compile(r"^[\W\d_]+|[\W\d_]+$")
 
+# Runs of ink along a footer line (set with the signature columns, 83eab5f, on the vi-OCR
+# fixtures of tests/resources/extract). Lengths are in the line's box heights.
+INK_GREY = 128  # grey level: darker pixels are ink
+SPACE_MIN = 0.15  # a blank at least this wide between inked columns is a space between words
+# Two signers' names are further apart than the words of one: a blank wider than GAP_SPACES
+# times the line's median space (and at least GAP_MIN) ends a run.
+GAP_SPACES = 1.8
+GAP_MIN = 0.3
+MAX_INK_RUNS = 6  # a signature block has a few columns: more runs are broken ink, not names
+
 
 @dataclass(frozen=True)
 class Piece:
@@ -54,15 +64,15 @@ def _ink_segments(line: OcrLine, image: np.ndarray[Any, Any] | None) -> list[tup
     if crop.size == 0:
         return whole
     gray = crop if crop.ndim == 2 else crop.mean(axis=2)
-    xs = np.flatnonzero((gray < 128).sum(axis=0) >= 2)
+    xs = np.flatnonzero((gray < INK_GREY).sum(axis=0) >= 2)
     if xs.size == 0:
         return whole
     gaps = np.diff(xs) - 1
     h = y1 - y0
     # A gap between two signers' names is wider than the spaces between words on that line.
-    space_min = 0.15 * h
+    space_min = SPACE_MIN * h
     spaces = gaps[gaps >= space_min]
-    gap_min = max(0.3 * h, 1.8 * float(np.median(spaces)) if spaces.size else 0.0)
+    gap_min = max(GAP_MIN * h, GAP_SPACES * float(np.median(spaces)) if spaces.size else 0.0)
     segs: list[tuple[int, int, int]] = []
     start, words = int(xs[0]), 1
     base = max(0, x0)
@@ -105,14 +115,15 @@ def word_centres(line: OcrLine, image: np.ndarray[Any, Any] | None = None) -> li
 
     Words are spread over the line by their letter counts; with the page image, over the
     runs of ink instead, so a line the engine joined across wide gaps (names centred under
-    neighbouring signatures) keeps each name over its own run.
+    neighbouring signatures) keeps each name over its own run. More runs than words (the
+    engine skipped a scribble) cannot each hold a word: the words are spread over the line.
     """
     words = line.text.split()
     if not words:
         return []
     lens = [len(w) for w in words]
     segs = _ink_segments(line, image)
-    if len(segs) == 1 or len(segs) > 6:
+    if len(segs) == 1 or len(segs) > min(MAX_INK_RUNS, len(words)):
         segs = [(line.bbox[0], line.bbox[2], len(words))]
     bounds = [0, *_cut_words(lens, segs), len(words)]
     out: list[float] = []

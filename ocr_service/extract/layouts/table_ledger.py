@@ -18,8 +18,79 @@ from ocr_service.extract.ditto import resolve_dittos
 from ocr_service.extract.layouts.labels import find_labels, fold_words
 from ocr_service.extract.layouts.layout_file import ColumnSpec, LedgerLayout
 from ocr_service.ocr.containers import BBox, OcrLine, OcrPage
+from ocr_service.preprocess.analysis import ink_mask
+from ocr_service.preprocess.rules import find_rule_segments
 
 Image = np.ndarray[Any, Any]
+
+# The reader's heuristics. Lengths are in line heights (the median height of the lines they
+# are compared with) unless they say px; shares are of a page side's width or height. They were
+# set with the first table-ledger reader (7cd5990) on the synthetic ledgers and the FRAN spread
+# and are measured together by bench/bench_fields.py (docs/BENCHMARKS.md, "Fields of whole
+# books": table ledgers 88.9 / 92.2 % then, 92.4 / 95.5 % on 2026-12-03); no sweep of a single
+# value is recorded unless its comment names one.
+
+# Horizontal ruled lines (detect_rules): the row rules of a table page.
+ROW_RULE_INK_BLOCK = 31  # px: neighbourhood of the local ink threshold, wider than any stroke
+ROW_RULE_INK_OFFSET = 15  # grey levels below the neighbourhood mean: paper grain stays out
+# The opening keeps horizontal runs of 1/25 of the side's width (at least 10 px): a slightly
+# skewed 2 px rule still has runs that long between its steps, a written word has none.
+ROW_RULE_RUN_PARTS = 25
+ROW_RULE_MIN_RUN_PX = 10
+# A row rule crosses the table: a run shorter than this share of the side's width (a word
+# underlined or struck through, one cell's rule) is not one.
+ROW_RULE_MIN_SPAN = 0.3
+ROW_RULE_MERGE_PX = 6  # runs whose centres are closer are one rule (a skewed one in pieces)
+
+DEFAULT_LINE_H = 20.0  # px: the line height of a side with no lines (nothing is measured then)
+
+# Printed column headers (header_stacks, anchor_headers).
+HEADER_ZONE = 0.45  # share of the side's height, from the top, where headers are looked for
+HEADER_MAX_WIDTH = 0.4  # share of the side's width: a wider line is a page title, not a header
+# A wrapped header's next line starts at most this far above the end of the line before it
+# (boxes of neighbouring lines overlap) and less than STACK_GAP below it.
+STACK_OVERLAP = 0.5
+STACK_GAP = 0.9
+STACK_X_OVERLAP = 0.5  # lines of one stack overlap by this share of the narrower one's width
+HEADER_MAX_LINES = 4  # a printed header wraps onto at most this many lines
+# A stack longer than the header by more than PARTIAL_SLACK characters has run on into the
+# entries below it: the header is then also matched as a part of it, PARTIAL_PENALTY points
+# below a whole match so that a header matched whole wins.
+PARTIAL_SLACK = 4
+PARTIAL_PENALTY = 8
+HEADER_MIN_SCORE = 75  # rapidfuzz ratio (0–100): below it no stack is taken for the header
+HEADER_TIE = 3  # points: stacks this close to the best are equally good (leftmost wins)
+
+# Column and row borders.
+CUT_MIN_SPAN = 4  # px: two header centres closer than this are cut at their midpoint
+CUT_STEPS = 200  # x positions tried between two header centres (at least one px apart)
+COST_TIE = 1e-9  # cut costs closer than this are equal (float rounding)
+HEADER_REACH = 0.6  # header widths: how far an outer column reaches beyond its header centre
+ROW_STEP_PX = 2.0  # px: step of the horizontal cut searched between two row numbers
+TEXT_ROW_OVERLAP = 0.5  # lines share a text row when they overlap by half the shorter one
+MIN_RULED_ROW = 0.6  # line heights: two rules closer than this bound no row (a double rule)
+KEY_OVERLAP = 0.5  # share of a line's width inside the key column: the line is a row number
+KEY_MIN_PITCH = 0.8  # line heights: key lines closer than this belong to one row number
+# Typed tables (row_align "middle") are cut at the emptiest y between one number's centre and
+# this far below the top of the next; handwritten ones (top-aligned) this far above the next
+# number's centre: tall handwritten numbers and the previous entry's last line both stay put.
+MIDDLE_CUT_BELOW = 0.2
+TOP_CUT_ABOVE = 0.5
+# Ruled rows win unless they are fewer than this share of the rows the numbers show (a faint
+# or broken rule merged two rows).
+RULED_ROW_SHARE = 0.9
+TEXT_ROW_PAD = 0.3  # line heights above and below a text row taken as the row's extent
+
+# Cells.
+SPLIT_OVERLAP = 0.25  # share of a line's width inside a column: the line reaches into it
+# A line that only touches one column (less than this share of its width inside, its centre
+# outside) is a margin mark, not part of the column.
+MARGIN_MARK_OVERLAP = 0.5
+
+# The "Trang số" footer.
+FOOTER_ZONE = 0.8  # share of the side's height below which the footer is looked for
+FOOTER_TOUCH_PX = 2  # px: the number's box may start this far inside the caption's box
+FOOTER_NUMBER_REACH = 4  # caption heights: how far right of the caption its number may stand
 
 
 @dataclass
@@ -88,27 +159,38 @@ def split_sides(
     return out
 
 
-def detect_rules(image: Image, x0: int = 0, width: int | None = None) -> list[float]:
-    """y positions of horizontal ruled lines in a page (side), by OpenCV morphology."""
+def detect_rules(
+    image: Image,
+    x0: int = 0,
+    width: int | None = None,
+    *,
+    ink_block: int = ROW_RULE_INK_BLOCK,
+    ink_offset: int = ROW_RULE_INK_OFFSET,
+    run_parts: int = ROW_RULE_RUN_PARTS,
+    min_run: int = ROW_RULE_MIN_RUN_PX,
+    min_span: float = ROW_RULE_MIN_SPAN,
+    merge_px: float = ROW_RULE_MERGE_PX,
+) -> list[float]:
+    """y positions of the horizontal ruled lines of a page (side), top to bottom.
+
+    The rules are the runs of at least max(``min_run``, width // ``run_parts``) px that
+    span ``min_span`` of the side's width (preprocess.rules); runs whose centres lie
+    less than ``merge_px`` apart are one rule, at their mean y.
+    """
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     width = width or gray.shape[1] - x0
     crop = gray[:, x0 : x0 + width]
     if crop.dtype != np.uint8:
         crop = np.clip(crop, 0, 255).astype(np.uint8)
-    ink = cv2.adaptiveThreshold(
-        crop, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15
-    )
-    # A rule is a long horizontal run of ink: open with a wide flat kernel keeps only those.
-    # A slightly skewed 2 px rule still has runs of ~1/25 of the width.
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(10, width // 25), 1))
-    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
-    n, _, stats, centroids = cv2.connectedComponentsWithStats(rules, connectivity=8)
-    ys = sorted(
-        float(centroids[i][1]) for i in range(1, n) if stats[i][cv2.CC_STAT_WIDTH] >= 0.3 * width
+    segments = find_rule_segments(
+        ink_mask(crop, block=ink_block, offset=ink_offset),
+        axis="horizontal",
+        min_run=max(min_run, width // run_parts),
+        min_length=min_span * width,
     )
     merged: list[float] = []
-    for y in ys:
-        if merged and y - merged[-1] < 6:
+    for y in sorted(seg.cy for seg in segments):
+        if merged and y - merged[-1] < merge_px:
             merged[-1] = (merged[-1] + y) / 2
         else:
             merged.append(y)
@@ -116,24 +198,35 @@ def detect_rules(image: Image, x0: int = 0, width: int | None = None) -> list[fl
 
 
 def _line_h(lines: list[OcrLine]) -> float:
-    return float(statistics.median([ln.bbox[3] - ln.bbox[1] for ln in lines])) if lines else 20.0
+    if not lines:
+        return DEFAULT_LINE_H
+    return float(statistics.median([ln.bbox[3] - ln.bbox[1] for ln in lines]))
 
 
 def _cy(ln: OcrLine) -> float:
     return (ln.bbox[1] + ln.bbox[3]) / 2
 
 
-def header_stacks(side: PageSide) -> list[list[OcrLine]]:
+def header_stacks(
+    side: PageSide,
+    *,
+    zone: float = HEADER_ZONE,
+    max_width: float = HEADER_MAX_WIDTH,
+    overlap: float = STACK_OVERLAP,
+    gap: float = STACK_GAP,
+) -> list[list[OcrLine]]:
     """Lines near the top stacked in one column, top to bottom, left to right by stack.
 
     A printed header may wrap ('Ngày, tháng,' over 'năm đăng ký'); the stack also runs on into
-    the first entries below it, so headers are matched against its first lines only. Titles
-    wider than 40 % of the page side are left out.
+    the first entries below it, so headers are matched against its first lines only. Lines
+    whose top is in the upper ``zone`` of the side are looked at; titles wider than
+    ``max_width`` of the side are left out. A line joins a stack when it starts between
+    ``overlap`` line heights above and ``gap`` below the stack's last line.
     """
     top = [
         ln
         for ln in side.lines
-        if ln.bbox[1] < 0.45 * side.height and ln.bbox[2] - ln.bbox[0] < 0.4 * side.width
+        if ln.bbox[1] < zone * side.height and ln.bbox[2] - ln.bbox[0] < max_width * side.width
     ]
     lh = _line_h(top)
     stacks: list[list[OcrLine]] = []
@@ -141,10 +234,11 @@ def header_stacks(side: PageSide) -> list[list[OcrLine]]:
         for st in stacks:
             last = st[-1]
             narrow = min(ln.bbox[2] - ln.bbox[0], last.bbox[2] - last.bbox[0])
-            close = -0.5 * lh <= ln.bbox[1] - last.bbox[3] < 0.9 * lh
+            close = -overlap * lh <= ln.bbox[1] - last.bbox[3] < gap * lh
             if (
                 close
-                and _overlap(ln.bbox[0], ln.bbox[2], last.bbox[0], last.bbox[2]) > 0.5 * narrow
+                and _overlap(ln.bbox[0], ln.bbox[2], last.bbox[0], last.bbox[2])
+                > STACK_X_OVERLAP * narrow
             ):
                 st.append(ln)
                 break
@@ -154,27 +248,34 @@ def header_stacks(side: PageSide) -> list[list[OcrLine]]:
 
 
 def _header_score(want: str, stack: list[OcrLine]) -> tuple[float, int]:
-    """Best fuzzy score of a header text against the first 1–4 lines of a stack."""
+    """Best fuzzy score of a header text against the first 1–HEADER_MAX_LINES lines of a
+    stack, and how many lines gave it."""
     best = (0.0, 0)
-    for k in range(1, min(4, len(stack)) + 1):
+    for k in range(1, min(HEADER_MAX_LINES, len(stack)) + 1):
         got = fold_words(" ".join(ln.text for ln in stack[:k]))
         if not got:
             continue
         score = fuzz.ratio(got, want)
-        if len(got) > len(want) + 4:
-            score = max(score, fuzz.partial_ratio(want, got) - 8)
+        if len(got) > len(want) + PARTIAL_SLACK:
+            score = max(score, fuzz.partial_ratio(want, got) - PARTIAL_PENALTY)
         if score > best[0]:
             best = (score, k)
     return best
 
 
 def anchor_headers(
-    side: PageSide, columns: list[ColumnSpec]
+    side: PageSide,
+    columns: list[ColumnSpec],
+    *,
+    min_score: float = HEADER_MIN_SCORE,
+    tie: float = HEADER_TIE,
 ) -> tuple[dict[str, tuple[float, float]], float]:
     """x extent of the header of every header-anchored column on this side; header bottom y.
 
     Columns with the same header text ('Năm sinh' of the mother, then of the father) take the
-    matching headers from left to right in the order the layout file lists them.
+    matching headers from left to right in the order the layout file lists them. A header
+    is found where a stack scores at least ``min_score``; stacks within ``tie`` points of the
+    best are equally good.
     """
     found: dict[str, tuple[float, float]] = {}
     bottom = 0.0
@@ -192,10 +293,10 @@ def anchor_headers(
         if not scored:
             continue
         top = max(sc for sc, _, _ in scored)
-        if top < 75:
+        if top < min_score:
             continue
         # The leftmost of the equally good: repeated headers are taken in reading order.
-        _, i, k = min((p for p in scored if p[0] >= top - 3), key=lambda p: p[1])
+        _, i, k = min((p for p in scored if p[0] >= top - tie), key=lambda p: p[1])
         used.add(i)
         lines = stacks[i][:k]
         found[col.field] = (
@@ -213,10 +314,10 @@ def _cut_columns(lines: list[OcrLine], lo: float, hi: float) -> float:
     header centres often falls inside the wider column's text.
     """
     mid = (lo + hi) / 2
-    if not lines or hi - lo < 4:
+    if not lines or hi - lo < CUT_MIN_SPAN:
         return mid
     best_x, best_cost = mid, float("inf")
-    step = max(1.0, (hi - lo) / 200)
+    step = max(1.0, (hi - lo) / CUT_STEPS)
     x = lo + step
     while x < hi:
         cost = 0.0
@@ -225,8 +326,8 @@ def _cut_columns(lines: list[OcrLine], lo: float, hi: float) -> float:
             if x0 < x < x1:
                 cost += min(x - x0, x1 - x) / max(1.0, (x1 - x0) / 2)
         # Equal cost: stay near the midpoint.
-        if cost < best_cost - 1e-9 or (
-            abs(cost - best_cost) < 1e-9 and abs(x - mid) < abs(best_x - mid)
+        if cost < best_cost - COST_TIE or (
+            abs(cost - best_cost) < COST_TIE and abs(x - mid) < abs(best_x - mid)
         ):
             best_x, best_cost = x, cost
         x += step
@@ -242,7 +343,7 @@ def column_ranges(
     """Absolute x range of every column on this side (header columns split at the emptiest x)."""
     body = body or []
     header_centres = {c: (a + b) / 2 for c, (a, b) in headers.items()}
-    half = {c: 0.6 * (b - a) for c, (a, b) in headers.items()}
+    half = {c: HEADER_REACH * (b - a) for c, (a, b) in headers.items()}
     fixed: dict[str, tuple[float, float]] = {}
     for col in columns:
         if col.x is not None:
@@ -255,8 +356,8 @@ def column_ranges(
         if code in fixed:
             continue
         c = centres[code]
-        # Outer columns reach out as far as they reach in (or 0.6 header widths): margin notes
-        # stay outside.
+        # Outer columns reach out as far as they reach in (or HEADER_REACH header widths):
+        # margin notes stay outside.
         reach = half.get(code, 0.0)
         lo = c - max((centres[order[i + 1]] - c) / 2, reach) if i + 1 < len(order) else side.x0
         hi = c + max((c - centres[order[i - 1]]) / 2, reach) if i > 0 else side.x0 + side.width
@@ -299,7 +400,7 @@ def _text_rows(lines: list[OcrLine]) -> list[list[OcrLine]]:
             y0 = min(o.bbox[1] for o in last)
             y1 = max(o.bbox[3] for o in last)
             h = min(ln.bbox[3] - ln.bbox[1], y1 - y0)
-            if _overlap(ln.bbox[1], ln.bbox[3], y0, y1) >= 0.5 * max(h, 1):
+            if _overlap(ln.bbox[1], ln.bbox[3], y0, y1) >= TEXT_ROW_OVERLAP * max(h, 1):
                 last.append(ln)
                 continue
         rows.append([ln])
@@ -323,9 +424,9 @@ def _cut_between(lines: list[OcrLine], lo: float, hi: float) -> float:
             if y0 < y < y1:
                 cost += min(y - y0, y1 - y) / max(1.0, (y1 - y0) / 2)
         # Ties go to the lower cut: an entry rather overruns downwards than upwards.
-        if cost <= best_cost + 1e-9:
+        if cost <= best_cost + COST_TIE:
             best_y, best_cost = y, cost
-        y += 2.0
+        y += ROW_STEP_PX
     return best_y
 
 
@@ -336,7 +437,7 @@ def _ruled_rows(
     if side.image is None:
         return []
     ys = [y for y in detect_rules(side.image, side.x0, side.width) if top - lh < y < bottom + lh]
-    spans = [(a, b) for a, b in itertools.pairwise(ys) if b - a > 0.6 * lh]
+    spans = [(a, b) for a, b in itertools.pairwise(ys) if b - a > MIN_RULED_ROW * lh]
     # Keep the ruled intervals that hold text; squeezed extra lines stay in their rule.
     return [sp for sp in spans if any(sp[0] <= _cy(ln) < sp[1] for ln in body)]
 
@@ -367,11 +468,14 @@ def row_bounds(
     ranges: dict[str, tuple[float, float]],
     top: float,
     partner: list[OcrLine] | None = None,
+    *,
+    ruled_share: float = RULED_ROW_SHARE,
 ) -> list[tuple[float, float]]:
     """y intervals of the record rows: ruled lines, else the key column, else text rows.
 
     `partner` are the body lines of the facing page (same y scale): the cut between two rows
-    must suit both halves of the spread.
+    must suit both halves of the spread. The ruled rows are taken unless they are fewer than
+    ``ruled_share`` of the rows the key column shows.
     """
     body = [ln for ln in side.lines if _cy(ln) > top]
     bottom = layout.body_bottom * side.height if layout.body_bottom is not None else side.height
@@ -388,23 +492,25 @@ def row_bounds(
             (
                 ln
                 for ln in body
-                if _overlap(ln.bbox[0], ln.bbox[2], k0, k1) > 0.5 * (ln.bbox[2] - ln.bbox[0])
+                if _overlap(ln.bbox[0], ln.bbox[2], k0, k1)
+                > KEY_OVERLAP * (ln.bbox[2] - ln.bbox[0])
             ),
             key=_cy,
         )
         anchors: list[OcrLine] = []
         for ln in keys:
-            if not anchors or _cy(ln) - _cy(anchors[-1]) > 0.8 * lh:
+            if not anchors or _cy(ln) - _cy(anchors[-1]) > KEY_MIN_PITCH * lh:
                 anchors.append(ln)
         if anchors:
             cuts = [min(top, anchors[0].bbox[1])]
             for prev, cur in itertools.pairwise(anchors):
                 if layout.row_align == "middle":
-                    cuts.append(_cut_between(both, _cy(prev), cur.bbox[1] + 0.2 * lh))
+                    below = cur.bbox[1] + MIDDLE_CUT_BELOW * lh
+                    cuts.append(_cut_between(both, _cy(prev), below))
                 else:
-                    # Half a line above the centre of the number: tall handwritten numbers
-                    # and the previous entry's last line both stay where they belong.
-                    cuts.append(_cy(cur) - 0.5 * lh)
+                    # Above the centre of the number: tall handwritten numbers and the
+                    # previous entry's last line both stay where they belong.
+                    cuts.append(_cy(cur) - TOP_CUT_ABOVE * lh)
             # The last row ends one row pitch below its number (the footer stays out).
             pitch = (
                 statistics.median(b - a for a, b in itertools.pairwise(_cy(k) for k in anchors))
@@ -418,12 +524,13 @@ def row_bounds(
     if ruled and key and key in ranges:
         ruled = _merge_unnumbered(ruled, body, ranges[key])
     # Ruled lines win unless they missed rows the numbers show (a faint or broken rule).
-    if ruled and (not key_rows or len(ruled) >= 0.9 * len(key_rows)):
+    if ruled and (not key_rows or len(ruled) >= ruled_share * len(key_rows)):
         return ruled
     if key_rows:
         return key_rows
+    pad = TEXT_ROW_PAD * lh
     return [
-        (min(ln.bbox[1] for ln in r) - 0.3 * lh, max(ln.bbox[3] for ln in r) + 0.3 * lh)
+        (min(ln.bbox[1] for ln in r) - pad, max(ln.bbox[3] for ln in r) + pad)
         for r in _text_rows(body)
     ]
 
@@ -433,7 +540,7 @@ def _split_line(ln: OcrLine, ranges: dict[str, tuple[float, float]]) -> list[tup
     x0, y0, x1, y1 = ln.bbox
     w = max(1, x1 - x0)
     hits = sorted(
-        ((c, r) for c, r in ranges.items() if _overlap(x0, x1, r[0], r[1]) > 0.25 * w),
+        ((c, r) for c, r in ranges.items() if _overlap(x0, x1, r[0], r[1]) > SPLIT_OVERLAP * w),
         key=lambda p: p[1][0],
     )
     if len(hits) <= 1:
@@ -442,7 +549,8 @@ def _split_line(ln: OcrLine, ranges: dict[str, tuple[float, float]]) -> list[tup
             return []
         r = best[1]
         # Margin marks that only touch a column are not part of it.
-        if _overlap(x0, x1, r[0], r[1]) < 0.5 * w and not r[0] <= (x0 + x1) / 2 < r[1]:
+        inside = _overlap(x0, x1, r[0], r[1])
+        if inside < MARGIN_MARK_OVERLAP * w and not r[0] <= (x0 + x1) / 2 < r[1]:
             return []
         return [(best[0], ln)]
     text = ln.text
@@ -597,10 +705,11 @@ def read_table_ledger(
     return records
 
 
-def footer_page_number(side: PageSide) -> FieldDraft | None:
-    """'Trang số 12' printed at the foot of a ledger page (the bottom fifth)."""
+def footer_page_number(side: PageSide, *, zone: float = FOOTER_ZONE) -> FieldDraft | None:
+    """'Trang số 12' printed at the foot of a ledger page (a caption starting below ``zone``
+    of the page's height: the bottom fifth)."""
     for ln in side.lines:
-        if ln.bbox[1] < 0.8 * side.height:
+        if ln.bbox[1] < zone * side.height:
             continue
         hits = find_labels(ln.text, ["Trang số"])
         if not hits:
@@ -619,7 +728,7 @@ def footer_page_number(side: PageSide) -> FieldDraft | None:
             o
             for o in side.lines
             if o is not ln
-            and o.bbox[0] >= ln.bbox[2] - 2
+            and o.bbox[0] >= ln.bbox[2] - FOOTER_TOUCH_PX
             and _overlap(o.bbox[1], o.bbox[3], ln.bbox[1], ln.bbox[3]) > 0
             and re.fullmatch(r"\s*\d+\s*", o.text)
         ]
@@ -635,17 +744,18 @@ def footer_page_number(side: PageSide) -> FieldDraft | None:
     return None
 
 
-def footer_lines(side: PageSide) -> set[int]:
-    """ids of the 'Trang số' caption lines at the foot of the page and the numbers beside them."""
+def footer_lines(side: PageSide, *, zone: float = FOOTER_ZONE) -> set[int]:
+    """ids of the 'Trang số' caption lines at the foot of the page (below ``zone`` of its
+    height) and the numbers beside them."""
     out: set[int] = set()
     for ln in side.lines:
-        if ln.bbox[1] < 0.8 * side.height or not find_labels(ln.text, ["Trang số"]):
+        if ln.bbox[1] < zone * side.height or not find_labels(ln.text, ["Trang số"]):
             continue
         out.add(id(ln))
         for o in side.lines:
             if (
-                o.bbox[0] >= ln.bbox[2] - 2
-                and o.bbox[0] - ln.bbox[2] < 4 * (ln.bbox[3] - ln.bbox[1])
+                o.bbox[0] >= ln.bbox[2] - FOOTER_TOUCH_PX
+                and o.bbox[0] - ln.bbox[2] < FOOTER_NUMBER_REACH * (ln.bbox[3] - ln.bbox[1])
                 and _overlap(o.bbox[1], o.bbox[3], ln.bbox[1], ln.bbox[3]) > 0
                 and re.fullmatch(r"\s*\d{1,4}\s*", o.text)
             ):
