@@ -206,7 +206,7 @@ def test_the_geometrys_defaults_are_the_settings_defaults() -> None:
         d.table_end,
     )
     assert _defaults(table_lines.Table.of_page) == {"rule_join": d.rule_join}
-    assert _defaults(table_lines.find_rules) == {"join_gap": d.rule_join}
+    assert _defaults(table_lines.find_rules)["join_gap"] == d.rule_join
     assert _defaults(table_lines.join_segments) == {"join_gap": d.rule_join}
     assert _defaults(table_lines.merge_in_cells) == {"cell_gap": d.cell_gap}
     assert _defaults(vi._Models)["det_side"] == d.det_side
