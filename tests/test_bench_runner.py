@@ -10,6 +10,7 @@ import pytest
 from ocr_service.bench import format_report, run_bench
 from ocr_service.bench.sample_set import make_sample_set
 from ocr_service.errors import EngineUnavailable
+from tests.conftest import REAL_SCANS
 
 
 @pytest.mark.slow
@@ -41,10 +42,7 @@ def test_run_bench_refuses_an_unknown_engine_before_starting(tmp_path: Path) -> 
 def test_page_xml_truth_is_scored_against_line_regions() -> None:
     """PAGE/ALTO truth draws line regions; the engine's polygons are compared with them, and
     the ink boxes' recall is reported beside it. All three real scans: 429 truth lines."""
-    real = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-scans"
-    if not real.is_dir():
-        real = Path("/work/shared/data/real-scans")
-    result = run_bench([real], ["vi"], workers=2)
+    result = run_bench([REAL_SCANS], ["vi"], workers=2)
     (res,) = result["results"]
     assert res["pages"] == 3
     # 87.4 % on 2026-12-04 (docs/BENCHMARKS.md); 86.0 % the day before, 80.2 % before ditto
