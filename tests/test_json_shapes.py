@@ -1,10 +1,14 @@
-"""registers.json has the shape its TypedDicts declare (models.registers)."""
+"""registers.json and a synthetic book's truth.json have the shapes their TypedDicts declare."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from models.registers import SPEC_PATH, RegistersSpec, load_spec
+from ocr_service.synth.truth import BookTruth
 from tests.json_shapes import shape_problems
 
 
@@ -27,3 +31,17 @@ def test_the_check_reports_what_does_not_fit() -> None:
         "r.register_types.khai-sinh.fields.so.required: expected bool, got 'yes'",
         "r.register_types.khai-tu.code: missing",
     ]
+
+
+@pytest.mark.parametrize(
+    ("layout", "spreads"), [("block", False), ("table", True)], ids=["block", "spread"]
+)
+def test_synth_truth_matches_its_declared_type(tmp_path: Path, layout: str, spreads: bool) -> None:
+    from ocr_service.synth import generate_book
+
+    out = generate_book(
+        "khai-sinh", 9, tmp_path, layout=layout, spreads=spreads, plant_errors=True, seed=2
+    )
+    truth = json.loads((out / "truth.json").read_text("utf-8"))
+    assert truth["planted_errors"] and truth["records"]
+    assert shape_problems(truth, BookTruth, "truth") == []
