@@ -30,8 +30,11 @@ from ocr_service.export import (
 )
 from ocr_service.export.spec import code_list_values, register_spec
 
-REAL_SCANS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real-scans"
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "resources" / "export"
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "resources" / "export"
+# The published scans where this workplace keeps them, beside the checkout; any other folder
+# (tests/resources/real-scans holds smaller copies) is given with --scans.
+SHARED_SCANS = ROOT.parent / "shared" / "data" / "real-scans"
 
 
 def _value(register: str, code: str, n: int) -> str | None:
@@ -44,7 +47,7 @@ def _value(register: str, code: str, n: int) -> str | None:
     if code == "ngayDangKy" or kind in ("date", "partial-date"):
         return f"{n % 28 + 1:02d}.{n % 12 + 1:02d}.2019"
     if kind == "enum":
-        values = code_list_values(fs["code_list"]) if fs.get("code_list") else fs["enum"]
+        values = code_list_values(fs["code_list"]) if fs.get("code_list") else fs["enum"] or {}
         return list(values.values())[n % len(values)]
     if kind == "id-number":
         return f"{n:012d}"
@@ -106,10 +109,10 @@ def bench_tabular(count: int) -> dict[str, dict[str, float]]:
     return out
 
 
-def bench_pdf() -> dict[str, dict[str, float]]:
+def bench_pdf(real_scans: Path) -> dict[str, dict[str, float]]:
     pages = {"synthetic A4 200 dpi grey": scan_page(1, False),
              "synthetic A4 200 dpi colour": scan_page(2, True)}  # fmt: skip
-    for path in sorted(REAL_SCANS.glob("*.jp*g")) + sorted(REAL_SCANS.glob("*.png")):
+    for path in sorted(real_scans.glob("*.jp*g")) + sorted(real_scans.glob("*.png")):
         pages[f"real {path.name}"] = path.read_bytes()
     for path in sorted(FIXTURES.glob("*.jpg")):
         pages[f"fixture {path.name}"] = path.read_bytes()
@@ -142,8 +145,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--zip-records", type=int, default=100)
+    parser.add_argument(
+        "--scans",
+        type=Path,
+        default=SHARED_SCANS,
+        help=f"folder of real page scans put into record PDFs (default: {SHARED_SCANS})",
+    )
     args = parser.parse_args()
-    result = {"tabular_khai_sinh_70_columns": bench_tabular(args.records), "pdf": bench_pdf(),
+    if not args.scans.is_dir():
+        parser.error(
+            f"no folder of real scans at {args.scans}: pass --scans FOLDER "
+            "(e.g. tests/resources/real-scans, the smaller copies the tests use)"
+        )
+    result = {"tabular_khai_sinh_70_columns": bench_tabular(args.records),
+              "pdf": bench_pdf(args.scans),
               "zip_200dpi_grey_pages": bench_zip(args.zip_records)}  # fmt: skip
     print(json.dumps(result, ensure_ascii=False, indent=1))
 

@@ -148,7 +148,7 @@ def main() -> None:
                 "SOHOA_OCR_ENGINE": "none",
             }
             env.pop("SOHOA_REDIS_URL", None)
-            token = subprocess.run(
+            subprocess.run(
                 [
                     sys.executable,
                     "-m",

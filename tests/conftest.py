@@ -16,7 +16,7 @@ from ocr_service.config import Settings
 from ocr_service.db import dispose_engines, session_scope, upgrade_database
 
 RESOURCES = Path(__file__).parent / "resources"
-REAL_SCANS = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-scans"
+REAL_SCANS = RESOURCES / "real-scans"  # smaller copies of the published scans: see its README
 PG_ADMIN_URL = os.environ.get(
     "SOHOA_TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/test"
 )

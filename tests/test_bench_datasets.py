@@ -10,14 +10,11 @@ import pytest
 
 from ocr_service.bench.datasets import load_dataset, load_image, read_alto_xml, read_page_xml
 from ocr_service.bench.sample_set import make_sample_set
-
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-scans"
-if not REAL.is_dir():
-    REAL = Path("/work/shared/data/real-scans")
+from tests.conftest import REAL_SCANS
 
 
 def _truth() -> dict[str, dict[str, object]]:
-    data = json.loads((REAL / "truth.json").read_text("utf-8"))
+    data = json.loads((REAL_SCANS / "truth.json").read_text("utf-8"))
     return {p["xml"]: p for p in data["pages"]}
 
 
@@ -26,7 +23,7 @@ def _truth() -> dict[str, dict[str, object]]:
     [("FRAN_0187_50115_L.xml", 161, 20), ("FRAN_0187_50722_L.xml", 166, 20)],
 )
 def test_page_xml_lines_match_truth(xml: str, total: int, printed: int) -> None:
-    lines = read_page_xml(REAL / xml)
+    lines = read_page_xml(REAL_SCANS / xml)
     facts = _truth()[xml]["text_lines"]
     assert len(lines) == facts["total"] == total  # type: ignore[index]
     assert sum(ln.style == "typed" for ln in lines) == facts["printed"] == printed  # type: ignore[index]
@@ -37,7 +34,7 @@ def test_page_xml_lines_match_truth(xml: str, total: int, printed: int) -> None:
 
 
 def test_alto_lines_match_truth_and_are_nfc() -> None:
-    lines = read_alto_xml(REAL / "page43_EF.xml")
+    lines = read_alto_xml(REAL_SCANS / "page43_EF.xml")
     assert len(lines) == _truth()["page43_EF.xml"]["text_lines"]["total"] == 102  # type: ignore[index]
     texts = [ln.text for ln in lines]
     assert "Falch - Adélaïde Marie" in texts  # NFD in the file, NFC here
@@ -47,7 +44,7 @@ def test_alto_lines_match_truth_and_are_nfc() -> None:
 
 
 def test_real_scans_folder_loads_as_three_pages() -> None:
-    pages = load_dataset(REAL)
+    pages = load_dataset(REAL_SCANS)
     assert [len(p.lines) for p in pages] == [161, 166, 102]
 
 

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 
 from ocr_service.bench import format_report, run_bench
+from ocr_service.bench.results import BenchReport
 from ocr_service.bench.sample_set import make_sample_set
 from ocr_service.errors import EngineUnavailable
+from tests.conftest import REAL_SCANS
+from tests.json_shapes import shape_problems
 
 
 @pytest.mark.slow
@@ -17,14 +20,18 @@ def test_run_bench_measures_a_sample_set(tmp_path: Path) -> None:
     folder = make_sample_set(tmp_path / "typed", style="typed", pages=3, seed=2)
     result = run_bench([folder], ["tesseract"], max_pages=2, workers=2)
     json.dumps(result)  # JSON-able for `sohoa bench --json`
+    assert shape_problems(result, BenchReport, "result") == []
     (res,) = result["results"]
     assert res["engine"] == "tesseract" and res["pages"] == 2
     assert res["cer"]["typed"] is not None and res["cer"]["typed"] < 0.05
     assert res["chars"]["typed"] > 500
-    assert 0.0 <= res["line_recall"] <= 1.0
+    recall, rows = res["line_recall"], res["row_recall"]
+    assert recall is not None and rows is not None
+    assert 0.0 <= recall <= 1.0
     # Row recall also counts a label + value read as one line: never below strict recall.
-    assert res["line_recall"] <= res["row_recall"] <= 1.0
-    assert res["seconds_per_page_median"] > 0 and res["pages_per_min"] > 0
+    assert recall <= rows <= 1.0
+    seconds, rate = res["seconds_per_page_median"], res["pages_per_min"]
+    assert seconds is not None and seconds > 0 and rate is not None and rate > 0
     assert res["peak_rss_mb"] > 10
     assert len(res["per_page"]) == 2
     table = format_report(result)
@@ -41,17 +48,15 @@ def test_run_bench_refuses_an_unknown_engine_before_starting(tmp_path: Path) -> 
 def test_page_xml_truth_is_scored_against_line_regions() -> None:
     """PAGE/ALTO truth draws line regions; the engine's polygons are compared with them, and
     the ink boxes' recall is reported beside it. All three real scans: 429 truth lines."""
-    real = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-scans"
-    if not real.is_dir():
-        real = Path("/work/shared/data/real-scans")
-    result = run_bench([real], ["vi"], workers=2)
+    result = run_bench([REAL_SCANS], ["vi"], workers=2)
     (res,) = result["results"]
     assert res["pages"] == 3
     # 87.4 % on 2026-12-04 (docs/BENCHMARKS.md); 86.0 % the day before, 80.2 % before ditto
     # marks were found at their real width, margin initials kept by column and the spread's
     # titles joined.
-    assert res["line_recall"] >= 0.87
-    assert res["line_recall_ink_boxes"] < res["line_recall"]
+    recall, ink_recall = res["line_recall"], res["line_recall_ink_boxes"]
+    assert recall is not None and recall >= 0.87
+    assert ink_recall is not None and ink_recall < recall
     by_page = {p["page"]: p for p in res["per_page"]}
     assert by_page["FRAN_0187_50722_L.jpg"]["line_recall"] >= 0.86  # 146/166; 73.5 % before
 
@@ -67,5 +72,6 @@ def test_pages_are_read_as_the_pipeline_reads_them_unless_raw(tmp_path: Path) ->
     raw = run_bench([book], ["tesseract"], max_pages=1, workers=1, raw=True)
     assert "dot leaders erased" in cleaned["input"] and raw["input"] == "raw page images"
     (c,), (r,) = cleaned["results"], raw["results"]
-    assert c["cer"]["typed"] < r["cer"]["typed"]
+    cleaned_cer, raw_cer = c["cer"]["typed"], r["cer"]["typed"]
+    assert cleaned_cer is not None and raw_cer is not None and cleaned_cer < raw_cer
     assert "dot leaders erased" in format_report(cleaned)

@@ -18,11 +18,9 @@ from ocr_service.ocr.table_lines import (
     merge_in_cells,
     split_at_rules,
 )
+from tests.conftest import REAL_SCANS
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-scans"
-if not REAL.is_dir():
-    REAL = Path("/work/shared/data/real-scans")
 
 RULES_X = (40, 300, 700, 1100)  # a three-column table
 
@@ -235,7 +233,7 @@ def test_ledger_scan_rows_are_cut_at_the_column_rules() -> None:
     from ocr_service.bench.runner import prepare_image
     from ocr_service.ocr import get_engine
 
-    page_truth = next(p for p in load_dataset(REAL) if p.name == "FRAN_0187_50115_L.jpg")
+    page_truth = next(p for p in load_dataset(REAL_SCANS) if p.name == "FRAN_0187_50115_L.jpg")
     image, _scale = prepare_image(page_truth.image, 3600)
     page = get_engine("vi").read_page(image)
     numbers = [ln.text.replace(" ", "") for ln in page.lines if ln.text.replace(" ", "").isdigit()]

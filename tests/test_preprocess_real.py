@@ -29,6 +29,11 @@ SKEW_TOL_DEG = 0.3
 WIDE_LINE_SHARE = 0.35  # running titles cross the gutter: the README leaves them out too
 
 
+def _px(name: str, pixels: float) -> float:
+    """A distance in pixels of the published scan, in pixels of the (smaller) test copy."""
+    return pixels * float(TRUTH[name]["copy"]["scale"])
+
+
 def _read(path: Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
     img = cv2.imread(str(path), flags)
     assert img is not None, path
@@ -37,7 +42,7 @@ def _read(path: Path, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def scans() -> Iterator[dict[str, np.ndarray]]:
-    """Each real image decoded once for the whole module (the spreads are ~120 MB each)."""
+    """Each real image decoded once for the whole module (the spreads are ~30 MB each)."""
     loaded = {name: _read(REAL_SCANS / name) for name in FILES}
     yield loaded
     loaded.clear()
@@ -92,7 +97,8 @@ def test_gutter_splits_between_the_pages(name: str, scans: dict[str, Any], gutte
     assert x is not None
     assert abs(x - truth["gutter"]["x"]) <= 0.03 * w
     lo, hi = truth["gutter"]["clear_range"]
-    assert lo - SPLIT_SLACK_PX <= x <= hi + SPLIT_SLACK_PX
+    slack = _px(name, SPLIT_SLACK_PX)
+    assert lo - slack <= x <= hi + slack
     polys = [p for p in _line_polygons(truth["xml"]) if np.ptp(p[:, 0]) <= WIDE_LINE_SHARE * w]
     assert len(polys) >= 90
     for poly in polys:
@@ -125,10 +131,13 @@ def test_crop_cuts_the_cover_but_keeps_every_text_line(name: str, scans: dict[st
     img = scans[name]
     w = img.shape[1]
     x0, y0, x1, _ = crop_page(img)[1]
+    margin = _px(name, 20)
     assert x0 > 0.03 * w and x1 < 0.98 * w  # the dark cover on both sides is gone
     polys = _line_polygons(TRUTH[name]["xml"])
     inside = [
-        p[:, 0].min() >= x0 - 20 and p[:, 0].max() <= x1 + 20 and p[:, 1].min() >= y0 - 20
+        p[:, 0].min() >= x0 - margin
+        and p[:, 0].max() <= x1 + margin
+        and p[:, 1].min() >= y0 - margin
         for p in polys
     ]
     # The folio number sits on the top edge of the right page, next to the cover.
@@ -139,8 +148,9 @@ def test_crop_cuts_the_cover_but_keeps_every_text_line(name: str, scans: dict[st
 def test_one_page_of_a_spread_has_no_gutter(name: str, scans: dict[str, Any]) -> None:
     img = scans[name]
     split = TRUTH[name]["gutter"]["x"]
-    assert find_gutter(img[:, : split - 150]) is None
-    assert find_gutter(img[:, split + 150 :]) is None
+    away = round(_px(name, 150))
+    assert find_gutter(img[:, : split - away]) is None
+    assert find_gutter(img[:, split + away :]) is None
 
 
 def test_real_single_page_fixture() -> None:
@@ -174,7 +184,8 @@ def test_preprocess_page_on_a_spread_maps_back(scans: dict[str, Any]) -> None:
     gx0, _, gx1, _ = result.map_bbox_to_original(
         (result.gutter_x, ph // 2, result.gutter_x, ph // 2)
     )
-    assert lo - SPLIT_SLACK_PX <= (gx0 + gx1) / 2 <= hi + SPLIT_SLACK_PX
+    slack = _px(name, SPLIT_SLACK_PX)
+    assert lo - slack <= (gx0 + gx1) / 2 <= hi + slack
     for est, key in zip(result.side_skews, ("left_page", "right_page"), strict=True):
         assert est == pytest.approx(truth["skew_deg"][key], abs=SKEW_TOL_DEG)
     # A text line's box from the XML survives the round trip through the processed image.
@@ -187,4 +198,4 @@ def test_preprocess_page_on_a_spread_maps_back(scans: dict[str, Any]) -> None:
     )
     back = result.map_bbox_to_original(map_bbox_to_processed(result, box))
     # Mapping a rotated box twice grows it by the tilt only: a few pixels at 0.3 degrees.
-    assert np.abs(np.array(back) - np.array(box)).max() <= 30
+    assert np.abs(np.array(back) - np.array(box)).max() <= _px(name, 30)

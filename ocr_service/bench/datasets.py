@@ -169,6 +169,6 @@ def load_image(path: Path) -> np.ndarray:
         return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
     if img.shape[2] == 4:
         alpha = img[:, :, 3:4].astype(np.float32) / 255.0
-        flat = img[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
+        flat: np.ndarray = img[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)
         return flat.astype(np.uint8)
     return img

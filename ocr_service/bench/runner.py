@@ -17,7 +17,8 @@ import cv2
 import numpy as np
 
 from ocr_service.bench.datasets import BenchPage, load_dataset, load_image
-from ocr_service.bench.metrics import PageScore, line_recall, row_recall, score_page
+from ocr_service.bench.metrics import ErrorCount, PageScore, line_recall, row_recall, score_page
+from ocr_service.bench.results import BenchReport, EngineResult, PageReading, PageRow, ReadLine
 
 MAX_SIDE = 3600  # px: bigger scans (40-Mpx spreads) are shrunk first, as the pipeline would
 WORKERS = 2
@@ -46,9 +47,7 @@ def prepare_image(path: Path, max_side: int = MAX_SIDE) -> tuple[np.ndarray, flo
     return image, scale
 
 
-def read_bench_page(
-    path: str, max_side: int, split_spread: bool, raw: bool = False
-) -> dict[str, Any]:
+def read_bench_page(path: str, max_side: int, split_spread: bool, raw: bool = False) -> PageReading:
     """OCR one page in a worker: lines in the original image's pixels, seconds, peak RSS.
 
     The page is read as the pipeline reads it (printed dot leaders erased first, see
@@ -66,7 +65,7 @@ def read_bench_page(
         # A double spread: read each half on its own (the detector works at ~1-2k px).
         mid = w // 2
         parts = [(0, image[:, :mid]), (mid, image[:, mid:])]
-    lines = []
+    lines: list[ReadLine] = []
     for x_off, part in parts:
         page = _engine.read_page(np.ascontiguousarray(part))
         for ln in page.lines:
@@ -87,7 +86,7 @@ def _to_original(box: tuple[int, int, int, int], x_off: int, scale: float) -> li
     return [(x0 + x_off) / scale, y0 / scale, (x1 + x_off) / scale, y1 / scale]
 
 
-def _rate(count: Any) -> float | None:
+def _rate(count: ErrorCount) -> float | None:
     return round(count.rate, 4) if count.rate is not None else None
 
 
@@ -98,7 +97,7 @@ def bench_engine(
     max_side: int = MAX_SIDE,
     split_spread: bool = False,
     raw: bool = False,
-) -> dict[str, Any]:
+) -> EngineResult:
     """Run one engine over the pages in a process pool; accuracy, recall, speed, memory."""
     threads = max(1, (os.cpu_count() or 1) // max(1, workers))
     ctx = multiprocessing.get_context("spawn")  # a clean interpreter: no models from the parent
@@ -115,7 +114,7 @@ def bench_engine(
         results = [f.result() for f in futures]
     wall = time.perf_counter() - started
     total = PageScore()
-    per_page = []
+    per_page: list[PageRow] = []
     for page, res in zip(pages, results, strict=True):
         # Each set is scored in its own geometry: PAGE/ALTO lines against our line regions
         # (the polygons our PAGE export writes), synth truth against the ink boxes.
@@ -199,7 +198,7 @@ def run_bench(
     max_side: int = MAX_SIDE,
     split_spread: bool = False,
     raw: bool = False,
-) -> dict[str, Any]:
+) -> BenchReport:
     """Benchmark every engine on every labelled set; a JSON-able dict (see format_report).
     Pages are read as the pipeline reads them (dot leaders erased) unless ``raw``."""
     from ocr_service.ocr import get_engine
@@ -210,7 +209,7 @@ def run_bench(
         if max_pages is not None:
             pages = pages[:max_pages]
         datasets.append((Path(folder), pages))
-    out: dict[str, Any] = {
+    out: BenchReport = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, {_total_ram_gib()} GiB, no GPU",
         "workers": workers,
@@ -242,7 +241,7 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.2f}%"
 
 
-def format_report(result: dict[str, Any]) -> str:
+def format_report(result: BenchReport) -> str:
     """A human table of run_bench's result."""
     head = (
         f"{'engine':<10} {'dataset':<28} {'pages':>5} {'CER typed':>10} {'CER hand':>9} "

@@ -87,7 +87,7 @@ class MinistryWorkbook:
             fs = field_spec(self.ledger.register, code)
             if fs.get("type") != "enum":
                 continue
-            values = code_list_values(fs["code_list"]) if fs.get("code_list") else fs["enum"]
+            values = code_list_values(fs["code_list"]) if fs.get("code_list") else fs["enum"] or {}
             for key, label in values.items():
                 legend.append([code, key, label, fs.get("code_list") or ""])
 
@@ -189,7 +189,7 @@ def _guess_variant(register: str, names: list[str]) -> str | None:
     variants = register_spec(register).get("excel_column_variants") or {}
     upper = {n.upper() for n in names}
     for key, var in variants.items():
-        if var.get("column_aliases") and set(var.get("column_aliases")) & upper:
+        if set(var.get("column_aliases") or {}) & upper:
             return str(key)
     return None
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any
 
-from models.registers import load_spec
+from models.registers import FieldSpec, RegistersSpec, RegisterTypeSpec, load_spec
 from ocr_service.errors import BadInput
 
 DATE_RE = re.compile(
@@ -18,18 +17,17 @@ BOOK_FIELDS = ("noiDangKy", "noiCap", "quyenSo")
 OFFICIAL_KS_VARIANT = "official_70"  # the default khai-sinh layout (TeamplateDangKyKhaiSinh.xlsx)
 
 
-def load_registers() -> dict[str, Any]:
+def load_registers() -> RegistersSpec:
     """registers.json, parsed once per process (shared with models.registers)."""
     return load_spec()
 
 
-def register_spec(register: str) -> dict[str, Any]:
+def register_spec(register: str) -> RegisterTypeSpec:
     """The register_types entry of a slug; BadInput for an unknown slug."""
     types = load_registers()["register_types"]
     if register not in types:
         raise BadInput(f"unknown register type {register!r}; expected one of {', '.join(types)}")
-    spec: dict[str, Any] = types[register]
-    return spec
+    return types[register]
 
 
 def type_code(register: str) -> str:
@@ -65,9 +63,8 @@ def column_field_map(register: str, columns: list[str], variant: str | None = No
     by_upper = {code.upper(): code for code in spec["fields"]}
     aliases: dict[str, str] = {}
     if variant:
-        aliases = dict(
-            (spec.get("excel_column_variants") or {}).get(variant, {}).get("column_aliases") or {}
-        )
+        found = (spec.get("excel_column_variants") or {}).get(variant)
+        aliases = dict(found.get("column_aliases") or {}) if found else {}
     out = []
     for col in columns:
         key = column_key(col)
@@ -80,10 +77,9 @@ def column_field_map(register: str, columns: list[str], variant: str | None = No
     return out
 
 
-def field_spec(register: str, code: str) -> dict[str, Any]:
+def field_spec(register: str, code: str) -> FieldSpec:
     """fields[code] of a register type (empty dict for unknown columns)."""
-    spec: dict[str, Any] = register_spec(register)["fields"].get(code, {})
-    return spec
+    return register_spec(register)["fields"].get(code, {})
 
 
 def fold(text: str) -> str:
@@ -96,8 +92,7 @@ def fold(text: str) -> str:
 
 def code_list_values(name: str) -> dict[str, str]:
     """code → label of a code list."""
-    values: dict[str, str] = load_registers()["code_lists"][name]["values"]
-    return values
+    return load_registers()["code_lists"][name]["values"]
 
 
 @lru_cache(maxsize=4096)  # books repeat a handful of labels thousands of times

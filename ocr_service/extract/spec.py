@@ -6,9 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from models.registers import load_spec
+from models.registers import FieldSpec, RegistersSpec, RegisterTypeSpec, load_spec
 from ocr_service.errors import BadInput
 
 # Identity-document sub-fields of a person block ("nyc* identity fields" in registers.json).
@@ -21,23 +20,21 @@ IDENTITY_SUFFIXES = (
 )
 
 
-def load_registers() -> dict[str, Any]:
+def load_registers() -> RegistersSpec:
     """registers.json, parsed once per process (shared with models.registers)."""
     return load_spec()
 
 
-def register_spec(register: str) -> dict[str, Any]:
+def register_spec(register: str) -> RegisterTypeSpec:
     """The `register_types[slug]` entry, or BadInput naming the known slugs."""
     types = load_registers()["register_types"]
     if register not in types:
         raise BadInput(f"unknown register {register!r}; expected one of {', '.join(types)}")
-    spec: dict[str, Any] = types[register]
-    return spec
+    return types[register]
 
 
-def field_specs(register: str) -> dict[str, dict[str, Any]]:
-    fields: dict[str, dict[str, Any]] = register_spec(register)["fields"]
-    return fields
+def field_specs(register: str) -> dict[str, FieldSpec]:
+    return register_spec(register)["fields"]
 
 
 def field_type(register: str, code: str) -> str:

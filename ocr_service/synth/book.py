@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
@@ -26,6 +26,7 @@ from ocr_service.synth.render import (
     Pen,
 )
 from ocr_service.synth.spec import field_enum, register_fields
+from ocr_service.synth.truth import BookTruth, FieldTruth, PageTruth, PlantedError, RecordTruth
 
 REGISTER_LAYOUTS: dict[str, tuple[str, ...]] = {
     slug: tuple(
@@ -124,7 +125,8 @@ def number_records(regs: list[date], plan: dict[str, int]) -> list[tuple[int, in
     return out
 
 
-def plant_event_after(rng: random.Random, register: str, rec: Record, reg: date) -> dict[str, Any]:
+def plant_event_after(rng: random.Random, register: str, rec: Record, reg: date) -> tuple[str, str]:
+    """Move the record's event after its registration; (field, detail) of the planted error."""
     code = EVENT_FIELD[register]
     later = reg + timedelta(days=rng.randint(2, 25))
     rec[code] = Value(dt.export_date(later), dt.printed_date(rng, later))
@@ -134,10 +136,7 @@ def plant_event_after(rng: random.Random, register: str, rec: Record, reg: date)
     if words_code:
         words = dt.date_words(later, rng)
         rec[words_code] = Value(dt.title_case(words), words)
-    return {
-        "field": code,
-        "detail": f"{code} {rec[code].value} is after ngayDangKy {rec['ngayDangKy'].value}",
-    }
+    return code, f"{code} {rec[code].value} is after ngayDangKy {rec['ngayDangKy'].value}"
 
 
 def make_pen(rng: random.Random, style: str, px: float) -> Pen:
@@ -167,7 +166,7 @@ def generate_book(
     book = make_book(rng, register, year)
     regs = registration_dates(rng, year, records)
     plan = plan_errors(rng, regs, register) if plant_errors else {}
-    planted: list[dict[str, Any]] = []
+    planted: list[PlantedError] = []
     if "date-order" in plan:
         # Written out of order: this entry is dated a few days before the one above it.
         k = plan["date-order"]
@@ -186,35 +185,31 @@ def generate_book(
         rec["quyenSo"] = Value(book.quyen, book.quyen)
         recs.append(rec)
     for rule, i in sorted(plan.items(), key=lambda kv: kv[1]):
-        entry: dict[str, Any] = {"record": i, "rule": rule}
         if rule == "sequence-gap":
-            entry |= {
-                "field": "so",
-                "detail": f"so {recs[i]['so'].value} follows "
-                f"{recs[i - 1]['so'].value}: one number skipped",
-            }
+            code = "so"
+            detail = (
+                f"so {recs[i]['so'].value} follows {recs[i - 1]['so'].value}: one number skipped"
+            )
         elif rule == "duplicate-number":
-            entry |= {
-                "field": "so",
-                "detail": f"so {recs[i]['so'].value} repeats the previous record's number",
-            }
+            code = "so"
+            detail = f"so {recs[i]['so'].value} repeats the previous record's number"
         elif rule == "date-order":
-            entry |= {
-                "field": "ngayDangKy",
-                "detail": f"ngayDangKy {recs[i]['ngayDangKy'].value} "
-                f"is before the previous record's {recs[i - 1]['ngayDangKy'].value}",
-            }
+            code = "ngayDangKy"
+            detail = (
+                f"ngayDangKy {recs[i]['ngayDangKy'].value} "
+                f"is before the previous record's {recs[i - 1]['ngayDangKy'].value}"
+            )
         else:
-            entry |= plant_event_after(rng, register, recs[i], regs[i])
-        planted.append(entry)
+            code, detail = plant_event_after(rng, register, recs[i], regs[i])
+        planted.append({"record": i, "rule": rule, "field": code, "detail": detail})
     pen = make_pen(rng, style, dpi / 200)
     pages_dir = out / "pages"
     pages_dir.mkdir(parents=True, exist_ok=True)
     # A re-run into the same folder must not leave pages of a longer earlier book behind.
     for stale in pages_dir.glob("[0-9][0-9][0-9][0-9].jpg"):
         stale.unlink()
-    pages: list[dict[str, Any]] = []
-    truth_records: list[dict[str, Any]] = [{} for _ in recs]
+    pages: list[PageTruth] = []
+    truth_records: dict[int, RecordTruth] = {}
     if layout == "block":
         groups = [[i] for i in range(len(recs))]
     else:
@@ -283,12 +278,13 @@ def generate_book(
                 deg.map_box,
             )
     write_pdf(out / "book.pdf", jpegs, dpi)
-    truth = {
+    truth: BookTruth = {
         "generator": "sohoa synth", "version": 1, "register": register, "layout": layout,
         "style": style, "seed": seed, "dpi": dpi, "degrade": degrade,
         "ledger": {"register": register, "commune": book.commune.ward, "book": book.quyen,
                    "year": book.year, "noiDangKy": book.noi_dang_ky},
-        "pages": pages, "records": truth_records, "planted_errors": planted,
+        "pages": pages, "records": [truth_records[i] for i in range(len(recs))],
+        "planted_errors": planted,
     }  # fmt: skip
     (out / "truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
@@ -303,11 +299,11 @@ def record_truth(
     row: int | None,
     rec: Record,
     boxes: dict[str, Box],
-    map_box: Any,
-) -> dict[str, Any]:
+    map_box: Callable[[Box], Box],
+) -> RecordTruth:
     """Fields of one record: printed ones with text + box; book/derived ones with value only."""
     known = register_fields(register)
-    fields: dict[str, Any] = {}
+    fields: dict[str, FieldTruth] = {}
     for code, val in rec.items():
         if code not in known:
             continue

@@ -12,6 +12,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr_service.errors import BadInput
+from ocr_service.synth.truth import LineTruth
 
 FONT_DIR = Path(__file__).parent / "fonts"
 PRINT_FONT = "DejaVuSerif-subset.ttf"
@@ -62,7 +63,7 @@ class Line:
     style: str
     field: str | None = None
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> LineTruth:
         return {
             "text": self.text,
             "bbox": list(self.bbox),

@@ -6,12 +6,14 @@ import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from ocr_service.errors import BadInput
 from ocr_service.extract.spec import field_specs, load_registers
 
 Side = Literal["left", "right", "page"]
+Spread = Literal["none", "image", "pages"]
+RowAlign = Literal["top", "middle"]
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,12 @@ class LedgerLayout:
     header_rows: int = 0  # text rows at the top of each page side that are printed headers
     body_top: float | None = None  # fraction of the page height where the rows start
     body_bottom: float | None = None  # fraction of the page height where the rows end
-    spread: Literal["none", "image", "pages"] = "none"
+    spread: Spread = "none"
     gutter_x: float = 0.5  # spread in one image: gutter as a fraction of the image width
     row_key: str | None = None  # field whose cell starts every row (default: 'so' if mapped)
     # Without ruled lines: "top" — an entry starts level with its number and runs down
     # (handwritten ledgers); "middle" — each cell is centred on the row (typed tables).
-    row_align: Literal["top", "middle"] = "top"
+    row_align: RowAlign = "top"
     sources: tuple[str, ...] = field(default_factory=tuple)
 
     def key_field(self) -> str | None:
@@ -67,7 +69,7 @@ def _fail(path: str, message: str) -> BadInput:
     return BadInput(f"layout file: {path}: {message}", code="bad_layout")
 
 
-def _fraction(value: Any, path: str) -> float:
+def _fraction(value: object, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(path, f"expected a number between 0 and 1, got {value!r}")
     if not 0.0 <= float(value) <= 1.0:
@@ -75,7 +77,7 @@ def _fraction(value: Any, path: str) -> float:
     return float(value)
 
 
-def parse_layout(data: dict[str, Any]) -> LedgerLayout:
+def parse_layout(data: dict[str, object]) -> LedgerLayout:
     """Validate a layout mapping; every error names its key path (e.g. `columns[2].x`)."""
     if not isinstance(data, dict):
         raise _fail("(top)", "expected a table/object")
@@ -88,14 +90,17 @@ def parse_layout(data: dict[str, Any]) -> LedgerLayout:
         raise _fail("register", f"expected one of {', '.join(types)}, got {register!r}")
     fields = field_specs(register)
 
-    spread = data.get("spread", "none")
-    if spread is True:
+    raw_spread = data.get("spread", "none")
+    spread: Spread
+    if raw_spread is True or raw_spread == "image":
         spread = "image"
-    if spread is False:
+    elif raw_spread is False or raw_spread == "none":
         spread = "none"
-    if spread not in ("none", "image", "pages"):
+    elif raw_spread == "pages":
+        spread = "pages"
+    else:
         raise _fail(
-            "spread", f"expected 'none', 'image' or 'pages' (or true/false), got {spread!r}"
+            "spread", f"expected 'none', 'image' or 'pages' (or true/false), got {raw_spread!r}"
         )
     gutter_x = _fraction(data.get("gutter_x", 0.5), "gutter_x")
     if spread == "image" and not 0.2 <= gutter_x <= 0.8:
@@ -150,11 +155,18 @@ def parse_layout(data: dict[str, Any]) -> LedgerLayout:
         columns.append(ColumnSpec(field=code, side=side, x=xr, header=header))
 
     row_key = data.get("row_key")
-    if row_key is not None and row_key not in {c.field for c in columns}:
+    if row_key is not None and (
+        not isinstance(row_key, str) or row_key not in {c.field for c in columns}
+    ):
         raise _fail("row_key", f"{row_key!r} is not one of the layout's column fields")
-    row_align = data.get("row_align", "top")
-    if row_align not in ("top", "middle"):
-        raise _fail("row_align", f"expected 'top' or 'middle', got {row_align!r}")
+    raw_align = data.get("row_align", "top")
+    row_align: RowAlign
+    if raw_align == "top":
+        row_align = "top"
+    elif raw_align == "middle":
+        row_align = "middle"
+    else:
+        raise _fail("row_align", f"expected 'top' or 'middle', got {raw_align!r}")
     return LedgerLayout(
         register=register,
         row_align=row_align,
@@ -168,7 +180,7 @@ def parse_layout(data: dict[str, Any]) -> LedgerLayout:
     )
 
 
-def load_layout_file(source: str | Path | dict[str, Any]) -> LedgerLayout:
+def load_layout_file(source: str | Path | dict[str, object]) -> LedgerLayout:
     """Read a `.toml` or `.json` layout file (or an already parsed mapping) and validate it."""
     if isinstance(source, dict):
         return parse_layout(source)

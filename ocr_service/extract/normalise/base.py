@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from models.registers import load_spec
+from models.registers import FieldSpec, RegistersSpec, load_spec
 
 # Issue codes a normaliser may emit (machine-readable; the review UI translates them).
 ISSUES = {
@@ -201,17 +200,17 @@ def fix_digit_lookalikes(text: str, separators: str = "./- ,") -> tuple[str, boo
     return "".join(parts), changed
 
 
-def load_registers() -> dict[str, Any]:
+def load_registers() -> RegistersSpec:
     """registers.json, parsed once per process (shared with models.registers)."""
     return load_spec()
 
 
-def field_spec(register: str, code: str) -> dict[str, Any]:
+def field_spec(register: str, code: str) -> FieldSpec:
     """register_types[register].fields[code]; KeyError names what is unknown."""
     types = load_registers()["register_types"]
     if register not in types:
         raise KeyError(f"unknown register {register!r}")
-    fields: dict[str, dict[str, Any]] = types[register]["fields"]
+    fields = types[register]["fields"]
     if code not in fields:
         raise KeyError(f"unknown field {code!r} for register {register!r}")
     return fields[code]
@@ -219,5 +218,5 @@ def field_spec(register: str, code: str) -> dict[str, Any]:
 
 def code_list(name: str) -> dict[str, str]:
     """code → label of a code list in registers.json."""
-    values: dict[str, str] = load_registers()["code_lists"][name]["values"]
+    values = load_registers()["code_lists"][name]["values"]
     return {str(k): str(v) for k, v in values.items()}
