@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from models.book import BookMeta
 from ocr_service.export import (
     ExportField,
     ExportLedger,
@@ -32,6 +33,9 @@ from ocr_service.export.spec import code_list_values, register_spec
 
 REAL_SCANS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real-scans"
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "resources" / "export"
+BOOK = BookMeta(
+    "khai-sinh", commune="Xã An Nhơn", book="01/2019", year=2019, authority="UBND xã An Nhơn"
+)
 
 
 def _value(register: str, code: str, n: int) -> str | None:
@@ -85,7 +89,7 @@ def scan_page(seed: int, colour: bool, dpi: int = 200) -> bytes:
 
 
 def bench_tabular(count: int) -> dict[str, dict[str, float]]:
-    ledger = ExportLedger("L", "khai-sinh", "Xã An Nhơn", "01/2019", 2019, count, "UBND xã An Nhơn")
+    ledger = ExportLedger("L", BOOK, count)
     out: dict[str, dict[str, float]] = {}
     writers = {"xlsx": write_ministry_xlsx, "json": write_export_json, "csv": write_export_csv}
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,7 +127,7 @@ def bench_pdf() -> dict[str, dict[str, float]]:
 
 
 def bench_zip(count: int) -> dict[str, float]:
-    ledger = ExportLedger("L", "khai-sinh", "Xã An Nhơn", "01/2019", 2019, count, "UBND xã An Nhơn")
+    ledger = ExportLedger("L", BOOK, count)
     page = scan_page(3, False)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "book.zip"

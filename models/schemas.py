@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -30,19 +30,36 @@ class Progress(BaseModel):
     flagged: int = 0
 
 
-class LedgerPublic(BaseModel):
+class LedgerKey(BaseModel):
+    id: str
+
+
+class BookPublic(BaseModel):
+    """A book's metadata as the API shows it: `models.book.BookMeta` less its layout file.
+
+    Read by attribute name from a BookMeta or a `ledgers` row (same names), never copied
+    field by field. `register` is `register_` here: pydantic models reserve the name.
+    """
+
     model_config = ConfigDict(from_attributes=True, populate_by_name=True)
 
-    id: str
     register_: str = Field(serialization_alias="register", validation_alias="register")
     commune: str | None
-    book: str | None
+    book: str | None = Field(description="quyển số, e.g. 01/2019")
     year: int | None
-    authority: str | None = None
+    authority: str | None = Field(default=None, description="registering authority (noiDangKy)")
     layout: str
+
+
+# LedgerKey is the last base so that pydantic, which collects fields base by base from the
+# last, puts `id` first on the wire, as it always was.
+class LedgerPublic(BookPublic, LedgerKey):
     status: str
     filename: str | None
-    pages: int = Field(description="pages in the book (known once the upload is checked)")
+    pages: int = Field(
+        validation_alias=AliasChoices("pages_total", "pages"),
+        description="pages in the book (known once the upload is checked)",
+    )
     error: str | None = None
     created_at: datetime
     updated_at: datetime
