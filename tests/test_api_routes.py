@@ -37,7 +37,7 @@ def undeclared_routes(routes: Sequence[tuple[str, APIRoute]]) -> list[str]:
         if route.status_code == 204 and response_class is Response:
             continue  # no content
         if not typed:
-            missing.append(f"{sorted(route.methods)} {path}")
+            missing.append(f"{sorted(route.methods or ())} {path}")
     return missing
 
 
