@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field, fields, replace
 from typing import Any
 
@@ -70,8 +71,18 @@ class BookMeta:
             for f in fields(self)
             if MAX_LEN in f.metadata
         }
-        # mypy checks these keywords against every field's type; they are the text ones only.
-        return replace(self, **cleaned)  # type: ignore[arg-type]
+        return self._with(cleaned)
+
+    def with_text(self, values: Mapping[str, str]) -> BookMeta:
+        """This metadata with the layout and free-text attributes that `values` gives (not
+        blank) in their place, e.g. from a manifest row whose columns are named after them."""
+        names = ("layout", *TEXT_ATTRIBUTES)
+        return self._with({name: values[name] for name in names if values.get(name)})
+
+    def _with(self, changes: Mapping[str, object]) -> BookMeta:
+        # By name, so mypy checks each keyword against every attribute's type: the callers
+        # give only text attributes text.
+        return replace(self, **changes)  # type: ignore[arg-type]
 
     def columns(self) -> dict[str, object]:
         """Every attribute by name: the `ledgers` columns of the same names take these values."""
@@ -84,6 +95,7 @@ class BookMeta:
 
 
 ATTRIBUTES: tuple[str, ...] = tuple(f.name for f in fields(BookMeta))
+TEXT_ATTRIBUTES: tuple[str, ...] = tuple(f.name for f in fields(BookMeta) if MAX_LEN in f.metadata)
 
 
 def _clean_text(value: str | None, what: str, max_len: int) -> str | None:

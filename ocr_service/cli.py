@@ -9,7 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, NotRequired, TypedDict, TypeVar
 
@@ -192,14 +192,11 @@ def _collect(
         except SohoaError as exc:
             refused.append((str(f), exc.message))
             continue
-        book = BookMeta(
-            reg,
-            layout=row.get("layout") or defaults.layout,
+        book = replace(
+            defaults.with_text(row),  # columns named after the attributes: commune, book, …
+            register=reg,
             layout_file=row_layout,
-            commune=row.get("commune") or defaults.commune,
-            book=row.get("book") or defaults.book,
             year=row_year if row_year is not None else defaults.year,
-            authority=row.get("authority") or defaults.authority,
         )
         items.append(IngestItem(f, book))
     return items, refused

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import inspect
 from models.book import ATTRIBUTES, BookMeta, InvalidBookMeta, parse_year
 from models.entities import Ledger
 from models.schemas import BookPublic, LedgerPublic
+from ocr_service.cli import _collect
 from ocr_service.errors import BadInput
 from ocr_service.export.containers import ExportLedger
 from ocr_service.ingest.service import check_book
@@ -162,3 +164,30 @@ def test_preprocess_info_is_stored_as_the_json_it_always_was() -> None:
     }
     assert json.dumps(stored) == json.dumps(legacy)
     assert PageOutput(thumb_key="t").preprocess is None
+
+
+def test_a_manifest_row_overrides_the_options_by_attribute_name(tmp_path: Path) -> None:
+    for name in ("a.pdf", "b.pdf"):
+        (tmp_path / name).write_bytes(b"%PDF-1.4\n")
+    manifest = tmp_path / "books.csv"
+    manifest.write_text(
+        "path,register,commune,book,year,authority,layout\n"
+        "a.pdf,khai-tu,Xã B,02/2010,2010,UBND xã B,table\n"
+        "b.pdf,,,,,,\n",
+        encoding="utf-8",
+    )
+    defaults = BookMeta(
+        "khai-sinh", commune="Xã A", book="01/2019", year=2019, authority="UBND xã A"
+    )
+    items, refused = _collect([], defaults, manifest)
+    assert refused == []
+    by_name = {item.path.name: item.meta for item in items}
+    assert by_name["a.pdf"] == BookMeta(
+        "khai-tu",
+        layout="table",
+        commune="Xã B",
+        book="02/2010",
+        year=2010,
+        authority="UBND xã B",
+    )
+    assert by_name["b.pdf"] == defaults  # blank cells keep the options
