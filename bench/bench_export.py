@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from models.book import BookMeta
 from ocr_service.export import (
     ExportField,
     ExportLedger,
@@ -35,6 +36,9 @@ FIXTURES = ROOT / "tests" / "resources" / "export"
 # The published scans where this workplace keeps them, beside the checkout; any other folder
 # (tests/resources/real-scans holds smaller copies) is given with --scans.
 SHARED_SCANS = ROOT.parent / "shared" / "data" / "real-scans"
+BOOK = BookMeta(
+    "khai-sinh", commune="Xã An Nhơn", book="01/2019", year=2019, authority="UBND xã An Nhơn"
+)
 
 
 def _value(register: str, code: str, n: int) -> str | None:
@@ -88,7 +92,7 @@ def scan_page(seed: int, colour: bool, dpi: int = 200) -> bytes:
 
 
 def bench_tabular(count: int) -> dict[str, dict[str, float]]:
-    ledger = ExportLedger("L", "khai-sinh", "Xã An Nhơn", "01/2019", 2019, count, "UBND xã An Nhơn")
+    ledger = ExportLedger("L", BOOK, count)
     out: dict[str, dict[str, float]] = {}
     writers = {"xlsx": write_ministry_xlsx, "json": write_export_json, "csv": write_export_csv}
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,7 +130,7 @@ def bench_pdf(real_scans: Path) -> dict[str, dict[str, float]]:
 
 
 def bench_zip(count: int) -> dict[str, float]:
-    ledger = ExportLedger("L", "khai-sinh", "Xã An Nhơn", "01/2019", 2019, count, "UBND xã An Nhơn")
+    ledger = ExportLedger("L", BOOK, count)
     page = scan_page(3, False)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "book.zip"

@@ -245,7 +245,7 @@ def ocr_drafts(book_dir: Path, engine_name: str) -> list[Any]:
     """The real pipeline's reading of each page: OCR engine + block-form extraction."""
     import cv2
 
-    from ocr_service.extract.containers import LedgerMeta
+    from models.book import BookMeta
     from ocr_service.extract.records import extract_records
     from ocr_service.ocr import get_engine, ocr_image
 
@@ -260,7 +260,13 @@ def ocr_drafts(book_dir: Path, engine_name: str) -> list[Any]:
         pages.append((p["page"], ocr_image(image, engine, None)))
         images[p["page"]] = image
     m = truth["ledger"]
-    meta = LedgerMeta(m["register"], m["commune"], m["book"], m["year"], m["noiDangKy"])
+    meta = BookMeta(
+        m["register"],
+        commune=m["commune"],
+        book=m["book"],
+        year=m["year"],
+        authority=m["noiDangKy"],
+    )
     drafts = extract_records(truth["register"], "block", pages, meta, images=images)
     by_page = {d.page: d for d in drafts}
     return [by_page[p["page"]] for p in truth["pages"]]

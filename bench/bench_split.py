@@ -62,7 +62,8 @@ import json, resource, sys, time
 from pathlib import Path
 from ocr_service.config import Settings
 from ocr_service.db import session_scope, upgrade_database
-from ocr_service.ingest.service import LedgerMeta, ingest_path
+from models.book import BookMeta
+from ocr_service.ingest.service import ingest_path
 from ocr_service.jobs.tasks import split_ledger
 from ocr_service.storage import get_storage
 
@@ -70,7 +71,7 @@ pdf, data = Path(sys.argv[1]), Path(sys.argv[2])
 settings = Settings(data_dir=data, ocr_engine="none", environment="test")
 upgrade_database(settings)
 with session_scope(settings) as s:
-    ledger = ingest_path(s, get_storage(data), settings, pdf, meta=LedgerMeta("khai-sinh"),
+    ledger = ingest_path(s, get_storage(data), settings, pdf, meta=BookMeta("khai-sinh"),
                          user_id=None).ledger.id
 class Collect:
     def __init__(self): self.jobs = []

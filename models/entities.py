@@ -21,6 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from models.book import BookMeta
+from models.json_types import JsonObject, PreprocessJson, WarningJson
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -31,7 +34,7 @@ def new_id() -> str:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {JsonObject: JSON, list[Any]: JSON}
 
 
 class Role(StrEnum):
@@ -126,22 +129,25 @@ class Original(Base):
 
 
 class Ledger(Base):
-    """One register book (sổ): an original scan plus its metadata and processing state."""
+    """One register book (sổ): an original scan plus its metadata and processing state.
+
+    The book's metadata is `models.book.BookMeta`, one column per attribute of the same name:
+    `book_meta()` reads it back, `for_book()` stores it.
+    """
 
     __tablename__ = "ledgers"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     original_sha256: Mapped[str] = mapped_column(ForeignKey("originals.sha256"))
     filename: Mapped[str | None] = mapped_column(String(255))  # display only, never a path
+    # The book's metadata (BookMeta): widths as checked by BookMeta.checked.
     register: Mapped[str] = mapped_column(String(32))
     commune: Mapped[str | None] = mapped_column(String(200))
     book: Mapped[str | None] = mapped_column(String(64))
     year: Mapped[int | None] = mapped_column(Integer)
-    # Registering authority (noiDangKy), e.g. 'UBND xã An Nhơn, huyện Đạ Tẻh, tỉnh Lâm Đồng':
-    # not printed on each page, so it comes with the book.
     authority: Mapped[str | None] = mapped_column(String(300))
     layout: Mapped[str] = mapped_column(String(16), default="block")
-    layout_file: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    layout_file: Mapped[JsonObject | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=LedgerStatus.queued)
     pages_total: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
@@ -159,6 +165,15 @@ class Ledger(Base):
         Index("ix_ledgers_status", "status"),
         Index("ix_ledgers_original", "original_sha256"),
     )
+
+    @classmethod
+    def for_book(cls, meta: BookMeta, **columns: object) -> Ledger:
+        """A new ledger row holding `meta`, with the other `columns` given."""
+        return cls(**meta.columns(), **columns)
+
+    def book_meta(self) -> BookMeta:
+        """The book's metadata as stored."""
+        return BookMeta.read_from(self)
 
 
 class Page(Base):
@@ -182,7 +197,7 @@ class Page(Base):
     processed_width: Mapped[int | None] = mapped_column(Integer)
     processed_height: Mapped[int | None] = mapped_column(Integer)
     thumb_key: Mapped[str | None] = mapped_column(String(300))
-    preprocess: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    preprocess: Mapped[PreprocessJson | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
@@ -242,12 +257,12 @@ class DraftRecord(Base):
     source_key: Mapped[str] = mapped_column(String(64))
     page: Mapped[int] = mapped_column(Integer)
     row: Mapped[int | None] = mapped_column(Integer)
-    pages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    pages: Mapped[list[int]] = mapped_column(JSON, default=list)
     seq: Mapped[int] = mapped_column(Integer, default=0)  # order within the ledger
     status: Mapped[str] = mapped_column(String(16), default=RecordStatus.draft)
     flag_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[WarningJson]] = mapped_column(JSON, default=list)
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assigned_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -280,11 +295,11 @@ class FieldValue(Base):
     raw: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[float | None] = mapped_column(Float)
     band: Mapped[str | None] = mapped_column(String(8))  # sure | check | unsure
-    bbox: Mapped[list[Any] | None] = mapped_column(JSON)
+    bbox: Mapped[list[int] | None] = mapped_column(JSON)
     page: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(16), default="ocr")
-    issues: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    issues: Mapped[list[str]] = mapped_column(JSON, default=list)
+    candidates: Mapped[list[str]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)  # "as written in the book" remarks
     edited: Mapped[bool] = mapped_column(default=False)
 
@@ -305,6 +320,6 @@ class AuditEvent(Base):
     entity_type: Mapped[str] = mapped_column(String(20))
     entity_id: Mapped[str] = mapped_column(String(64))
     ledger_id: Mapped[str | None] = mapped_column(String(32))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data: Mapped[JsonObject] = mapped_column(JSON, default=dict)  # per action: open-ended
 
     __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, NotRequired, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue
+from typing_extensions import TypedDict
+
+from models.json_types import JsonObject, WarningJson
 
 T = TypeVar("T")
 
@@ -30,19 +33,39 @@ class Progress(BaseModel):
     flagged: int = 0
 
 
-class LedgerPublic(BaseModel):
+# --- ledgers ---------------------------------------------------------------------------------
+
+
+class LedgerKey(BaseModel):
+    id: str
+
+
+class BookPublic(BaseModel):
+    """A book's metadata as the API shows it: `models.book.BookMeta` less its layout file.
+
+    Read by attribute name from a BookMeta or a `ledgers` row (same names), never copied
+    field by field. `register` is `register_` here: pydantic models reserve the name.
+    """
+
     model_config = ConfigDict(from_attributes=True, populate_by_name=True)
 
-    id: str
     register_: str = Field(serialization_alias="register", validation_alias="register")
     commune: str | None
-    book: str | None
+    book: str | None = Field(description="quyển số, e.g. 01/2019")
     year: int | None
-    authority: str | None = None
+    authority: str | None = Field(default=None, description="registering authority (noiDangKy)")
     layout: str
+
+
+# LedgerKey is the last base so that pydantic, which collects fields base by base from the
+# last, puts `id` first on the wire, as it always was.
+class LedgerPublic(BookPublic, LedgerKey):
     status: str
     filename: str | None
-    pages: int = Field(description="pages in the book (known once the upload is checked)")
+    pages: int = Field(
+        validation_alias=AliasChoices("pages_total", "pages"),
+        description="pages in the book (known once the upload is checked)",
+    )
     error: str | None = None
     created_at: datetime
     updated_at: datetime
@@ -90,7 +113,174 @@ class PageOcrPublic(BaseModel):
     engine_version: str
     lines: list[OcrLinePublic]
     # What read the page: engine, effective OCR settings, model versions (null before 0003).
-    provenance: dict[str, Any] | None = None
+    provenance: JsonObject | None = None
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+class FieldPublic(BaseModel):
+    """One field of a record as the review UI shows it."""
+
+    value: str | None
+    raw: str | None
+    confidence: float | None
+    band: str | None  # sure | check | unsure
+    bbox: list[int] | None  # x0, y0, x1, y1 in pixels of the page image the API serves
+    page: int | None
+    source: str  # ocr | prefill | derived | book | clerk
+    issues: list[str]
+    candidates: list[str]
+    note: str | None
+    edited: bool
+
+
+class RecordPublic(BaseModel):
+    """One draft record with its fields, warnings, who holds it and its neighbours."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    ledger_id: str
+    register_: str | None = Field(serialization_alias="register", validation_alias="register")
+    page: int
+    pages: list[int]
+    row: int | None
+    seq: int
+    status: str  # draft | confirmed | flagged
+    version: int
+    flag_reason: str | None
+    assigned_to: str | None  # user names
+    confirmed_by: str | None
+    confirmed_at: str | None  # ISO 8601
+    reviewed_by: str | None
+    reviewed_at: str | None
+    fields: dict[str, FieldPublic]
+    warnings: list[WarningJson]
+    prev_id: str | None
+    next_id: str | None
+
+
+class RecordUpdate(BaseModel):
+    version: int = Field(ge=1)
+    # code → new value (text or null), or {"value": …, "note": …}; checked against the
+    # register by the records service, which names the field in its message.
+    fields: dict[str, JsonValue]
+
+
+class VersionBody(BaseModel):
+    version: int = Field(ge=1)
+
+
+class FlagBody(VersionBody):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ReviewBody(VersionBody):
+    decision: str
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ChangeJson(TypedDict):
+    """One change in a `record.update` audit event: a value, or a note."""
+
+    field: str
+    old: NotRequired[str | None]
+    new: NotRequired[str | None]
+    old_note: NotRequired[str | None]
+    new_note: NotRequired[str | None]
+
+
+class HistoryEvent(BaseModel):
+    at: str  # ISO 8601
+    user: str | None
+    action: str  # record.update | record.confirm | record.flag | record.review
+    changes: list[ChangeJson]
+    note: str | None
+    version: int | None
+
+
+class RecordHistory(BaseModel):
+    events: list[HistoryEvent]
+
+
+class StaleRecord(ErrorResponse):
+    """409 on a stale write: the record as it is now, to compare, never overwrite."""
+
+    current: RecordPublic
+
+
+# --- registers, suggestions, stats, session, health ------------------------------------------
+
+
+class RegisterField(BaseModel):
+    code: str
+    label_vi: str | None
+    meaning: str | None
+    type: str | None
+    required: bool
+    origin: str | None
+    enum: list[str] | None  # the labels a clerk may choose from
+    list: str | None  # a named list of values ('countries', 'ethnic_groups')
+
+
+class RegisterPublic(BaseModel):
+    """A register type as the review form needs it (REGISTERS.md)."""
+
+    slug: str
+    code: str
+    name_vi: str
+    book_vi: str | None
+    fields: list[RegisterField]
+
+
+class Suggestions(BaseModel):
+    items: list[str]
+
+
+class CommuneStats(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    commune: str | None
+    register_: str = Field(serialization_alias="register", validation_alias="register")
+    ledgers: int
+    records: int = 0
+    draft: int = 0
+    confirmed: int = 0
+    flagged: int = 0
+
+
+class DayStats(BaseModel):
+    day: str
+    confirmed: int
+
+
+class UserStats(BaseModel):
+    user: str
+    confirmed: int = 0
+    edited: int = 0
+    flagged: int = 0
+    today: int = 0
+
+
+class Stats(BaseModel):
+    by_commune: list[CommuneStats]
+    per_day: list[DayStats]
+    per_user: list[UserStats]
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    role: str
+    commune: str | None
+
+
+class SessionPublic(BaseModel):
+    user: UserPublic
+    csrf_token: str | None
 
 
 class TokenPublic(BaseModel):
@@ -104,4 +294,4 @@ class Health(BaseModel):
     database: str
     queue: str
     version: str
-    details: dict[str, Any] = {}
+    details: JsonObject = {}

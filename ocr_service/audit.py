@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from models.entities import AuditEvent
+from models.json_types import JsonObject
 
 
 def record_event(
@@ -17,7 +16,7 @@ def record_event(
     *,
     user_id: int | None = None,
     ledger_id: str | None = None,
-    data: dict[str, Any] | None = None,
+    data: JsonObject | None = None,  # what happened, per action: open-ended
 ) -> AuditEvent:
     event = AuditEvent(
         user_id=user_id,

@@ -8,15 +8,17 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, NotRequired, TypedDict, TypeVar
 
 import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from models.book import BookMeta, InvalidBookMeta, parse_year
+from models.json_types import JsonObject
 from ocr_service.config import Settings, get_settings, log_level
 from ocr_service.errors import SohoaError
 
@@ -65,7 +67,7 @@ def prepared_settings() -> Settings:
     return settings
 
 
-def emit_json(doc: Any) -> None:
+def emit_json(doc: object) -> None:
     sys.stdout.write(json.dumps(doc, ensure_ascii=False, default=str) + "\n")
 
 
@@ -102,16 +104,22 @@ def worker(
 # --- ingest ----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class IngestItem:
+    """One scan to ingest and the book it is."""
+
     path: Path
-    register: str
-    commune: str | None
-    book: str | None
-    year: int | None
-    layout: str
-    authority: str | None = None
-    layout_file: dict[str, Any] | None = None
+    meta: BookMeta
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A scan stored as a ledger (or found already stored)."""
+
+    path: str
+    id: str
+    pages: int
+    duplicate: bool
 
 
 def _read_manifest(manifest: Path) -> dict[Path, dict[str, str]]:
@@ -134,11 +142,8 @@ def _read_manifest(manifest: Path) -> dict[Path, dict[str, str]]:
     return rows
 
 
-def _layout_for(
-    name: str | None, manifest: Path | None, default: dict[str, Any] | None
-) -> dict[str, Any] | None:
-    if not name:
-        return default
+def _manifest_layout(name: str, manifest: Path | None) -> JsonObject:
+    """A manifest row's layout file, relative to the manifest."""
     from ocr_service.ingest.service import read_layout_file
 
     path = Path(name)
@@ -148,16 +153,9 @@ def _layout_for(
 
 
 def _collect(
-    paths: list[Path],
-    register: str | None,
-    commune: str | None,
-    book: str | None,
-    year: int | None,
-    layout: str,
-    manifest: Path | None,
-    authority: str | None = None,
-    layout_file: dict[str, Any] | None = None,
+    paths: list[Path], defaults: BookMeta, manifest: Path | None
 ) -> tuple[list[IngestItem], list[tuple[str, str]]]:
+    """The scans to ingest, each with its book: a manifest row's values, else `defaults`."""
     meta = _read_manifest(manifest) if manifest else {}
     files: list[Path] = []
     for p in paths:
@@ -177,31 +175,29 @@ def _collect(
             refused.append((str(f), "no such file"))
             continue
         row = meta.get(f.resolve(), {})
-        reg = row.get("register") or register
+        reg = row.get("register") or defaults.register
         if not reg:
             refused.append((str(f), "no register: give --register or a manifest row"))
             continue
-        y = row.get("year") or (str(year) if year else "")
-        if y and not y.isdigit():
-            refused.append((str(f), f"year {y!r} is not a number"))
-            continue
         try:
-            row_layout = _layout_for(row.get("layout_file"), manifest, layout_file)
+            row_year = parse_year(row.get("year"))
+            layout_name = row.get("layout_file")
+            row_layout = (
+                _manifest_layout(layout_name, manifest) if layout_name else defaults.layout_file
+            )
+        except InvalidBookMeta as exc:
+            refused.append((str(f), str(exc)))
+            continue
         except SohoaError as exc:
             refused.append((str(f), exc.message))
             continue
-        items.append(
-            IngestItem(
-                path=f,
-                register=reg,
-                commune=row.get("commune") or commune,
-                book=row.get("book") or book,
-                year=int(y) if y else None,
-                layout=row.get("layout") or layout,
-                authority=row.get("authority") or authority,
-                layout_file=row_layout,
-            )
+        book = replace(
+            defaults.with_text(row),  # columns named after the attributes: commune, book, …
+            register=reg,
+            layout_file=row_layout,
+            year=row_year if row_year is not None else defaults.year,
         )
+        items.append(IngestItem(f, book))
     return items, refused
 
 
@@ -247,60 +243,88 @@ def ingest(
 ) -> None:
     """Add books: one ledger per file; folders are walked."""
     from ocr_service.db import session_scope
-    from ocr_service.ingest.service import LedgerMeta, ingest_path
+    from ocr_service.ingest.service import ingest_path, read_layout_file
     from ocr_service.storage import get_storage
 
     settings = prepared_settings()
-    from ocr_service.ingest.service import read_layout_file
-
-    layout_map = read_layout_file(layout_file) if layout_file else None
-    items, refused = _collect(
-        paths or [], register, commune, book, year, layout, manifest, authority, layout_map
+    defaults = BookMeta(
+        register or "",
+        layout=layout,
+        layout_file=read_layout_file(layout_file) if layout_file else None,
+        commune=commune,
+        book=book,
+        year=year,
+        authority=authority,
     )
+    items, refused = _collect(paths or [], defaults, manifest)
     if not items and not refused:
         fail("no scans found (accepted: .pdf .tif .tiff .jpg .jpeg .png)")
     storage = get_storage(settings.data_dir)
     single = len(items) + len(refused) == 1
-    accepted: list[dict[str, Any]] = []
+    accepted: list[Accepted] = []
     show = sys.stderr.isatty() and not as_json
     with _progress(show and len(items) > 1) as bar:
         task = bar.add_task("ingest", total=len(items))
         for item in items:
-            meta = LedgerMeta(
-                item.register,
-                item.commune,
-                item.book,
-                item.year,
-                item.layout,
-                item.authority,
-                item.layout_file,
-            )
             try:
                 with session_scope(settings) as session:
                     result = ingest_path(
-                        session, storage, settings, item.path, meta=meta, user_id=None
+                        session, storage, settings, item.path, meta=item.meta, user_id=None
                     )
                     ledger_id, pages = result.ledger.id, result.ledger.pages_total
-                accepted.append(
-                    {
-                        "path": str(item.path),
-                        "id": ledger_id,
-                        "pages": pages,
-                        "duplicate": result.duplicate,
-                    }
-                )
+                accepted.append(Accepted(str(item.path), ledger_id, pages, result.duplicate))
             except SohoaError as exc:
                 refused.append((str(item.path), exc.message))
             bar.advance(task)
     if single and refused:
         fail(f"{Path(refused[0][0]).name}: {refused[0][1]}")
-    ledgers = _run_and_wait(settings, [a["id"] for a in accepted], show) if wait else None
+    ledgers = _run_and_wait(settings, [a.id for a in accepted], show) if wait else None
     _report_ingest(accepted, refused, ledgers, as_json)
     if refused:
         raise typer.Exit(2)
 
 
-def _run_and_wait(settings: Settings, ids: list[str], show: bool) -> list[dict[str, Any]]:
+class FailedPage(TypedDict):
+    page: int
+    error: str | None
+
+
+class LedgerSummary(TypedDict):
+    """`sohoa status --json`, and what `ingest --wait` reports of each ledger."""
+
+    id: str
+    status: str
+    register: str
+    pages: int
+    records: int
+    failed_pages: list[FailedPage]
+    progress: dict[str, int]  # models.schemas.Progress
+    error: str | None
+
+
+class IngestedJson(TypedDict):
+    """One ledger in `sohoa ingest --json` (CONTRACT.md)."""
+
+    id: str
+    status: str
+    pages: int
+    records: int
+    failed_pages: list[FailedPage]
+    path: str
+    duplicate: NotRequired[bool]
+
+
+class RefusedJson(TypedDict):
+    path: str
+    error: str
+
+
+class IngestReport(TypedDict):
+    ledgers: list[IngestedJson]
+    refused: list[RefusedJson]
+
+
+def _run_and_wait(settings: Settings, ids: list[str], show: bool) -> list[LedgerSummary]:
     from ocr_service.jobs.dispatch import make_dispatcher
     from ocr_service.jobs.lifecycle import JobTask
 
@@ -315,7 +339,7 @@ def _run_and_wait(settings: Settings, ids: list[str], show: bool) -> list[dict[s
             close()
 
 
-def ledger_summary(settings: Settings, ledger_id: str) -> dict[str, Any]:
+def ledger_summary(settings: Settings, ledger_id: str) -> LedgerSummary:
     from sqlalchemy import select
 
     from models.entities import Ledger, Page, PageState
@@ -344,7 +368,7 @@ def ledger_summary(settings: Settings, ledger_id: str) -> dict[str, Any]:
         }
 
 
-def wait_for_ledgers(settings: Settings, ids: list[str], show: bool) -> list[dict[str, Any]]:
+def wait_for_ledgers(settings: Settings, ids: list[str], show: bool) -> list[LedgerSummary]:
     total = 0
     for ledger_id in ids:
         total += ledger_summary(settings, ledger_id)["pages"]
@@ -362,42 +386,35 @@ def wait_for_ledgers(settings: Settings, ids: list[str], show: bool) -> list[dic
 
 
 def _report_ingest(
-    accepted: list[dict[str, Any]],
+    accepted: list[Accepted],
     refused: list[tuple[str, str]],
-    ledgers: list[dict[str, Any]] | None,
+    ledgers: list[LedgerSummary] | None,
     as_json: bool,
 ) -> None:
-    if as_json:
-        doc: dict[str, Any] = {
-            "ledgers": [
-                {k: s[k] for k in ("id", "status", "pages", "records", "failed_pages")}
-                for s in ledgers
-            ]
-            if ledgers is not None
-            else [
-                {
-                    "id": a["id"],
-                    "status": "queued",
-                    "pages": a["pages"],
-                    "records": 0,
-                    "failed_pages": [],
-                }
-                for a in accepted
-            ],
-            "refused": [{"path": p, "error": e} for p, e in refused],
-        }
-        for entry, a in zip(doc["ledgers"], accepted, strict=True):
-            entry["path"] = a["path"]
-            if a["duplicate"]:
-                entry["duplicate"] = True
-        emit_json(doc)
-        return
     by_id = {s["id"]: s for s in ledgers or []}
+    if as_json:
+        entries: list[IngestedJson] = []
+        for a in accepted:
+            s = by_id.get(a.id)
+            entry = IngestedJson(
+                id=a.id,
+                status=s["status"] if s else "queued",
+                pages=s["pages"] if s else a.pages,
+                records=s["records"] if s else 0,
+                failed_pages=s["failed_pages"] if s else [],
+                path=a.path,
+            )
+            if a.duplicate:
+                entry["duplicate"] = True
+            entries.append(entry)
+        refusals = [RefusedJson(path=p, error=e) for p, e in refused]
+        emit_json(IngestReport(ledgers=entries, refused=refusals))
+        return
     for a in accepted:
-        s = by_id.get(a["id"])
-        dup = " (already ingested)" if a["duplicate"] else ""
+        s = by_id.get(a.id)
+        dup = " (already ingested)" if a.duplicate else ""
         state = f"{s['status']}, {s['records']} records" if s else "queued"
-        print(f"{a['id']}  {a['pages']:>4} pages  {state}{dup}  {a['path']}")
+        print(f"{a.id}  {a.pages:>4} pages  {state}{dup}  {a.path}")
         if s and s["failed_pages"]:
             for fp in s["failed_pages"]:
                 print(f"    page {fp['page']} failed: {fp['error']}")
@@ -433,6 +450,21 @@ def status(
 # --- one-off OCR, export, synthetic books ---------------------------------------------------
 
 
+class OcrLineJson(TypedDict):
+    text: str
+    confidence: float
+    bbox: list[int]
+
+
+class OcrPageJson(TypedDict):
+    """One page in `sohoa ocr --json` (CONTRACT.md)."""
+
+    page: int
+    width: int
+    height: int
+    lines: list[OcrLineJson]
+
+
 @app.command()
 def ocr(
     file: Annotated[Path, typer.Argument(help="an image or PDF")],
@@ -454,22 +486,18 @@ def ocr(
     limits = Limits(settings.max_pages, settings.max_page_pixels, settings.render_dpi)
     inspect_document(file, media, limits)
     reader = get_engine(engine or settings.ocr_engine, settings.ocr)
-    pages: list[dict[str, Any]] = []
+    pages: list[OcrPageJson] = []
     for sp in split_pages(file, media, limits):
         image = cv2.imdecode(np.frombuffer(sp.data, np.uint8), cv2.IMREAD_COLOR)
         if image is None:
             fail(f"page {sp.index} cannot be decoded")
         result = ocr_image(image, reader)
+        lines = [
+            OcrLineJson(text=ln.text, confidence=round(ln.confidence, 4), bbox=list(ln.bbox))
+            for ln in result.lines
+        ]
         pages.append(
-            {
-                "page": sp.index,
-                "width": result.width,
-                "height": result.height,
-                "lines": [
-                    {"text": ln.text, "confidence": round(ln.confidence, 4), "bbox": list(ln.bbox)}
-                    for ln in result.lines
-                ],
-            }
+            OcrPageJson(page=sp.index, width=result.width, height=result.height, lines=lines)
         )
     if as_json:
         emit_json(
@@ -616,7 +644,7 @@ def demo(
     from models.entities import User
     from ocr_service.auth import create_user
     from ocr_service.db import session_scope
-    from ocr_service.ingest.service import LedgerMeta, ingest_path
+    from ocr_service.ingest.service import ingest_path
     from ocr_service.storage import get_storage
     from ocr_service.synth import generate_book
 
@@ -641,8 +669,12 @@ def demo(
             get_storage(settings.data_dir),
             settings,
             book_dir / "book.pdf",
-            meta=LedgerMeta(
-                register, DEMO_COMMUNE, book, year, authority=truth["ledger"].get("noiDangKy")
+            meta=BookMeta(
+                register,
+                commune=DEMO_COMMUNE,
+                book=book,
+                year=year,
+                authority=truth["ledger"].get("noiDangKy"),
             ),
             user_id=None,
         )

@@ -22,12 +22,12 @@ _factories: dict[str, sessionmaker[Session]] = {}
 
 
 def make_engine(url: str) -> Engine:
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite"):
         # Threads of the inline runner and the API share the file; WAL lets readers go on
         # while a page job writes, and the busy timeout makes writers wait instead of failing.
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        engine = create_engine(url, **kwargs)
+        engine = create_engine(
+            url, pool_pre_ping=True, connect_args={"check_same_thread": False, "timeout": 30}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -41,9 +41,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    kwargs["pool_size"] = 10
-    kwargs["max_overflow"] = 20
-    return create_engine(url, **kwargs)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def get_engine(settings: Settings | None = None) -> Engine:

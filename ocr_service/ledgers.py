@@ -51,23 +51,11 @@ def page_public(page: Page) -> PagePublic:
 def ledger_public(
     session: Session, ledger: Ledger, *, with_progress: bool = True, duplicate: bool | None = None
 ) -> LedgerPublic:
-    return LedgerPublic(
-        id=ledger.id,
-        register_=ledger.register,
-        commune=ledger.commune,
-        book=ledger.book,
-        year=ledger.year,
-        authority=ledger.authority,
-        layout=ledger.layout,
-        status=ledger.status,
-        filename=ledger.filename,
-        pages=ledger.pages_total,
-        error=ledger.error,
-        created_at=ledger.created_at,
-        updated_at=ledger.updated_at,
-        progress=progress(session, ledger) if with_progress else None,
-        duplicate=duplicate,
-    )
+    """The ledger as the API shows it; its columns are read by name (schemas.LedgerPublic)."""
+    public = LedgerPublic.model_validate(ledger)
+    public.progress = progress(session, ledger) if with_progress else None
+    public.duplicate = duplicate
+    return public
 
 
 def ledger_detail(session: Session, ledger: Ledger) -> LedgerDetail:

@@ -45,7 +45,7 @@ def test_record_pdf_name_refuses_what_it_cannot_name(values: dict[str, str], mes
 
 def test_book_stem_excel_zip_and_cover_names() -> None:
     ledger = sample_ledger("nhan-cha-me-con")
-    ledger.book = "01/2006"
+    ledger.meta = dataclasses.replace(ledger.meta, book="01/2006")
     assert book_stem(ledger) == "xalocthuan_hbd_tbt.CMC.2006.01"
     assert book_excel_name(ledger) == "xalocthuan_hbd_tbt.CMC.2006.01.xlsx"
     assert book_zip_name(ledger) == "xalocthuan_hbd_tbt.CMC.2006.01.zip"
@@ -54,16 +54,16 @@ def test_book_stem_excel_zip_and_cover_names() -> None:
         cover_pdf_name(ledger, "B5")
     # đ→d, diacritics gone; ward code falls back to the folded commune name
     other = dataclasses.replace(
-        ledger, ward_code=None, commune="Phường Đông Hòa", district="Thành phố Dĩ An",
-        province="Tỉnh Bình Dương",
+        ledger, ward_code=None, meta=dataclasses.replace(ledger.meta, commune="Phường Đông Hòa"),
+        district="Thành phố Dĩ An", province="Tỉnh Bình Dương",
     )  # fmt: skip
     assert book_stem(other) == "phuongdonghoa_tpda_tbd.CMC.2006.01"
     bare = dataclasses.replace(other, district=None, province=None)
     assert book_stem(bare) == "phuongdonghoa.CMC.2006.01"
     with pytest.raises(BadInput, match="ward code"):
-        book_stem(dataclasses.replace(bare, commune=None))
+        book_stem(dataclasses.replace(bare, meta=dataclasses.replace(bare.meta, commune=None)))
     with pytest.raises(BadInput, match="quyển số"):
-        book_stem(dataclasses.replace(ledger, book=None))
+        book_stem(dataclasses.replace(ledger, meta=dataclasses.replace(ledger.meta, book=None)))
 
 
 def test_duplicate_names_in_a_book_are_refused_or_suffixed() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from models.book import BookMeta
 from ocr_service.export import ExportField, ExportLedger, ExportRecord
 from ocr_service.export.spec import DATE_RE, code_list_values, excel_columns, register_spec
 
@@ -94,12 +95,14 @@ def expected_row(register: str, n: int, row_number: int, columns: list[str]) -> 
 def sample_ledger(register: str, pages: int = 10) -> ExportLedger:
     return ExportLedger(
         id=f"ledger-{register}",
-        register=register,
-        commune="Xã Lộc Thuận",
-        book="01/2019",
-        year=2019,
+        meta=BookMeta(
+            register,
+            commune="Xã Lộc Thuận",
+            book="01/2019",
+            year=2019,
+            authority="UBND xã Lộc Thuận, huyện Bình Đại, tỉnh Bến Tre",
+        ),
         pages=pages,
-        noi_dang_ky="UBND xã Lộc Thuận, huyện Bình Đại, tỉnh Bến Tre",
         ward_code="xa_loc_thuan",
         district="Huyện Bình Đại",
         province="Tỉnh Bến Tre",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ocr_service.extract.containers import LedgerMeta, RecordDraft
+from models.book import BookMeta
+from ocr_service.extract.containers import RecordDraft
 from ocr_service.extract.layouts.block_form import read_block_form
 from ocr_service.extract.records import extract_records
 from ocr_service.ocr.containers import OcrLine, OcrPage
@@ -17,13 +18,13 @@ def ln(text: str, x0: int, y0: int, x1: int, conf: float = 0.93, h: int = 30) ->
     return OcrLine(text=text, confidence=conf, bbox=(x0, y0, x1, y0 + h))
 
 
-def ledger(register: str) -> LedgerMeta:
-    return LedgerMeta(
-        register=register,
+def ledger(register: str) -> BookMeta:
+    return BookMeta(
+        register,
         commune="Xã An Nhơn",
         book="01/2019",
         year=2019,
-        noi_dang_ky="UBND xã An Nhơn, huyện Đạ Tẻh, tỉnh Lâm Đồng",
+        authority="UBND xã An Nhơn, huyện Đạ Tẻh, tỉnh Lâm Đồng",
     )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from models.book import BookMeta
 from ocr_service.extract.confidence import score_field
-from ocr_service.extract.containers import FieldDraft, LedgerMeta, RecordDraft
+from ocr_service.extract.containers import FieldDraft, RecordDraft
 from ocr_service.extract.prefill import (
     complete_so_year,
     prefill_defaults,
@@ -11,7 +12,9 @@ from ocr_service.extract.prefill import (
     prefill_sequence,
 )
 
-LEDGER = LedgerMeta("khai-sinh", "Xã An Nhơn", "01/2019", 2019, "UBND xã An Nhơn")
+LEDGER = BookMeta(
+    "khai-sinh", commune="Xã An Nhơn", book="01/2019", year=2019, authority="UBND xã An Nhơn"
+)
 
 
 def rec(page: int, **values: str) -> RecordDraft:

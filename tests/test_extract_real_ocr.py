@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr_service.extract.containers import FieldDraft, LedgerMeta, RecordDraft
+from models.book import BookMeta
+from ocr_service.extract.containers import FieldDraft, RecordDraft
 from ocr_service.extract.derive import snap_position
 from ocr_service.extract.layouts.block_form import (
     TICK_INK,
@@ -124,7 +125,7 @@ def test_each_tick_label_has_its_printed_box_found() -> None:
 
 def test_misread_position_snaps_to_the_titles_with_an_issue() -> None:
     page, image, truth = load("synth_s11_ket-hon_hand_p3")
-    ledger = LedgerMeta(register="ket-hon", commune="Xã Mẫu", book="", year=None)
+    ledger = BookMeta("ket-hon", commune="Xã Mẫu")
     (rec,) = extract_records(
         "ket-hon", "block_form", [(3, page)], ledger, images={3: image}, book_rules=False
     )

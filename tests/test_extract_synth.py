@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr_service.extract.containers import LedgerMeta, RecordDraft
+from models.book import BookMeta
+from ocr_service.extract.containers import RecordDraft
 from ocr_service.extract.layouts.layout_file import load_layout_file
 from ocr_service.extract.records import extract_records
 from ocr_service.ocr.containers import OcrLine, OcrPage
@@ -34,8 +35,12 @@ def read_book(
         assert image is not None
         images[p["page"]] = image
     meta = truth["ledger"]
-    ledger = LedgerMeta(
-        meta["register"], meta["commune"], meta["book"], meta["year"], meta["noiDangKy"]
+    ledger = BookMeta(
+        meta["register"],
+        commune=meta["commune"],
+        book=meta["book"],
+        year=meta["year"],
+        authority=meta["noiDangKy"],
     )
     records = extract_records(
         truth["register"], layout, pages, ledger, layout_file=layout_file, images=images

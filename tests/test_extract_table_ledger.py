@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from lxml import etree
 
+from models.book import BookMeta
 from ocr_service.errors import BadInput
-from ocr_service.extract.containers import LedgerMeta, RecordDraft
+from ocr_service.extract.containers import RecordDraft
 from ocr_service.extract.layouts.layout_file import parse_layout
 from ocr_service.extract.layouts.table_ledger import detect_rules, read_table_ledger
 from ocr_service.extract.records import extract_records
@@ -173,7 +174,13 @@ def test_rows_from_boxes_or_rules(with_image: bool) -> None:
 
 def test_extract_records_on_a_ledger() -> None:
     page, _ = ruled_ledger()
-    meta = LedgerMeta("khai-sinh", "Xã Trực Khang", "01/2009", 2009, "UBND xã Trực Khang")
+    meta = BookMeta(
+        "khai-sinh",
+        commune="Xã Trực Khang",
+        book="01/2009",
+        year=2009,
+        authority="UBND xã Trực Khang",
+    )
     records = extract_records(
         "khai-sinh", "table_ledger", [(4, page)], meta, layout_file=LEDGER_LAYOUT
     )
@@ -187,7 +194,7 @@ def test_extract_records_on_a_ledger() -> None:
 
 def test_layout_file_for_another_register_is_refused() -> None:
     page, _ = ruled_ledger()
-    meta = LedgerMeta("khai-tu", book="01/2009", year=2009)
+    meta = BookMeta("khai-tu", book="01/2009", year=2009)
     with pytest.raises(BadInput, match="the file is for 'khai-sinh'"):
         extract_records("khai-tu", "table_ledger", [(1, page)], meta, layout_file=LEDGER_LAYOUT)
     with pytest.raises(BadInput, match="needs a layout file"):

@@ -15,10 +15,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from models.book import BookMeta
 from models.entities import Ledger, Page, PageAttempt, PageOcr
 from ocr_service.config import Settings
 from ocr_service.db import session_scope, upgrade_database
-from ocr_service.ingest.service import LedgerMeta, ingest_path
+from ocr_service.ingest.service import ingest_path
 from ocr_service.jobs.dispatch import LocalRunner, RqDispatcher
 from ocr_service.storage import get_storage
 from tests.conftest import make_settings
@@ -45,7 +46,7 @@ def add_ledger(settings: Settings, pdf: Path) -> str:
             get_storage(settings.data_dir),
             settings,
             pdf,
-            meta=LedgerMeta("khai-sinh"),
+            meta=BookMeta("khai-sinh"),
             user_id=None,
         )
         return result.ledger.id

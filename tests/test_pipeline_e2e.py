@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from models.book import BookMeta
 from models.entities import DraftRecord, Ledger
 from ocr_service.db import session_scope, upgrade_database
 from ocr_service.export.from_db import run_export
-from ocr_service.ingest.service import LedgerMeta, ingest_path
+from ocr_service.ingest.service import ingest_path
 from ocr_service.jobs.dispatch import LocalRunner
 from ocr_service.storage import get_storage
 from ocr_service.synth import generate_book
@@ -42,8 +43,12 @@ def read_book(tmp_path: Path, *, plant_errors: bool) -> tuple[dict, list[DraftRe
             get_storage(settings.data_dir),
             settings,
             book / "book.pdf",
-            meta=LedgerMeta(
-                "khai-sinh", "Xã Mẫu", meta["book"], meta["year"], authority=meta.get("noiDangKy")
+            meta=BookMeta(
+                "khai-sinh",
+                commune="Xã Mẫu",
+                book=meta["book"],
+                year=meta["year"],
+                authority=meta.get("noiDangKy"),
             ),
             user_id=None,
         ).ledger.id

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -57,7 +56,10 @@ def install_error_handlers(app: FastAPI) -> None:
         # A stale save: the client gets the record as it is now, to compare, never overwrite.
         return JSONResponse(
             status_code=409,
-            content={"error": {"code": "conflict", "message": exc.message}, "current": exc.current},
+            content={
+                "error": {"code": "conflict", "message": exc.message},
+                "current": exc.current.model_dump(mode="json", by_alias=True),
+            },
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -66,8 +68,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        errors = exc.errors()
+        first: Mapping[str, object] = errors[0] if errors else {}
+        loc = first.get("loc", ())
+        where = ".".join(str(p) for p in loc if p != "body") if isinstance(loc, tuple) else ""
         message = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request"
         return error_response(422, "bad_input", message)
 
@@ -128,7 +132,7 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> 
     if (ui_dir / "index.html").exists():
         app.mount("/ui", StaticFiles(directory=ui_dir, html=True), name="ui")
 
-        @app.get("/", include_in_schema=False)
+        @app.get("/", include_in_schema=False, response_class=RedirectResponse)
         def _root() -> RedirectResponse:
             return RedirectResponse("/ui/")
 

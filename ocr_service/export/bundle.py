@@ -50,7 +50,7 @@ def write_book_zip(
     raises Conflict (see RecordNamer), and the partial zip is not left behind at `out` paths.
     """
     report = BundleReport(excel_name=book_excel_name(ledger))
-    namer = RecordNamer(ledger.register, on_clash)
+    namer = RecordNamer(ledger.meta.register, on_clash)
     book = MinistryWorkbook(ledger, variant=variant, strict=strict)
     path = Path(out) if isinstance(out, str | Path) else None
     try:

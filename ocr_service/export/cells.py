@@ -81,11 +81,11 @@ def excel_cell(register: str, code: str, value: str, *, strict: bool = True) -> 
 def record_values(ledger: ExportLedger, record: ExportRecord) -> dict[str, str]:
     """Normalised values of a record, with book metadata filling noiDangKy/noiCap/quyenSo."""
     values = {code: v for code in record.fields if (v := record.value(code)) is not None}
-    book_values = {"noiDangKy": ledger.noi_dang_ky, "noiCap": ledger.noi_dang_ky}
-    book_values["quyenSo"] = ledger.book
+    book = ledger.meta
+    book_values = {"noiDangKy": book.authority, "noiCap": book.authority, "quyenSo": book.book}
     for code in BOOK_FIELDS:
         fallback = book_values.get(code)
-        if code not in values and fallback and field_spec(ledger.register, code):
+        if code not in values and fallback and field_spec(book.register, code):
             values[code] = fallback
     return values
 
@@ -106,7 +106,7 @@ def record_row(
             row.append(str(row_number))
         elif code in values:
             try:
-                row.append(excel_cell(ledger.register, code, values[code], strict=strict))
+                row.append(excel_cell(ledger.meta.register, code, values[code], strict=strict))
             except BadInput as exc:
                 raise BadInput(f"record {record.id}: {exc.message}", code=exc.code) from None
         else:

@@ -4,35 +4,67 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
+
+from models.book import BookMeta
+from models.json_types import WarningJson
 
 # Returns the JPEG/PNG bytes of one page image (1-based page number in the ledger).
 PageLoader = Callable[[int], bytes]
 
 
-@dataclass
-class ExportLedger:
-    """One register book as the exporters need it (book metadata, not its pages)."""
+class ExportLedgerJson(TypedDict):
+    """The `ledger` object of the export JSON (CONTRACT.md)."""
 
     id: str
-    register: str  # slug: khai-sinh, khai-tu, ket-hon, nhan-cha-me-con, xac-nhan-hon-nhan
+    register: str
     commune: str | None
-    book: str | None  # quyenSo of the book, e.g. '01/2019'
+    book: str | None
     year: int | None
     pages: int
-    noi_dang_ky: str | None = None  # registering authority, fills noiDangKy / noiCap
+
+
+class ExportFieldJson(TypedDict):
+    value: str | None
+    raw: str | None
+    confidence: float | None
+    bbox: list[int] | None
+
+
+class ExportRecordJson(TypedDict):
+    """One element of `records` in the export JSON (CONTRACT.md)."""
+
+    id: str
+    page: int
+    status: str
+    version: int
+    fields: dict[str, ExportFieldJson]
+    warnings: list[WarningJson]
+
+
+@dataclass
+class ExportLedger:
+    """One register book as the exporters need it: its metadata, not its pages.
+
+    The authority (`meta.authority`) fills noiDangKy / noiCap, the quyển số (`meta.book`)
+    quyenSo, when a record does not give them.
+    """
+
+    id: str
+    meta: BookMeta
+    pages: int
     ward_code: str | None = None  # project-configured ward code, e.g. 'xa_loc_thuan'
     district: str | None = None  # e.g. 'Huyện Bình Đại'
     province: str | None = None  # e.g. 'Tỉnh Bến Tre'
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ExportLedgerJson:
         """The `ledger` object of the export JSON (CONTRACT.md)."""
         return {
             "id": self.id,
-            "register": self.register,
-            "commune": self.commune,
-            "book": self.book,
-            "year": self.year,
+            "register": self.meta.register,
+            "commune": self.meta.commune,
+            "book": self.meta.book,
+            "year": self.meta.year,
             "pages": self.pages,
         }
 
@@ -46,7 +78,7 @@ class ExportField:
     confidence: float | None = None
     bbox: list[int] | None = None  # x0, y0, x1, y1 in pixels of the record's first page image
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ExportFieldJson:
         return {
             "value": self.value,
             "raw": self.raw,
@@ -64,7 +96,7 @@ class ExportRecord:
     status: str  # draft | confirmed | flagged
     version: int
     fields: dict[str, ExportField]
-    warnings: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[WarningJson] = field(default_factory=list)
     pages: list[int] = field(default_factory=list)  # every 1-based ledger page it spans
 
     def value(self, code: str) -> str | None:
@@ -78,7 +110,7 @@ class ExportRecord:
         """The pages of the record, falling back to its first page."""
         return list(self.pages) if self.pages else [self.page]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ExportRecordJson:
         """One element of `records` in the export JSON (CONTRACT.md)."""
         return {
             "id": self.id,

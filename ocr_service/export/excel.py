@@ -49,10 +49,13 @@ class MinistryWorkbook:
     ) -> None:
         self.ledger = ledger
         self.strict = strict
-        self.columns = excel_columns(ledger.register, variant)
-        self.codes = column_field_map(ledger.register, self.columns, variant)
+        self.columns = excel_columns(ledger.meta.register, variant)
+        self.codes = column_field_map(ledger.meta.register, self.columns, variant)
         # Extra columns of the CA-source variant: who keyed the data (district / commune).
-        self.extras = {"DC_DVNHAPHUYEN": ledger.district or "", "DC_DVNHAPXA": ledger.commune or ""}
+        self.extras = {
+            "DC_DVNHAPHUYEN": ledger.district or "",
+            "DC_DVNHAPXA": ledger.meta.commune or "",
+        }
         self.rows = 0
         self._wb = Workbook(write_only=True)
         self._ws = self._wb.create_sheet(sheet_name)
@@ -61,7 +64,7 @@ class MinistryWorkbook:
             self._ws.column_dimensions[get_column_letter(i)].width = width
         self._ws.freeze_panes = "A2"
         self._ws.append([self._header_cell(col) for col in self.columns])
-        if is_official_template(ledger.register, variant):
+        if is_official_template(ledger.meta.register, variant):
             self._write_legend()
 
     def _header_cell(self, text: str) -> WriteOnlyCell:
@@ -84,7 +87,7 @@ class MinistryWorkbook:
         legend = self._wb.create_sheet(LEGEND_SHEET)
         legend.append(["Cột", "Mã", "Ý nghĩa", "Danh mục"])
         for code in self.codes:
-            fs = field_spec(self.ledger.register, code)
+            fs = field_spec(self.ledger.meta.register, code)
             if fs.get("type") != "enum":
                 continue
             values = code_list_values(fs["code_list"]) if fs.get("code_list") else fs["enum"] or {}

@@ -47,15 +47,7 @@ class ExportResult:
 
 
 def export_ledger_meta(ledger: Ledger) -> ExportLedger:
-    return ExportLedger(
-        id=ledger.id,
-        register=ledger.register,
-        commune=ledger.commune,
-        book=ledger.book,
-        year=ledger.year,
-        pages=ledger.pages_total,
-        noi_dang_ky=ledger.authority,
-    )
+    return ExportLedger(ledger.id, ledger.book_meta(), ledger.pages_total)
 
 
 def to_export_record(record: DraftRecord) -> ExportRecord:
@@ -155,19 +147,19 @@ def run_export(
         ledger = session.get(Ledger, ledger_id)
         if ledger is None:
             raise NotFound(f"no ledger {ledger_id}")
-        meta = export_ledger_meta(ledger)
+        book = export_ledger_meta(ledger)
         session.expunge(ledger)
     records = iter_records(settings, ledger_id, include_drafts=include_drafts)
     if fmt == "xlsx":
-        filename = book_excel_name(meta)
+        filename = book_excel_name(book)
     elif fmt == "zip":
-        filename = book_zip_name(meta)
+        filename = book_zip_name(book)
     else:
         # Only the Ministry deliverables need the Ministry's naming (and so a commune).
         try:
-            stem = book_stem(meta)
+            stem = book_stem(book)
         except SohoaError:
-            stem = f"sohoa-{meta.register}-{ledger_id[:8]}"
+            stem = f"sohoa-{book.meta.register}-{ledger_id[:8]}"
         filename = f"{stem}.{fmt}.zip" if fmt in ("pagexml", "training") else f"{stem}.{fmt}"
     target = out
     if target is None:
@@ -178,19 +170,19 @@ def run_export(
         target = Path(tmp)
     try:
         if fmt == "json":
-            count = write_export_json(meta, records, target)
+            count = write_export_json(book, records, target)
         elif fmt == "csv":
-            count = write_export_csv(meta, records, target)
+            count = write_export_csv(book, records, target)
         elif fmt == "xlsx":
-            count = write_ministry_xlsx(meta, records, target, variant=variant)
+            count = write_ministry_xlsx(book, records, target, variant=variant)
         elif fmt == "zip":
             report = write_book_zip(
-                meta, records, page_loader(settings, ledger_id), target, variant=variant
+                book, records, page_loader(settings, ledger_id), target, variant=variant
             )
             count = len(report.pdf_names)
         elif fmt == "training":
             count = write_training_set(
-                meta, records, page_loader(settings, ledger_id), target, as_zip=True
+                book, records, page_loader(settings, ledger_id), target, as_zip=True
             )
         else:
             count = _page_xml_zip(settings, ledger, target)

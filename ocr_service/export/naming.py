@@ -45,8 +45,9 @@ def ward_code(ledger: ExportLedger) -> str:
     """The configured ward code, else the commune name folded ('Xã Lộc Thuận' → 'xa_loc_thuan')."""
     if ledger.ward_code and ledger.ward_code.strip():
         return ledger.ward_code.strip()
-    if ledger.commune and ledger.commune.strip():
-        return "_".join(re.findall(r"[0-9a-z]+", ascii_fold(ledger.commune)))
+    commune = ledger.meta.commune
+    if commune and commune.strip():
+        return "_".join(re.findall(r"[0-9a-z]+", ascii_fold(commune)))
     raise BadInput("the book has neither a ward code nor a commune: cannot name the export")
 
 
@@ -90,10 +91,10 @@ def book_stem(ledger: ExportLedger) -> str:
     Fallback: a missing district or province is left out with its '_' (the ward part is
     required); e.g. 'xalocthuan_hbd_tbt.CMC.2006.01' or 'xalocthuan.CMC.2006.01'.
     """
-    year, volume = split_quyen_so(ledger.book)
+    year, volume = split_quyen_so(ledger.meta.book)
     parts = [ward_code(ledger).replace("_", "")]
     parts += [initials(p) for p in (ledger.district, ledger.province) if p and initials(p)]
-    return f"{'_'.join(parts)}.{type_code(ledger.register)}.{year}.{volume}"
+    return f"{'_'.join(parts)}.{type_code(ledger.meta.register)}.{year}.{volume}"
 
 
 def book_excel_name(ledger: ExportLedger) -> str:
@@ -110,10 +111,9 @@ def cover_pdf_name(ledger: ExportLedger, paper_size: str = "A4") -> str:
     """`Cover.<wardCode>.<TYPE>.<paperSize>.<bookYear>.<volume>.pdf`."""
     if paper_size not in PAPER_SIZES:
         raise BadInput(f"paper size {paper_size!r} is not one of {', '.join(PAPER_SIZES)}")
-    year, volume = split_quyen_so(ledger.book)
-    return (
-        f"Cover.{ward_code(ledger)}.{type_code(ledger.register)}.{paper_size}.{year}.{volume}.pdf"
-    )
+    year, volume = split_quyen_so(ledger.meta.book)
+    code = type_code(ledger.meta.register)
+    return f"Cover.{ward_code(ledger)}.{code}.{paper_size}.{year}.{volume}.pdf"
 
 
 class RecordNamer:

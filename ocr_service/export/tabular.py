@@ -67,7 +67,7 @@ def iter_export_csv(ledger: ExportLedger, records: Iterable[ExportRecord]) -> It
     starts with a UTF-8 byte-order mark so that Excel on Windows reads the file as UTF-8
     (without it Vietnamese letters come out garbled); other readers skip it ('utf-8-sig').
     """
-    columns = csv_columns(ledger.register)
+    columns = csv_columns(ledger.meta.register)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(columns)

@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TypedDict
 
 from PIL import Image, ImageOps
 
@@ -28,6 +28,19 @@ VERBATIM_TYPES = {"text", "name", "place", "code", "number", "id-number", "date-
 PAD = 4  # pixels around the box: strokes often touch the detector's box edge
 
 
+class ManifestEntry(TypedDict):
+    """One sample in the training set's manifest.json."""
+
+    image: str
+    text: str
+    register: str
+    field: str
+    record_id: str
+    page: int
+    bbox: list[int]
+    source_image_sha256: str
+
+
 @dataclass
 class TrainingSample:
     """One crop of the training set."""
@@ -40,7 +53,7 @@ class TrainingSample:
     bbox: list[int]
     source_sha256: str
 
-    def manifest_entry(self, register: str) -> dict[str, Any]:
+    def manifest_entry(self, register: str) -> ManifestEntry:
         return {
             "image": self.image,
             "text": self.text,
@@ -112,20 +125,21 @@ def write_training_set(
     if as_zip is None:
         as_zip = not isinstance(out, str | Path) or str(out).endswith(".zip")
     sink = _Sink(out, as_zip)
+    register = ledger.meta.register
     count = 0
     with (
         tempfile.TemporaryFile("w+", encoding="utf-8") as labels,
         tempfile.TemporaryFile("w+", encoding="utf-8") as manifest,
     ):
-        manifest.write('{"register": ' + json.dumps(ledger.register) + ', "samples": [')
+        manifest.write('{"register": ' + json.dumps(register) + ', "samples": [')
         try:
             for record in records:
                 if record.status != "confirmed":
                     continue
-                for sample, png in _record_samples(ledger.register, record, load_page):
+                for sample, png in _record_samples(register, record, load_page):
                     sink.write(sample.image, png)
                     labels.write(f"{sample.image}\t{sample.text}\n")
-                    entry = json.dumps(sample.manifest_entry(ledger.register), ensure_ascii=False)
+                    entry = json.dumps(sample.manifest_entry(register), ensure_ascii=False)
                     manifest.write(("," if count else "") + "\n" + entry)
                     count += 1
             manifest.write("\n]}\n")

@@ -3,12 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal, NotRequired, TypedDict
 
+from models.json_types import WarningJson
 from ocr_service.ocr.containers import BBox
 
 FieldSource = Literal["ocr", "prefill", "derived", "book"]
 Band = Literal["sure", "check", "unsure"]
+
+
+class FieldDraftJson(TypedDict, total=False):
+    """FieldDraft as JSON; when read back only `code` is needed (or the record's key for it)."""
+
+    code: str
+    raw: str
+    value: str | None
+    confidence: float
+    band: str
+    bbox: list[int] | None
+    page: int | None
+    source: FieldSource
+    issues: list[str]
+    candidates: list[str]
+
+
+class RecordDraftJson(TypedDict):
+    """RecordDraft as JSON; fields are keyed by code, so their own `code` may be left out."""
+
+    page: int
+    row: NotRequired[int | None]
+    pages: NotRequired[list[int]]
+    fields: NotRequired[dict[str, FieldDraftJson]]
+    warnings: NotRequired[list[WarningJson]]
 
 
 @dataclass
@@ -27,7 +53,7 @@ class FieldDraft:
     # "sure" / "check" / "unsure": set by confidence.score_field, empty until scored.
     band: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> FieldDraftJson:
         return {
             "code": self.code,
             "raw": self.raw,
@@ -42,14 +68,15 @@ class FieldDraft:
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> FieldDraft:
+    def from_json(cls, d: FieldDraftJson) -> FieldDraft:
         bbox = d.get("bbox")
+        x0, y0, x1, y1 = (int(v) for v in bbox) if bbox else (0, 0, 0, 0)
         return cls(
             code=d["code"],
             raw=d.get("raw", ""),
             value=d.get("value"),
             confidence=float(d.get("confidence", 0.0)),
-            bbox=tuple(int(v) for v in bbox) if bbox else None,  # type: ignore[arg-type]
+            bbox=(x0, y0, x1, y1) if bbox else None,
             page=d.get("page"),
             source=d.get("source", "ocr"),
             issues=list(d.get("issues", [])),
@@ -67,7 +94,7 @@ class RecordWarning:
     message: str  # Vietnamese, for clerks
     severity: Literal["error", "warning"] = "warning"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> WarningJson:
         return {
             "field": self.field,
             "rule": self.rule,
@@ -76,7 +103,7 @@ class RecordWarning:
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> RecordWarning:
+    def from_json(cls, d: WarningJson) -> RecordWarning:
         return cls(
             field=d.get("field"),
             rule=d["rule"],
@@ -100,7 +127,7 @@ class RecordDraft:
         f = self.fields.get(code)
         return f.value if f is not None and f.value not in ("", None) else None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> RecordDraftJson:
         return {
             "page": self.page,
             "row": self.row,
@@ -110,12 +137,10 @@ class RecordDraft:
         }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> RecordDraft:
+    def from_json(cls, d: RecordDraftJson) -> RecordDraft:
         fields = {}
         for code, fd in d.get("fields", {}).items():
-            fd = dict(fd)
-            fd.setdefault("code", code)
-            fields[code] = FieldDraft.from_json(fd)
+            fields[code] = FieldDraft.from_json({"code": code, **fd})
         return cls(
             page=int(d["page"]),
             row=d.get("row"),
@@ -123,14 +148,3 @@ class RecordDraft:
             warnings=[RecordWarning.from_json(w) for w in d.get("warnings", [])],
             pages=[int(p) for p in d.get("pages", [])],
         )
-
-
-@dataclass(frozen=True)
-class LedgerMeta:
-    """What the ledger (one book) says about all its records: register, commune, book, year."""
-
-    register: str
-    commune: str = ""
-    book: str = ""  # quyển số as given at ingest, e.g. '01/2019'
-    year: int | None = None
-    noi_dang_ky: str = ""  # registering authority, e.g. 'UBND xã An Nhơn, huyện …, tỉnh …'

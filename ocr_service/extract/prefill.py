@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ocr_service.extract.containers import FieldDraft, LedgerMeta, RecordDraft
+from models.book import BookMeta
+from ocr_service.extract.containers import FieldDraft, RecordDraft
 from ocr_service.extract.rules import parse_date_value, parse_so
 from ocr_service.extract.spec import field_specs
 
@@ -26,26 +27,26 @@ def _book_field(code: str, raw: str, value: str | None, page: int) -> FieldDraft
 
 
 def prefill_from_ledger(
-    register: str, rec: RecordDraft, ledger: LedgerMeta, quyen_value: str | None
+    register: str, rec: RecordDraft, ledger: BookMeta, quyen_value: str | None
 ) -> None:
     """quyenSo and noiDangKy (noiCap for HN) from the ledger when the page did not give them."""
     specs = field_specs(register)
     if "quyenSo" in specs and quyen_value and _empty(rec, "quyenSo"):
         read = rec.fields.get("quyenSo")
-        f = _book_field("quyenSo", ledger.book, quyen_value, rec.page)
+        f = _book_field("quyenSo", ledger.book or "", quyen_value, rec.page)
         if read is not None and read.raw.strip():
             f.issues.append("page-unreadable")
             f.raw = read.raw
             f.bbox = read.bbox
         rec.fields["quyenSo"] = f
     place_code = "noiDangKy" if "noiDangKy" in specs else "noiCap" if "noiCap" in specs else None
-    if place_code and ledger.noi_dang_ky and _empty(rec, place_code):
+    if place_code and ledger.authority and _empty(rec, place_code):
         rec.fields[place_code] = _book_field(
-            place_code, ledger.noi_dang_ky, ledger.noi_dang_ky, rec.page
+            place_code, ledger.authority, ledger.authority, rec.page
         )
 
 
-def complete_so_year(rec: RecordDraft, ledger: LedgerMeta) -> None:
+def complete_so_year(rec: RecordDraft, ledger: BookMeta) -> None:
     """A number read without its year ('15') gets '/yyyy' from ngayDangKy, else the ledger year."""
     f = rec.fields.get("so")
     if f is None:

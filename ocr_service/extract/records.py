@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from models.book import BookMeta
+from models.json_types import JsonObject
 from ocr_service.errors import BadInput
 from ocr_service.extract.confidence import score_field
-from ocr_service.extract.containers import LedgerMeta, RecordDraft
+from ocr_service.extract.containers import RecordDraft
 from ocr_service.extract.derive import derive_fields, snap_position
 from ocr_service.extract.layouts.block_form import read_block_form
 from ocr_service.extract.layouts.layout_file import LedgerLayout, load_layout_file
@@ -38,7 +40,7 @@ def read_layout(
     layout: str,
     pages: list[tuple[int, OcrPage]],
     *,
-    layout_file: str | Path | dict[str, Any] | LedgerLayout | None = None,
+    layout_file: str | Path | JsonObject | LedgerLayout | None = None,
     images: dict[int, Image] | None = None,
 ) -> list[RecordDraft]:
     """Stage 1: raw readings per record from the page layout."""
@@ -65,7 +67,7 @@ def read_layout(
     raise BadInput(f"unknown layout {layout!r}; expected 'block_form' or 'table_ledger'")
 
 
-def normalise_record(register: str, rec: RecordDraft, ledger: LedgerMeta) -> dict[str, Normalised]:
+def normalise_record(register: str, rec: RecordDraft, ledger: BookMeta) -> dict[str, Normalised]:
     """Stage 2: value, issues and candidates of every read field (normaliser results by code)."""
     results: dict[str, Normalised] = {}
     # ngayDangKy first: its year completes a `so` written without one.
@@ -107,9 +109,9 @@ def extract_records(
     register: str,
     layout: str,
     pages: list[tuple[int, OcrPage]],
-    ledger: LedgerMeta,
+    ledger: BookMeta,
     *,
-    layout_file: str | Path | dict[str, Any] | LedgerLayout | None = None,
+    layout_file: str | Path | JsonObject | LedgerLayout | None = None,
     images: dict[int, Image] | None = None,
     book_rules: bool = True,
 ) -> list[RecordDraft]:

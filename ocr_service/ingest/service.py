@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.book import BookMeta, InvalidBookMeta
 from models.entities import Ledger, LedgerStatus, Original
-from models.registers import LAYOUTS, REGISTER_SLUGS
+from models.json_types import JsonObject
 from ocr_service.audit import record_event
 from ocr_service.config import Settings
 from ocr_service.errors import BadInput
 from ocr_service.ingest.documents import DocumentInfo, Limits, inspect_document
 from ocr_service.ingest.sniff import sniff_media_type
 from ocr_service.storage import LocalStorage
-
-
-@dataclass(frozen=True)
-class LedgerMeta:
-    register: str
-    commune: str | None = None
-    book: str | None = None
-    year: int | None = None
-    layout: str = "block"
-    authority: str | None = None
-    layout_file: dict[str, Any] | None = None  # table ledgers: the province team's column map
 
 
 @dataclass(frozen=True)
@@ -43,62 +31,39 @@ def limits_from(settings: Settings) -> Limits:
     return Limits(settings.max_pages, settings.max_page_pixels, settings.render_dpi)
 
 
-def _clean_text(value: str | None, what: str, max_len: int) -> str | None:
-    if value is None:
-        return None
-    value = re.sub(r"\s+", " ", value).strip()
-    if not value:
-        return None
-    if len(value) > max_len or any(ord(c) < 32 for c in value):
-        raise BadInput(f"{what} must be at most {max_len} printable characters")
-    return value
-
-
-def validate_meta(meta: LedgerMeta) -> LedgerMeta:
-    if meta.register not in REGISTER_SLUGS:
-        raise BadInput(
-            f"unknown register {meta.register!r}: use one of {', '.join(REGISTER_SLUGS)}"
-        )
-    if meta.layout not in LAYOUTS:
-        raise BadInput(f"unknown layout {meta.layout!r}: use block or table")
-    this_year = dt.date.today().year
-    if meta.year is not None and not (1900 <= meta.year <= this_year + 1):
-        raise BadInput(f"year {meta.year} is outside 1900–{this_year + 1}")
-    layout, layout_file = meta.layout, meta.layout_file
-    if layout_file is not None:
+def check_book(meta: BookMeta) -> BookMeta:
+    """The book's metadata as it may be stored, or BadInput saying what is wrong with it."""
+    try:
+        meta = meta.checked()
+    except InvalidBookMeta as exc:
+        raise BadInput(str(exc)) from None
+    if meta.layout_file is not None:
         from ocr_service.extract.layouts.layout_file import parse_layout
 
-        parsed = parse_layout(layout_file)  # a wrong file is refused now, not on every page
+        parsed = parse_layout(meta.layout_file)  # a wrong file is refused now, not on every page
         if parsed.register != meta.register:
             raise BadInput(
                 f"layout file is for the {parsed.register} register, not {meta.register}"
             )
-        layout = "table"
-    return LedgerMeta(
-        register=meta.register,
-        commune=_clean_text(meta.commune, "commune", 200),
-        book=_clean_text(meta.book, "book", 64),
-        year=meta.year,
-        layout=layout,
-        authority=_clean_text(meta.authority, "authority", 300),
-        layout_file=layout_file,
-    )
+        meta = replace(meta, layout="table")
+    return meta
 
 
-def read_layout_file(path: Path) -> dict[str, Any]:
+def read_layout_file(path: Path) -> JsonObject:
     """A table-ledger layout file (TOML or JSON) as a mapping, checked."""
     from ocr_service.extract.layouts.layout_file import load_layout_file
 
     load_layout_file(path)  # validates, with the key path in every error
     text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json":
-        import json
-
-        data: dict[str, Any] = json.loads(text)
-    else:
+    if path.suffix.lower() != ".json":
         import tomllib
 
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
+    import json
+
+    data = json.loads(text)
+    if not isinstance(data, dict):  # load_layout_file refused it already; for the type
+        raise BadInput(f"layout file {path.name}: expected an object at the top")
     return data
 
 
@@ -118,7 +83,7 @@ def ingest_stream(
     stream: BinaryIO,
     *,
     filename: str | None,
-    meta: LedgerMeta,
+    meta: BookMeta,
     user_id: int | None,
 ) -> IngestResult:
     """Check and store an upload; returns its new ledger, or the existing one for the same bytes.
@@ -126,7 +91,7 @@ def ingest_stream(
     Nothing is stored unless the file passes every check, so a refused upload leaves the store
     and every existing ledger as they were.
     """
-    meta = validate_meta(meta)
+    meta = check_book(meta)
     name = display_name(filename)
     staged = storage.stage_upload(stream, max_bytes=settings.max_upload_bytes)
     try:
@@ -151,16 +116,10 @@ def ingest_stream(
                 sha256=blob.sha256, size=blob.size, media_type=media_type, storage_key=blob.key
             )
         )
-    ledger = Ledger(
+    ledger = Ledger.for_book(
+        meta,
         original_sha256=blob.sha256,
         filename=name,
-        register=meta.register,
-        commune=meta.commune,
-        book=meta.book,
-        year=meta.year,
-        layout=meta.layout,
-        authority=meta.authority,
-        layout_file=meta.layout_file,
         status=LedgerStatus.queued,
         pages_total=info.pages,
         created_by=user_id,
@@ -185,7 +144,7 @@ def ingest_path(
     settings: Settings,
     path: Path,
     *,
-    meta: LedgerMeta,
+    meta: BookMeta,
     user_id: int | None,
 ) -> IngestResult:
     try:

@@ -133,19 +133,12 @@ def _page_input(session: Session, page_id: int) -> PageInput | None:
     page = session.get(Page, page_id)
     if page is None:
         return None
-    ledger = page.ledger
     return PageInput(
         page_id=page.id,
-        ledger_id=ledger.id,
+        ledger_id=page.ledger_id,
         index=page.index,
         image_key=page.image_key,
-        register=ledger.register,
-        layout=ledger.layout,
-        layout_file=ledger.layout_file,
-        commune=ledger.commune,
-        book=ledger.book,
-        year=ledger.year,
-        authority=ledger.authority,
+        meta=page.ledger.book_meta(),
     )
 
 

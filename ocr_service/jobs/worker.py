@@ -36,9 +36,9 @@ def warm_up(settings: Settings) -> None:
         return
     from ocr_service.ocr import get_engine
 
-    get_engine(settings.ocr_engine)
+    get_engine(settings.ocr_engine, settings.ocr)
     if settings.second_engine:
-        get_engine(settings.second_engine)
+        get_engine(settings.second_engine, settings.ocr)
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:

@@ -10,14 +10,17 @@ import io
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image
 
+from models.book import BookMeta
+from models.json_types import PreprocessJson
 from ocr_service.config import Settings
+from ocr_service.extract.containers import RecordDraft
 from ocr_service.ocr.containers import OcrPage
+from ocr_service.preprocess.pipeline import PreprocessInfo
 from ocr_service.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -25,28 +28,31 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PageInput:
+    """One page to process: where its image is, and the book it belongs to."""
+
     page_id: int
     ledger_id: str
-    index: int
+    index: int  # 1-based, in ledger order
     image_key: str
-    register: str
-    layout: str
-    layout_file: dict[str, Any] | None = None
-    commune: str | None = None
-    book: str | None = None
-    year: int | None = None
-    authority: str | None = None
+    meta: BookMeta
 
 
 @dataclass
 class PageOutput:
+    """What one page produced, to be stored by the job (`jobs.tasks.store_page_output`)."""
+
     thumb_key: str
     processed_key: str | None = None
     processed_size: tuple[int, int] | None = None
-    preprocess: dict[str, Any] | None = None
+    preprocess_info: PreprocessInfo | None = None
     ocr: OcrPage | None = None
-    records: list[Any] = field(default_factory=list)  # extract.containers.RecordDraft
+    records: list[RecordDraft] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def preprocess(self) -> PreprocessJson | None:
+        """The preprocess geometry as stored in `Page.preprocess`."""
+        return self.preprocess_info.to_json() if self.preprocess_info is not None else None
 
 
 def load_page_image(storage: Storage, key: str) -> np.ndarray:
@@ -94,7 +100,7 @@ def run_page(inp: PageInput, storage: Storage, settings: Settings) -> PageOutput
         out.processed_key = f"processed/{inp.ledger_id}/{inp.index:05d}.jpg"
         storage.put_bytes(out.processed_key, encode_jpeg(processed))
         out.processed_size = (processed.shape[1], processed.shape[0])
-    out.preprocess = info
+    out.preprocess_info = info
     t = time.perf_counter()
     out.ocr = read_text(processed, settings)
     timings["ocr"] = time.perf_counter() - t

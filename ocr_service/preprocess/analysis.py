@@ -15,7 +15,8 @@ def to_grey(img: np.ndarray) -> np.ndarray:
         bgr = img[:, :, :3].astype(np.float32)
         alpha = img[:, :, 3:4].astype(np.float32) / 255.0
         flat = (bgr * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
-        return cv2.cvtColor(flat, cv2.COLOR_BGR2GRAY)
+        grey: np.ndarray = cv2.cvtColor(flat, cv2.COLOR_BGR2GRAY)
+        return grey
     if img.shape[2] == 1:
         return img[:, :, 0]
     return cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)

@@ -34,7 +34,8 @@ def _paper_profile(closed: np.ndarray, top: float = 0.1, bottom: float = 0.9) ->
     """Per-column paper brightness between the ``top`` and ``bottom`` shares of the height;
     the median over rows ignores blots and short marks."""
     h = closed.shape[0]
-    return np.median(closed[int(top * h) : int(bottom * h)], axis=0).astype(np.float64)
+    profile: np.ndarray = np.median(closed[int(top * h) : int(bottom * h)], axis=0)
+    return profile.astype(np.float64)
 
 
 def _runs_full_height(closed: np.ndarray, x: int, min_depth: float) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.json_types import PreprocessJson
 from ocr_service.preprocess.contrast import normalise_contrast
 from ocr_service.preprocess.crop import crop_page
 from ocr_service.preprocess.geometry import (
@@ -56,6 +57,18 @@ class PreprocessResult:
     from_original: np.ndarray
     side_skews: list[float] = field(default_factory=list)  # estimated per side, before deskew
 
+    def info(self) -> PreprocessInfo:
+        """The geometry of this result without the images, rounded as it is stored."""
+        return PreprocessInfo(
+            rotation=self.rotation,
+            skew=round(float(self.skew), 3),
+            crop_box=_int_box(self.crop_box),
+            gutter_x=self.gutter_x,
+            sides=[_int_box(side) for side in self.sides],
+            side_skews=[round(float(v), 3) for v in self.side_skews],
+            to_original=np.asarray(self.to_original).round(6).tolist(),
+        )
+
     def map_bbox_to_original(self, bbox: BBox) -> BBox:
         """The original-image box enclosing ``bbox`` (processed-image pixels)."""
         return map_bbox_to_original(self, bbox)
@@ -64,6 +77,40 @@ class PreprocessResult:
         """The processed image cut to page side ``index`` (a view, no copy)."""
         x0, y0, x1, y1 = self.sides[index]
         return self.image[y0:y1, x0:x1]
+
+
+@dataclass(frozen=True)
+class PreprocessInfo:
+    """How a page image was made upright and straight, kept with the page (`Page.preprocess`).
+
+    Fields as in PreprocessResult; `to_original` is the 2x3 affine as nested lists, rounded to
+    6 decimals, so boxes read on the processed image can be mapped back to the scan.
+    """
+
+    rotation: int
+    skew: float
+    crop_box: BBox
+    gutter_x: int | None
+    sides: list[BBox]
+    side_skews: list[float]
+    to_original: list[list[float]]
+
+    def to_json(self) -> PreprocessJson:
+        return PreprocessJson(
+            rotation=self.rotation,
+            skew=self.skew,
+            crop_box=list(self.crop_box),
+            gutter_x=self.gutter_x,
+            sides=[list(side) for side in self.sides],
+            side_skews=list(self.side_skews),
+            to_original=[list(row) for row in self.to_original],
+        )
+
+
+def _int_box(box: BBox) -> BBox:
+    # numpy integers cannot be stored as JSON
+    x0, y0, x1, y1 = box
+    return int(x0), int(y0), int(x1), int(y1)
 
 
 def map_bbox_to_original(result: PreprocessResult, bbox: BBox) -> BBox:

@@ -6,14 +6,17 @@ it was based on: a stale write is refused (409) with the current record, never a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from pydantic import JsonValue
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.entities import AuditEvent, DraftRecord, FieldValue, Ledger, RecordStatus, User
 from models.registers import register_spec
+from models.schemas import ChangeJson, FieldPublic, HistoryEvent, RecordPublic
 from ocr_service.audit import record_event
 from ocr_service.errors import BadInput, Conflict, Forbidden, NotFound
 
@@ -24,7 +27,7 @@ MAX_VALUE_LEN = 2000
 class StaleVersion(Conflict):
     """The record changed since the client read it; carries the current state."""
 
-    def __init__(self, message: str, current: dict[str, Any]) -> None:
+    def __init__(self, message: str, current: RecordPublic) -> None:
         super().__init__(message)
         self.current = current
 
@@ -36,20 +39,20 @@ def _usernames(session: Session, ids: set[int | None]) -> dict[int, str]:
     return dict(session.execute(select(User.id, User.username).where(User.id.in_(wanted))).all())
 
 
-def field_public(f: FieldValue) -> dict[str, Any]:
-    return {
-        "value": f.value,
-        "raw": f.raw,
-        "confidence": f.confidence,
-        "band": f.band,
-        "bbox": f.bbox,
-        "page": f.page,
-        "source": f.source,
-        "issues": list(f.issues or []),
-        "candidates": list(f.candidates or []),
-        "note": f.note,
-        "edited": f.edited,
-    }
+def field_public(f: FieldValue) -> FieldPublic:
+    return FieldPublic(
+        value=f.value,
+        raw=f.raw,
+        confidence=f.confidence,
+        band=f.band,
+        bbox=f.bbox,
+        page=f.page,
+        source=f.source,
+        issues=list(f.issues or []),
+        candidates=list(f.candidates or []),
+        note=f.note,
+        edited=f.edited,
+    )
 
 
 def neighbours(session: Session, record: DraftRecord) -> tuple[str | None, str | None]:
@@ -70,32 +73,32 @@ def neighbours(session: Session, record: DraftRecord) -> tuple[str | None, str |
 
 def record_public(
     session: Session, record: DraftRecord, *, register: str | None = None, links: bool = True
-) -> dict[str, Any]:
+) -> RecordPublic:
     names = _usernames(session, {record.assigned_to, record.confirmed_by, record.reviewed_by})
     if register is None:
         register = session.scalar(select(Ledger.register).where(Ledger.id == record.ledger_id))
     prev_id, next_id = neighbours(session, record) if links else (None, None)
-    return {
-        "id": record.id,
-        "ledger_id": record.ledger_id,
-        "register": register,
-        "page": record.page,
-        "pages": list(record.pages or [record.page]),
-        "row": record.row,
-        "seq": record.seq,
-        "status": record.status,
-        "version": record.version,
-        "flag_reason": record.flag_reason,
-        "assigned_to": names.get(record.assigned_to) if record.assigned_to else None,
-        "confirmed_by": names.get(record.confirmed_by) if record.confirmed_by else None,
-        "confirmed_at": record.confirmed_at.isoformat() if record.confirmed_at else None,
-        "reviewed_by": names.get(record.reviewed_by) if record.reviewed_by else None,
-        "reviewed_at": record.reviewed_at.isoformat() if record.reviewed_at else None,
-        "fields": {f.code: field_public(f) for f in record.fields},
-        "warnings": list(record.warnings or []),
-        "prev_id": prev_id,
-        "next_id": next_id,
-    }
+    return RecordPublic(
+        id=record.id,
+        ledger_id=record.ledger_id,
+        register_=register,
+        page=record.page,
+        pages=list(record.pages or [record.page]),
+        row=record.row,
+        seq=record.seq,
+        status=record.status,
+        version=record.version,
+        flag_reason=record.flag_reason,
+        assigned_to=names.get(record.assigned_to) if record.assigned_to else None,
+        confirmed_by=names.get(record.confirmed_by) if record.confirmed_by else None,
+        confirmed_at=record.confirmed_at.isoformat() if record.confirmed_at else None,
+        reviewed_by=names.get(record.reviewed_by) if record.reviewed_by else None,
+        reviewed_at=record.reviewed_at.isoformat() if record.reviewed_at else None,
+        fields={f.code: field_public(f) for f in record.fields},
+        warnings=list(record.warnings or []),
+        prev_id=prev_id,
+        next_id=next_id,
+    )
 
 
 def load_record(session: Session, record_id: str, user: User | None) -> tuple[DraftRecord, Ledger]:
@@ -171,30 +174,40 @@ def _bump_version(session: Session, record: DraftRecord, version: int, ledger: L
     session.refresh(record)
 
 
-def _parse_changes(register: str, fields: dict[str, Any]) -> dict[str, tuple[str | None, Any]]:
+@dataclass(frozen=True)
+class FieldEdit:
+    """What a clerk changes in one field: its value, its note or both (None clears either)."""
+
+    value: str | None = None
+    note: str | None = None
+    sets_value: bool = False
+    sets_note: bool = False
+
+
+def _parse_changes(register: str, fields: Mapping[str, JsonValue]) -> dict[str, FieldEdit]:
+    """`{code: value}` or `{code: {"value": …, "note": …}}` from the client, checked."""
     spec_fields = register_spec(register)["fields"]
-    changes: dict[str, tuple[str | None, Any]] = {}
+    changes: dict[str, FieldEdit] = {}
     for code, change in fields.items():
         if code not in spec_fields:
             raise BadInput(f"{code} is not a field of the {register} register")
-        note: Any = ...
         if isinstance(change, dict):
             unknown = set(change) - {"value", "note"}
             if unknown:
                 raise BadInput(f"{code}: unknown keys {', '.join(sorted(unknown))}")
-            value = change.get("value", ...)
-            note = change.get("note", ...)
+            sets_value, value = "value" in change, change.get("value")
+            sets_note, note = "note" in change, change.get("note")
         else:
-            value = change
-        if value is not ... and value is not None and not isinstance(value, str):
+            sets_value, value, sets_note, note = True, change, False, None
+        if value is not None and not isinstance(value, str):
             raise BadInput(f"{code}: value must be text or null")
-        if note is not ... and note is not None and not isinstance(note, str):
+        if note is not None and not isinstance(note, str):
             raise BadInput(f"{code}: note must be text or null")
         if isinstance(value, str):
             value = " ".join(value.split()) or None
             if value and len(value) > MAX_VALUE_LEN:
                 raise BadInput(f"{code}: value is longer than {MAX_VALUE_LEN} characters")
-        changes[code] = (value, note)
+        changes[code] = FieldEdit(value, note, sets_value, sets_note)
     return changes
 
 
@@ -219,7 +232,7 @@ def _recheck(session: Session, record: DraftRecord, register: str) -> None:
 
 
 def update_record(
-    session: Session, record_id: str, user: User, version: int, fields: dict[str, Any]
+    session: Session, record_id: str, user: User, version: int, fields: Mapping[str, JsonValue]
 ) -> DraftRecord:
     record, ledger = load_record(session, record_id, user)
     changes = _parse_changes(ledger.register, fields)
@@ -227,25 +240,25 @@ def update_record(
         raise BadInput("nothing to change: give at least one field")
     _bump_version(session, record, version, ledger)
     by_code = {f.code: f for f in record.fields}
-    diff = []
-    for code, (value, note) in changes.items():
+    diff: list[ChangeJson] = []
+    for code, edit in changes.items():
         f = by_code.get(code)
         if f is None:
             f = FieldValue(code=code, source="clerk", issues=[], candidates=[])
             record.fields.append(f)
             by_code[code] = f
-        if value is not ...:
-            value, issues = _normalise_typed(ledger.register, code, value)
-        if value is not ... and value != f.value:
-            diff.append({"field": code, "old": f.value, "new": value})
-            f.value = value
-            f.issues = issues
-            f.edited = True
-            f.band = "sure"
-            f.confidence = 1.0
-        if note is not ... and note != f.note:
-            diff.append({"field": code, "old_note": f.note, "new_note": note})
-            f.note = note or None
+        if edit.sets_value:
+            value, issues = _normalise_typed(ledger.register, code, edit.value)
+            if value != f.value:
+                diff.append({"field": code, "old": f.value, "new": value})
+                f.value = value
+                f.issues = issues
+                f.edited = True
+                f.band = "sure"
+                f.confidence = 1.0
+        if edit.sets_note and edit.note != f.note:
+            diff.append({"field": code, "old_note": f.note, "new_note": edit.note})
+            f.note = edit.note or None
     if record.status == RecordStatus.confirmed and diff:
         record.status = RecordStatus.draft  # an edit after confirmation needs a new confirmation
         record.reviewed_by = None
@@ -342,7 +355,7 @@ def review_record(
     return record
 
 
-def record_history(session: Session, record_id: str, user: User) -> list[dict[str, Any]]:
+def record_history(session: Session, record_id: str, user: User) -> list[HistoryEvent]:
     record, _ = load_record(session, record_id, user)
     events = session.scalars(
         select(AuditEvent)
@@ -351,13 +364,13 @@ def record_history(session: Session, record_id: str, user: User) -> list[dict[st
     ).all()
     names = _usernames(session, {e.user_id for e in events})
     return [
-        {
-            "at": e.at.isoformat(),
-            "user": names.get(e.user_id) if e.user_id else None,
-            "action": e.action,
-            "changes": (e.data or {}).get("changes", []),
-            "note": (e.data or {}).get("note") or (e.data or {}).get("reason"),
-            "version": (e.data or {}).get("version"),
-        }
+        HistoryEvent(
+            at=e.at.isoformat(),
+            user=names.get(e.user_id) if e.user_id else None,
+            action=e.action,
+            changes=(e.data or {}).get("changes", []),
+            note=(e.data or {}).get("note") or (e.data or {}).get("reason"),
+            version=(e.data or {}).get("version"),
+        )
         for e in events
     ]

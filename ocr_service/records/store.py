@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.entities import DraftRecord, FieldValue, RecordStatus
+from models.json_types import WarningJson
 
 if TYPE_CHECKING:
+    from ocr_service.extract.containers import FieldDraft, RecordDraft, RecordWarning
+    from ocr_service.ocr.containers import BBox
     from ocr_service.pipeline.page import PageInput
 
 
@@ -17,7 +20,7 @@ def source_key(page: int, row: int | None) -> str:
     return f"p{page}" if row is None else f"p{page}r{row}"
 
 
-def field_value(code: str, fd: Any, default_page: int | None = None) -> FieldValue:
+def field_value(code: str, fd: FieldDraft, default_page: int | None = None) -> FieldValue:
     """A stored field from extraction's FieldDraft (its page, else `default_page`)."""
     return FieldValue(
         code=code,
@@ -33,7 +36,7 @@ def field_value(code: str, fd: Any, default_page: int | None = None) -> FieldVal
     )
 
 
-def replace_page_records(session: Session, inp: PageInput, drafts: list[Any]) -> None:
+def replace_page_records(session: Session, inp: PageInput, drafts: list[RecordDraft]) -> None:
     """Store the drafts read off one page, replacing an earlier run's unreviewed drafts.
 
     A record a clerk already touched (confirmed, flagged, or edited) is never overwritten by a
@@ -74,14 +77,21 @@ def replace_page_records(session: Session, inp: PageInput, drafts: list[Any]) ->
             session.delete(old)
 
 
-def _warning_json(w: Any, scope: str | None = None) -> dict[str, Any]:
-    d = dict(w) if isinstance(w, dict) else w.to_json()
+def _warning_json(w: RecordWarning, scope: str | None = None) -> WarningJson:
+    d = w.to_json()
     if scope:
         d["scope"] = scope
     return d
 
 
-def as_draft(record: DraftRecord) -> Any:
+def _bbox(stored: list[int] | None) -> BBox | None:
+    if not stored:
+        return None
+    x0, y0, x1, y1 = stored
+    return x0, y0, x1, y1
+
+
+def as_draft(record: DraftRecord) -> RecordDraft:
     """The stored record as extraction's RecordDraft, so the same rules run on edited records."""
     from ocr_service.extract.containers import FieldDraft, RecordDraft
 
@@ -95,7 +105,7 @@ def as_draft(record: DraftRecord) -> Any:
                 raw=f.raw or "",
                 value=f.value,
                 confidence=f.confidence or 0.0,
-                bbox=tuple(f.bbox) if f.bbox else None,
+                bbox=_bbox(f.bbox),
                 page=f.page,
                 source=f.source if f.source != "clerk" else "ocr",  # type: ignore[arg-type]
                 issues=list(f.issues or []),
@@ -118,7 +128,7 @@ def recheck_record(record: DraftRecord, register: str) -> None:
     ]
 
 
-def _prefill_sequence(records: list[DraftRecord], drafts: list[Any]) -> None:
+def _prefill_sequence(records: list[DraftRecord], drafts: list[RecordDraft]) -> None:
     """Suggest an unread `so` from its neighbours (a clerk confirms it like any field)."""
     from ocr_service.extract.prefill import prefill_sequence
 

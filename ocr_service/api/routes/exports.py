@@ -7,15 +7,28 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from models.schemas import ErrorResponse
 from ocr_service.api.deps import CurrentUser, SessionDep, SettingsDep
 from ocr_service.errors import BadInput
-from ocr_service.export.from_db import FORMATS, run_export
+from ocr_service.export.from_db import FORMATS, MEDIA_TYPES, run_export
 from ocr_service.ledgers import get_ledger_for
 
 router = APIRouter(tags=["export"])
 
 
-@router.get("/ledgers/{ledger_id}/export", response_class=FileResponse)
+@router.get(
+    "/ledgers/{ledger_id}/export",
+    status_code=200,
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {media: {} for media in sorted(set(MEDIA_TYPES.values()))},
+            "description": "the export file; X-Record-Count says how many records it holds",
+        },
+        404: {"model": ErrorResponse, "description": "no such ledger"},
+        422: {"model": ErrorResponse, "description": "unknown format, or a book it cannot name"},
+    },
+)
 async def export_ledger(
     ledger_id: str,
     session: SessionDep,

@@ -14,7 +14,11 @@ from ocr_service.db import get_engine
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=Health)
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "the database or the queue is down"}},
+)
 def healthz(request: Request, settings: SettingsDep) -> JSONResponse:
     db_ok, queue_ok = "ok", "inline"
     try:

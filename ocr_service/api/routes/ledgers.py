@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import func, select
 
+from models.book import BookMeta, InvalidBookMeta, parse_year
 from models.entities import Ledger, PageOcr
-from models.schemas import LedgerDetail, LedgerPublic, PageOcrPublic, Paginated
+from models.json_types import JsonObject
+from models.schemas import ErrorResponse, LedgerDetail, LedgerPublic, PageOcrPublic, Paginated
 from ocr_service.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
 from ocr_service.errors import BadInput, Forbidden, NotFound, TooLarge
-from ocr_service.ingest.service import LedgerMeta, ingest_stream
+from ocr_service.ingest.service import ingest_stream
 from ocr_service.jobs.lifecycle import JobTask
 from ocr_service.ledgers import get_ledger_for, get_page, ledger_detail, ledger_public
 
 router = APIRouter(prefix="/ledgers", tags=["ledgers"])
 
 
-@router.post("", status_code=202, response_model=LedgerPublic)
+@router.post(
+    "",
+    status_code=202,
+    response_model=LedgerPublic,
+    responses={200: {"model": LedgerPublic, "description": "the same scan is already a ledger"}},
+)
 def create_ledger(
     request: Request,
     session: SessionDep,
@@ -45,21 +52,23 @@ def create_ledger(
         raise TooLarge(
             f"upload is larger than the limit of {settings.max_upload_bytes // 1024**2} MiB"
         )
-    if year is not None and year.strip() and not year.strip().isdigit():
-        raise BadInput("year must be a 4-digit number")
+    try:
+        book_year = parse_year(year)
+    except InvalidBookMeta as exc:
+        raise BadInput(str(exc)) from None
     commune = commune or None
     if user.commune and user.role != "admin":
         if commune and commune != user.commune:
             raise Forbidden("you can only add books of your own commune")
         commune = user.commune
-    meta = LedgerMeta(
-        register=register_,
+    meta = BookMeta(
+        register_,
+        layout=layout,
+        layout_file=_read_layout_upload(layout_file) if layout_file else None,
         commune=commune,
         book=book,
-        year=int(year) if year and year.strip() else None,
-        layout=layout,
+        year=book_year,
         authority=authority or None,
-        layout_file=_read_layout_upload(layout_file) if layout_file else None,
     )
     result = ingest_stream(
         session,
@@ -81,7 +90,7 @@ def create_ledger(
     )
 
 
-def _read_layout_upload(upload: UploadFile) -> dict[str, Any]:
+def _read_layout_upload(upload: UploadFile) -> JsonObject:
     import json
     import tomllib
 
@@ -135,7 +144,15 @@ def read_ledger(ledger_id: str, session: SessionDep, user: CurrentUser) -> Ledge
     return ledger_detail(session, get_ledger_for(session, ledger_id, user))
 
 
-@router.get("/{ledger_id}/pages/{n}/image", response_class=FileResponse)
+@router.get(
+    "/{ledger_id}/pages/{n}/image",
+    status_code=200,
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "the page image"},
+        404: {"model": ErrorResponse, "description": "no such page, or no such image yet"},
+    },
+)
 def page_image(
     ledger_id: str,
     n: int,

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from models.entities import DraftRecord
+from models.schemas import (
+    FlagBody,
+    Paginated,
+    RecordHistory,
+    RecordPublic,
+    RecordUpdate,
+    ReviewBody,
+    StaleRecord,
+    VersionBody,
+)
 from ocr_service.api.deps import CurrentUser, SessionDep
 from ocr_service.errors import BadInput, NotFound
 from ocr_service.ledgers import get_ledger_for
@@ -18,25 +27,11 @@ from ocr_service.records import service
 router = APIRouter(tags=["records"])
 
 
-class RecordUpdate(BaseModel):
-    version: int = Field(ge=1)
-    fields: dict[str, Any]
+# A write names the version it was based on; a stale one gets the record as it is now.
+STALE = "the record changed since that version: the body holds it as it is now"
 
 
-class VersionBody(BaseModel):
-    version: int = Field(ge=1)
-
-
-class FlagBody(VersionBody):
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class ReviewBody(VersionBody):
-    decision: str
-    note: str | None = Field(default=None, max_length=1000)
-
-
-@router.get("/ledgers/{ledger_id}/records")
+@router.get("/ledgers/{ledger_id}/records", response_model=Paginated[RecordPublic])
 def list_records(
     ledger_id: str,
     session: SessionDep,
@@ -44,7 +39,7 @@ def list_records(
     status: str | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
+) -> Paginated[RecordPublic]:
     ledger = get_ledger_for(session, ledger_id, user)
     query = select(DraftRecord).where(DraftRecord.ledger_id == ledger.id)
     if status:
@@ -59,16 +54,16 @@ def list_records(
         .options(selectinload(DraftRecord.fields))
     ).all()
     items = [service.record_public(session, r, register=ledger.register, links=False) for r in rows]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    return Paginated[RecordPublic](items=items, total=total, page=page, per_page=per_page)
 
 
-@router.get("/records/next")
+@router.get("/records/next", response_model=RecordPublic)
 def next_record(
     session: SessionDep,
     user: CurrentUser,
     ledger: str,
     after: str | None = None,
-) -> dict[str, Any]:
+) -> RecordPublic:
     book = get_ledger_for(session, ledger, user)
     record = service.next_record(session, book, user, after=after)
     if record is None:
@@ -76,44 +71,60 @@ def next_record(
     return service.record_public(session, record, register=book.register)
 
 
-@router.get("/records/{record_id}")
-def read_record(record_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+@router.get("/records/{record_id}", response_model=RecordPublic)
+def read_record(record_id: str, session: SessionDep, user: CurrentUser) -> RecordPublic:
     record, ledger = service.load_record(session, record_id, user)
     return service.record_public(session, record, register=ledger.register)
 
 
-@router.patch("/records/{record_id}")
+@router.patch(
+    "/records/{record_id}",
+    response_model=RecordPublic,
+    responses={409: {"model": StaleRecord, "description": STALE}},
+)
 def update_record(
     record_id: str, body: RecordUpdate, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> RecordPublic:
     record = service.update_record(session, record_id, user, body.version, body.fields)
     return service.record_public(session, record)
 
 
-@router.post("/records/{record_id}/confirm")
+@router.post(
+    "/records/{record_id}/confirm",
+    response_model=RecordPublic,
+    responses={409: {"model": StaleRecord, "description": STALE}},
+)
 def confirm_record(
     record_id: str, body: VersionBody, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> RecordPublic:
     record = service.confirm_record(session, record_id, user, body.version)
     return service.record_public(session, record)
 
 
-@router.post("/records/{record_id}/flag")
+@router.post(
+    "/records/{record_id}/flag",
+    response_model=RecordPublic,
+    responses={409: {"model": StaleRecord, "description": STALE}},
+)
 def flag_record(
     record_id: str, body: FlagBody, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> RecordPublic:
     record = service.flag_record(session, record_id, user, body.version, body.reason)
     return service.record_public(session, record)
 
 
-@router.post("/records/{record_id}/review")
+@router.post(
+    "/records/{record_id}/review",
+    response_model=RecordPublic,
+    responses={409: {"model": StaleRecord, "description": STALE}},
+)
 def review_record(
     record_id: str, body: ReviewBody, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
+) -> RecordPublic:
     record = service.review_record(session, record_id, user, body.version, body.decision, body.note)
     return service.record_public(session, record)
 
 
-@router.get("/records/{record_id}/history")
-def record_history(record_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return {"events": service.record_history(session, record_id, user)}
+@router.get("/records/{record_id}/history", response_model=RecordHistory)
+def record_history(record_id: str, session: SessionDep, user: CurrentUser) -> RecordHistory:
+    return RecordHistory(events=service.record_history(session, record_id, user))

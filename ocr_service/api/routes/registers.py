@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from models.registers import REGISTER_SLUGS, excel_columns, register_spec
+from models.schemas import RegisterField, RegisterPublic, Suggestions
 from ocr_service.api.deps import CurrentUser
 from ocr_service.errors import BadInput, NotFound
 from ocr_service.suggest import KINDS, suggest
@@ -14,8 +15,8 @@ from ocr_service.suggest import KINDS, suggest
 router = APIRouter(tags=["registers"])
 
 
-@router.get("/registers/{slug}")
-def read_register(slug: str, user: CurrentUser) -> dict[str, Any]:
+@router.get("/registers/{slug}", response_model=RegisterPublic)
+def read_register(slug: str, user: CurrentUser) -> RegisterPublic:
     if slug not in REGISTER_SLUGS:
         raise NotFound(f"no register {slug!r}")
     spec = register_spec(slug)
@@ -24,33 +25,33 @@ def read_register(slug: str, user: CurrentUser) -> dict[str, Any]:
         f = spec["fields"][code]
         enum = f.get("enum")
         fields.append(
-            {
-                "code": code,
-                "label_vi": f.get("label_vi"),
-                "meaning": f.get("meaning"),
-                "type": f.get("type"),
-                "required": bool(f.get("required")),
-                "origin": f.get("origin"),
-                "enum": [v for v in enum.values() if v] if isinstance(enum, dict) else None,
-                "list": f.get("list"),
-            }
+            RegisterField(
+                code=code,
+                label_vi=f.get("label_vi"),
+                meaning=f.get("meaning"),
+                type=f.get("type"),
+                required=bool(f.get("required")),
+                origin=f.get("origin"),
+                enum=[v for v in enum.values() if v] if isinstance(enum, dict) else None,
+                list=f.get("list"),
+            )
         )
-    return {
-        "slug": slug,
-        "code": spec["code"],
-        "name_vi": spec["name_vi"],
-        "book_vi": spec.get("book_vi"),
-        "fields": fields,
-    }
+    return RegisterPublic(
+        slug=slug,
+        code=spec["code"],
+        name_vi=spec["name_vi"],
+        book_vi=spec.get("book_vi"),
+        fields=fields,
+    )
 
 
-@router.get("/suggest")
+@router.get("/suggest", response_model=Suggestions)
 def read_suggestions(
     user: CurrentUser,
     kind: str,
     q: str = "",
     limit: Annotated[int, Query(ge=1, le=50)] = 8,
-) -> dict[str, Any]:
+) -> Suggestions:
     if kind not in KINDS:
         raise BadInput(f"kind must be one of {', '.join(KINDS)}")
-    return {"items": suggest(kind, q[:200], limit)}
+    return Suggestions(items=suggest(kind, q[:200], limit))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from models.entities import User
+from models.schemas import SessionPublic, UserPublic
 from ocr_service.api.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
 from ocr_service.auth import SESSION_HOURS, create_web_session, end_web_session, login, web_session
 from ocr_service.errors import Unauthorized
@@ -20,14 +18,10 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-def _user(user: User) -> dict[str, Any]:
-    return {"id": user.id, "username": user.username, "role": user.role, "commune": user.commune}
-
-
-@router.post("")
+@router.post("", response_model=SessionPublic)
 def create_session(
     body: LoginBody, response: Response, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> SessionPublic:
     user = login(session, body.username.strip(), body.password)
     if user is None:
         raise Unauthorized("wrong user name or password")
@@ -41,17 +35,18 @@ def create_session(
         secure=settings.environment == "production",
         path="/",
     )
-    return {"user": _user(user), "csrf_token": csrf}
+    return SessionPublic(user=UserPublic.model_validate(user), csrf_token=csrf)
 
 
-@router.get("")
-def read_session(request: Request, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+@router.get("", response_model=SessionPublic)
+def read_session(request: Request, session: SessionDep, user: CurrentUser) -> SessionPublic:
     cookie = request.cookies.get(SESSION_COOKIE)
     ws = web_session(session, cookie) if cookie else None
-    return {"user": _user(user), "csrf_token": ws.csrf_token if ws else None}
+    csrf = ws.csrf_token if ws else None
+    return SessionPublic(user=UserPublic.model_validate(user), csrf_token=csrf)
 
 
-@router.delete("", status_code=204)
+@router.delete("", status_code=204, response_class=Response)
 def delete_session(
     request: Request, response: Response, session: SessionDep, user: CurrentUser
 ) -> Response:

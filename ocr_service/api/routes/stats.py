@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 from sqlalchemy import func, select
 
-from models.entities import AuditEvent, DraftRecord, Ledger, User
+from models.entities import AuditEvent, DraftRecord, Ledger, RecordStatus, User
+from models.schemas import CommuneStats, DayStats, Stats, UserStats
 from ocr_service.api.deps import CurrentUser, SessionDep
 
 router = APIRouter(tags=["stats"])
 
 
-@router.get("/stats")
-def read_stats(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+@router.get("/stats", response_model=Stats)
+def read_stats(session: SessionDep, user: CurrentUser) -> Stats:
     scope = []
     if user.role != "admin" and user.commune:
         scope.append(Ledger.commune == user.commune)
-    by_commune: dict[tuple[str | None, str], dict[str, Any]] = {}
+    by_commune: dict[tuple[str | None, str], CommuneStats] = {}
     rows = session.execute(
         select(Ledger.commune, Ledger.register, DraftRecord.status, func.count())
         .join(DraftRecord, DraftRecord.ledger_id == Ledger.id)
@@ -31,19 +30,18 @@ def read_stats(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
         .group_by(Ledger.commune, Ledger.register)
     ).all()
     for commune, register, count in ledgers:
-        by_commune[(commune, register)] = {
-            "commune": commune,
-            "register": register,
-            "ledgers": count,
-            "records": 0,
-            "draft": 0,
-            "confirmed": 0,
-            "flagged": 0,
-        }
+        by_commune[(commune, register)] = CommuneStats(
+            commune=commune, register_=register, ledgers=count
+        )
     for commune, register, status, count in rows:
         entry = by_commune[(commune, register)]
-        entry[status] = entry.get(status, 0) + count
-        entry["records"] += count
+        if status == RecordStatus.draft:
+            entry.draft += count
+        elif status == RecordStatus.confirmed:
+            entry.confirmed += count
+        elif status == RecordStatus.flagged:
+            entry.flagged += count
+        entry.records += count
     # date() exists in SQLite (returns text) and PostgreSQL (returns a date): str() both.
     day = func.date(AuditEvent.at)
     ledger_scope = select(Ledger.id).where(*scope)
@@ -73,21 +71,19 @@ def read_stats(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
         )
         .group_by(User.username)
     ).all()
-    per_user: dict[str, dict[str, Any]] = {}
-    names = {"record.confirm": "confirmed", "record.update": "edited", "record.flag": "flagged"}
+    per_user: dict[str, UserStats] = {}
     for username, action, count in per_user_rows:
-        entry = per_user.setdefault(
-            username, {"user": username, "confirmed": 0, "edited": 0, "flagged": 0, "today": 0}
-        )
-        entry[names[action]] = count
+        counts = per_user.setdefault(username, UserStats(user=username))
+        if action == "record.confirm":
+            counts.confirmed = count
+        elif action == "record.update":
+            counts.edited = count
+        else:
+            counts.flagged = count
     for username, count in today:
-        per_user.setdefault(
-            username, {"user": username, "confirmed": 0, "edited": 0, "flagged": 0, "today": 0}
-        )["today"] = count
-    return {
-        "by_commune": sorted(
-            by_commune.values(), key=lambda e: (e["commune"] or "", e["register"])
-        ),
-        "per_day": [{"day": str(d), "confirmed": n} for d, n in per_day],
-        "per_user": sorted(per_user.values(), key=lambda e: -e["confirmed"]),
-    }
+        per_user.setdefault(username, UserStats(user=username)).today = count
+    return Stats(
+        by_commune=sorted(by_commune.values(), key=lambda e: (e.commune or "", e.register_)),
+        per_day=[DayStats(day=str(d), confirmed=n) for d, n in per_day],
+        per_user=sorted(per_user.values(), key=lambda e: -e.confirmed),
+    )
