@@ -242,7 +242,7 @@ class PageOcr(Base):
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     # What read the page (ocr.containers.OcrProvenance): engine, effective OCR settings,
     # model versions and hashes, runtime. None for pages read before it was recorded.
-    provenance: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    provenance: Mapped[JsonObject | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
