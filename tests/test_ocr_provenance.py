@@ -13,10 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from models.book import BookMeta
 from models.entities import Ledger, Page, PageOcr
 from ocr_service.config import OcrSettings, Settings, ViSettings, reset_settings
 from ocr_service.db import session_scope, upgrade_database
-from ocr_service.ingest.service import LedgerMeta, ingest_path
+from ocr_service.ingest.service import ingest_path
 from ocr_service.jobs.dispatch import LocalRunner
 from ocr_service.ocr import OcrEngine, get_engine, ocr_image
 from ocr_service.ocr.containers import OcrLine, OcrPage
@@ -50,7 +51,7 @@ def _read_one_page_book(tmp_path: Path, db_url: str) -> tuple[Settings, str]:
             get_storage(settings.data_dir),
             settings,
             book / "book.pdf",
-            meta=LedgerMeta("khai-sinh"),
+            meta=BookMeta("khai-sinh"),
             user_id=None,
         ).ledger.id
     runner = LocalRunner(settings, workers=1)
