@@ -63,7 +63,8 @@ def _allowed_methods(request: Request) -> str:
         route = context.original_route
         if isinstance(route, Mount):
             continue
-        pattern, _, _ = compile_path(context.path or getattr(route, "path", ""))
+        route_path: str = context.path or getattr(route, "path", None) or ""
+        pattern, _, _ = compile_path(route_path)
         if pattern.match(path):
             methods |= set(getattr(route, "methods", None) or ())
     return ", ".join(sorted(methods))
