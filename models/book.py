@@ -110,9 +110,13 @@ def _clean_text(value: str | None, what: str, max_len: int) -> str | None:
 
 
 def parse_year(text: str | None) -> int | None:
-    """The year of a form field or a manifest cell: blank is None, else digits only."""
+    """The year of a form field or a manifest cell: blank is None, else four ASCII digits.
+
+    Not `str.isdigit()`: it passes superscript ('²⁰²⁰') and other scripts' digits, which
+    `int()` then refuses or reads as a year nobody typed.
+    """
     if text is None or not text.strip():
         return None
-    if not text.strip().isdigit():
+    if not re.fullmatch(r"[0-9]{4}", text.strip()):
         raise InvalidBookMeta("year must be a 4-digit number")
     return int(text.strip())

@@ -17,8 +17,10 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from models.book import BookMeta
@@ -65,7 +67,30 @@ class RecordStatus(StrEnum):
     flagged = "flagged"
 
 
-TZDateTime = DateTime(timezone=True)
+class TZDateTime(TypeDecorator[datetime]):
+    """A UTC timestamp that comes back with its time zone on every backend.
+
+    PostgreSQL's `timestamptz` keeps the zone; SQLite has no such type and hands back naive
+    datetimes, so the API showed them without an offset there. Values are stored in UTC (as
+    before: the same text in SQLite, the same instant in PostgreSQL) and read back aware, in UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # naive values in this code base are UTC
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class User(Base):
@@ -77,7 +102,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default=Role.clerk)
     commune: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
 
     def sees_commune(self, commune: str | None) -> bool:
         """Clerks with a commune see only that commune's books; others see everything."""
@@ -94,9 +119,9 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(120))
     prefix: Mapped[str] = mapped_column(String(16))  # shown in listings, never the secret
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(TZDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
     user: Mapped[User] = relationship()
 
@@ -110,8 +135,8 @@ class WebSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(TZDateTime)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(TZDateTime())
 
     user: Mapped[User] = relationship()
 
@@ -125,7 +150,7 @@ class Original(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     media_type: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
 
 
 class Ledger(Base):
@@ -152,8 +177,8 @@ class Ledger(Base):
     pages_total: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
 
     original: Mapped[Original] = relationship()
     pages: Mapped[list[Page]] = relationship(
@@ -188,7 +213,7 @@ class Page(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     claim_token: Mapped[str | None] = mapped_column(String(32))
-    lease_until: Mapped[datetime | None] = mapped_column(TZDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(TZDateTime())
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     image_key: Mapped[str] = mapped_column(String(300))  # as split from the original
@@ -198,9 +223,9 @@ class Page(Base):
     processed_height: Mapped[int | None] = mapped_column(Integer)
     thumb_key: Mapped[str | None] = mapped_column(String(300))
     preprocess: Mapped[PreprocessJson | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime())
 
     ledger: Mapped[Ledger] = relationship(back_populates="pages")
 
@@ -220,8 +245,8 @@ class PageAttempt(Base):
     attempt: Mapped[int] = mapped_column(Integer)
     claim_token: Mapped[str] = mapped_column(String(32))
     worker: Mapped[str] = mapped_column(String(200))
-    started_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    started_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     outcome: Mapped[str | None] = mapped_column(String(16))  # done | failed | lost
     error: Mapped[str | None] = mapped_column(Text)
 
@@ -243,7 +268,7 @@ class PageOcr(Base):
     # What read the page (ocr.containers.OcrProvenance): engine, effective OCR settings,
     # model versions and hashes, runtime. None for pages read before it was recorded.
     provenance: Mapped[JsonObject | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
 
 
 class DraftRecord(Base):
@@ -264,13 +289,13 @@ class DraftRecord(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     warnings: Mapped[list[WarningJson]] = mapped_column(JSON, default=list)
     assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    assigned_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    confirmed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
-    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, onupdate=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)
 
     fields: Mapped[list[FieldValue]] = relationship(
         back_populates="record", cascade="all, delete-orphan", order_by="FieldValue.id"
@@ -314,7 +339,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(40))
     entity_type: Mapped[str] = mapped_column(String(20))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Generic, NotRequired, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue, field_validator
 from typing_extensions import TypedDict
 
 from models.json_types import JsonObject, WarningJson
+from models.limits import MAX_FIELDS_PER_EDIT, MAX_INT32, MAX_NOTE_LEN, MAX_QUERY_TEXT
 
 T = TypeVar("T")
 
@@ -20,6 +21,16 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class InternalErrorBody(ErrorBody):
+    id: str = Field(description="error id: the server log has the details under it")
+
+
+class InternalErrorResponse(BaseModel):
+    """500: something failed that should not have; the id finds it in the server log."""
+
+    error: InternalErrorBody
 
 
 class Progress(BaseModel):
@@ -162,14 +173,27 @@ class RecordPublic(BaseModel):
 
 
 class RecordUpdate(BaseModel):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INT32)
     # code → new value (text or null), or {"value": …, "note": …}; checked against the
     # register by the records service, which names the field in its message.
-    fields: dict[str, JsonValue]
+    fields: dict[str, JsonValue] = Field(max_length=MAX_FIELDS_PER_EDIT)
+
+    @field_validator("fields")
+    @classmethod
+    def _within_limits(cls, fields: dict[str, JsonValue]) -> dict[str, JsonValue]:
+        # Sizes only: what a value or note may be is the records service's business.
+        for code, change in fields.items():
+            if len(code) > MAX_QUERY_TEXT:
+                raise ValueError(f"field code longer than {MAX_QUERY_TEXT} characters")
+            texts = change.values() if isinstance(change, dict) else [change]
+            for text in texts:
+                if isinstance(text, str) and len(text) > MAX_NOTE_LEN:
+                    raise ValueError(f"{code}: longer than {MAX_NOTE_LEN} characters")
+        return fields
 
 
 class VersionBody(BaseModel):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INT32)
 
 
 class FlagBody(VersionBody):
@@ -177,7 +201,7 @@ class FlagBody(VersionBody):
 
 
 class ReviewBody(VersionBody):
-    decision: str
+    decision: str = Field(max_length=MAX_QUERY_TEXT)
     note: str | None = Field(default=None, max_length=1000)
 
 

@@ -11,11 +11,15 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Mount, compile_path
 
 import review_ui
 from ocr_service import __version__
+from ocr_service.api.guard import InputGuard, LastResort, error_body
+from ocr_service.api.openapi import install_openapi
 from ocr_service.api.routes import health, ledgers
 from ocr_service.config import Settings, get_settings
 from ocr_service.db import upgrade_database
@@ -28,8 +32,12 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        status_code=status, content=error_body(code, message), headers=dict(headers or {})
+    )
 
 
 def _http_code(status: int) -> str:
@@ -43,14 +51,26 @@ def _http_code(status: int) -> str:
         413: "too_large",
         415: "unsupported_type",
         422: "bad_input",
+        429: "too_many_requests",
     }.get(status, "error")
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(SohoaError)
-    async def _sohoa(_: Request, exc: SohoaError) -> JSONResponse:
-        return error_response(exc.http_status, exc.code, exc.message)
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path: Starlette names only the first route's."""
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        route = context.original_route
+        if isinstance(route, Mount):
+            continue
+        route_path: str = context.path or getattr(route, "path", None) or ""
+        pattern, _, _ = compile_path(route_path)
+        if pattern.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
+
+def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StaleVersion)
     async def _stale(_: Request, exc: StaleVersion) -> JSONResponse:
         # A stale save: the client gets the record as it is now, to compare, never overwrite.
@@ -63,8 +83,13 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, _http_code(exc.status_code), str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        return error_response(
+            exc.status_code, _http_code(exc.status_code), str(exc.detail), headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -75,10 +100,10 @@ def install_error_handlers(app: FastAPI) -> None:
         message = f"{where}: {first.get('msg', 'invalid request')}" if where else "invalid request"
         return error_response(422, "bad_input", message)
 
-    @app.exception_handler(Exception)
-    async def _internal(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return error_response(500, "internal", "internal error; it has been logged")
+    @app.exception_handler(SohoaError)
+    async def _sohoa(_: Request, exc: SohoaError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        return error_response(exc.http_status, exc.code, exc.message, headers)
 
 
 def _reaper(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
@@ -119,6 +144,9 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> 
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Added last = outermost: LastResort also catches what fails in the guard.
+    app.add_middleware(InputGuard)
+    app.add_middleware(LastResort)
     app.include_router(health.router)
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(ledgers.router, prefix=API_PREFIX)
@@ -136,6 +164,7 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> 
         def _root() -> RedirectResponse:
             return RedirectResponse("/ui/")
 
+    install_openapi(app)
     return app
 
 

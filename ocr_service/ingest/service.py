@@ -17,6 +17,7 @@ from ocr_service.config import Settings
 from ocr_service.errors import BadInput
 from ocr_service.ingest.documents import DocumentInfo, Limits, inspect_document
 from ocr_service.ingest.sniff import sniff_media_type
+from ocr_service.limits import check_nesting
 from ocr_service.storage import LocalStorage
 
 
@@ -53,6 +54,12 @@ def read_layout_file(path: Path) -> JsonObject:
     """A table-ledger layout file (TOML or JSON) as a mapping, checked."""
     from ocr_service.extract.layouts.layout_file import load_layout_file
 
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None  # load_layout_file says why, in its own words
+    if text is not None:
+        check_nesting(text, toml=path.suffix.lower() != ".json", what=f"layout file {path.name}")
     load_layout_file(path)  # validates, with the key path in every error
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() != ".json":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from models.limits import MAX_QUERY_TEXT
 from models.schemas import ErrorResponse
-from ocr_service.api.deps import CurrentUser, SessionDep, SettingsDep
+from ocr_service.api.deps import CurrentUser, LedgerId, QueryText, SessionDep, SettingsDep
 from ocr_service.errors import BadInput
 from ocr_service.export.from_db import FORMATS, MEDIA_TYPES, run_export
 from ocr_service.ledgers import get_ledger_for
@@ -30,13 +33,13 @@ router = APIRouter(tags=["export"])
     },
 )
 async def export_ledger(
-    ledger_id: str,
+    ledger_id: LedgerId,
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
-    format: str = "json",
+    format: Annotated[str, Query(max_length=MAX_QUERY_TEXT)] = "json",
     include_drafts: bool = False,
-    variant: str | None = None,
+    variant: QueryText = None,
 ) -> FileResponse:
     """Only confirmed records unless `include_drafts`; every export is an audit event."""
     if format not in FORMATS:

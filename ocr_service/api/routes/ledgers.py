@@ -11,12 +11,23 @@ from sqlalchemy import func, select
 from models.book import BookMeta, InvalidBookMeta, parse_year
 from models.entities import Ledger, PageOcr
 from models.json_types import JsonObject
+from models.limits import MAX_FORM_TEXT
 from models.schemas import ErrorResponse, LedgerDetail, LedgerPublic, PageOcrPublic, Paginated
-from ocr_service.api.deps import CurrentUser, SessionDep, SettingsDep, StorageDep
+from ocr_service.api.deps import (
+    CurrentUser,
+    LedgerId,
+    ListPage,
+    PageNumber,
+    QueryText,
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+)
 from ocr_service.errors import BadInput, Forbidden, NotFound, TooLarge
 from ocr_service.ingest.service import ingest_stream
 from ocr_service.jobs.lifecycle import JobTask
 from ocr_service.ledgers import get_ledger_for, get_page, ledger_detail, ledger_public
+from ocr_service.limits import check_nesting, json_problem
 
 router = APIRouter(prefix="/ledgers", tags=["ledgers"])
 
@@ -34,13 +45,14 @@ def create_ledger(
     storage: StorageDep,
     user: CurrentUser,
     file: Annotated[UploadFile, File(description="PDF, TIFF, JPEG or PNG scan of one book")],
-    register_: Annotated[str, Form(alias="register")],
-    commune: Annotated[str | None, Form()] = None,
-    book: Annotated[str | None, Form()] = None,
-    year: Annotated[str | None, Form()] = None,
-    layout: Annotated[str, Form()] = "block",
+    register_: Annotated[str, Form(alias="register", max_length=MAX_FORM_TEXT)],
+    commune: Annotated[str | None, Form(max_length=MAX_FORM_TEXT)] = None,
+    book: Annotated[str | None, Form(max_length=MAX_FORM_TEXT)] = None,
+    year: Annotated[str | None, Form(max_length=MAX_FORM_TEXT)] = None,
+    layout: Annotated[str, Form(max_length=MAX_FORM_TEXT)] = "block",
     authority: Annotated[
-        str | None, Form(description="registering authority (noiDangKy) of the book")
+        str | None,
+        Form(description="registering authority (noiDangKy) of the book", max_length=MAX_FORM_TEXT),
     ] = None,
     layout_file: Annotated[
         UploadFile | None,
@@ -97,16 +109,18 @@ def _read_layout_upload(upload: UploadFile) -> JsonObject:
     raw = upload.file.read(256 * 1024 + 1)
     if len(raw) > 256 * 1024:
         raise BadInput("layout file: larger than 256 kB")
+    is_json = (upload.filename or "").lower().endswith(".json")
     try:
         text = raw.decode("utf-8-sig")
-        if (upload.filename or "").lower().endswith(".json"):
-            data = json.loads(text)
-        else:
-            data = tomllib.loads(text)
+        check_nesting(text, toml=not is_json, what="layout file")
+        data = json.loads(text) if is_json else tomllib.loads(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadInput(f"layout file: cannot be read as TOML/JSON ({exc})") from exc
     if not isinstance(data, dict):
         raise BadInput("layout file: expected a table/object at the top")
+    problem = json_problem(data)
+    if problem:
+        raise BadInput(f"layout file: {problem}")
     return data
 
 
@@ -114,10 +128,10 @@ def _read_layout_upload(upload: UploadFile) -> JsonObject:
 def list_ledgers(
     session: SessionDep,
     user: CurrentUser,
-    commune: str | None = None,
-    register: str | None = None,
-    status: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    commune: QueryText = None,
+    register: QueryText = None,
+    status: QueryText = None,
+    page: ListPage = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Paginated[LedgerPublic]:
     query = select(Ledger)
@@ -140,7 +154,7 @@ def list_ledgers(
 
 
 @router.get("/{ledger_id}", response_model=LedgerDetail)
-def read_ledger(ledger_id: str, session: SessionDep, user: CurrentUser) -> LedgerDetail:
+def read_ledger(ledger_id: LedgerId, session: SessionDep, user: CurrentUser) -> LedgerDetail:
     return ledger_detail(session, get_ledger_for(session, ledger_id, user))
 
 
@@ -154,8 +168,8 @@ def read_ledger(ledger_id: str, session: SessionDep, user: CurrentUser) -> Ledge
     },
 )
 def page_image(
-    ledger_id: str,
-    n: int,
+    ledger_id: LedgerId,
+    n: PageNumber,
     session: SessionDep,
     storage: StorageDep,
     user: CurrentUser,
@@ -181,7 +195,9 @@ def page_image(
 
 
 @router.get("/{ledger_id}/pages/{n}/ocr", response_model=PageOcrPublic)
-def page_ocr(ledger_id: str, n: int, session: SessionDep, user: CurrentUser) -> PageOcrPublic:
+def page_ocr(
+    ledger_id: LedgerId, n: PageNumber, session: SessionDep, user: CurrentUser
+) -> PageOcrPublic:
     ledger = get_ledger_for(session, ledger_id, user)
     page = get_page(session, ledger, n)
     row = session.get(PageOcr, page.id)

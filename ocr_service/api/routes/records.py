@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from models.entities import DraftRecord
+from models.limits import MAX_ID_LEN
 from models.schemas import (
     FlagBody,
     Paginated,
@@ -19,7 +20,14 @@ from models.schemas import (
     StaleRecord,
     VersionBody,
 )
-from ocr_service.api.deps import CurrentUser, SessionDep
+from ocr_service.api.deps import (
+    CurrentUser,
+    LedgerId,
+    ListPage,
+    QueryText,
+    RecordId,
+    SessionDep,
+)
 from ocr_service.errors import BadInput, NotFound
 from ocr_service.ledgers import get_ledger_for
 from ocr_service.records import service
@@ -33,11 +41,11 @@ STALE = "the record changed since that version: the body holds it as it is now"
 
 @router.get("/ledgers/{ledger_id}/records", response_model=Paginated[RecordPublic])
 def list_records(
-    ledger_id: str,
+    ledger_id: LedgerId,
     session: SessionDep,
     user: CurrentUser,
-    status: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    status: QueryText = None,
+    page: ListPage = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> Paginated[RecordPublic]:
     ledger = get_ledger_for(session, ledger_id, user)
@@ -61,8 +69,8 @@ def list_records(
 def next_record(
     session: SessionDep,
     user: CurrentUser,
-    ledger: str,
-    after: str | None = None,
+    ledger: Annotated[str, Query(max_length=MAX_ID_LEN)],
+    after: Annotated[str | None, Query(max_length=MAX_ID_LEN)] = None,
 ) -> RecordPublic:
     book = get_ledger_for(session, ledger, user)
     record = service.next_record(session, book, user, after=after)
@@ -72,7 +80,7 @@ def next_record(
 
 
 @router.get("/records/{record_id}", response_model=RecordPublic)
-def read_record(record_id: str, session: SessionDep, user: CurrentUser) -> RecordPublic:
+def read_record(record_id: RecordId, session: SessionDep, user: CurrentUser) -> RecordPublic:
     record, ledger = service.load_record(session, record_id, user)
     return service.record_public(session, record, register=ledger.register)
 
@@ -83,7 +91,7 @@ def read_record(record_id: str, session: SessionDep, user: CurrentUser) -> Recor
     responses={409: {"model": StaleRecord, "description": STALE}},
 )
 def update_record(
-    record_id: str, body: RecordUpdate, session: SessionDep, user: CurrentUser
+    record_id: RecordId, body: RecordUpdate, session: SessionDep, user: CurrentUser
 ) -> RecordPublic:
     record = service.update_record(session, record_id, user, body.version, body.fields)
     return service.record_public(session, record)
@@ -95,7 +103,7 @@ def update_record(
     responses={409: {"model": StaleRecord, "description": STALE}},
 )
 def confirm_record(
-    record_id: str, body: VersionBody, session: SessionDep, user: CurrentUser
+    record_id: RecordId, body: VersionBody, session: SessionDep, user: CurrentUser
 ) -> RecordPublic:
     record = service.confirm_record(session, record_id, user, body.version)
     return service.record_public(session, record)
@@ -107,7 +115,7 @@ def confirm_record(
     responses={409: {"model": StaleRecord, "description": STALE}},
 )
 def flag_record(
-    record_id: str, body: FlagBody, session: SessionDep, user: CurrentUser
+    record_id: RecordId, body: FlagBody, session: SessionDep, user: CurrentUser
 ) -> RecordPublic:
     record = service.flag_record(session, record_id, user, body.version, body.reason)
     return service.record_public(session, record)
@@ -119,12 +127,12 @@ def flag_record(
     responses={409: {"model": StaleRecord, "description": STALE}},
 )
 def review_record(
-    record_id: str, body: ReviewBody, session: SessionDep, user: CurrentUser
+    record_id: RecordId, body: ReviewBody, session: SessionDep, user: CurrentUser
 ) -> RecordPublic:
     record = service.review_record(session, record_id, user, body.version, body.decision, body.note)
     return service.record_public(session, record)
 
 
 @router.get("/records/{record_id}/history", response_model=RecordHistory)
-def record_history(record_id: str, session: SessionDep, user: CurrentUser) -> RecordHistory:
+def record_history(record_id: RecordId, session: SessionDep, user: CurrentUser) -> RecordHistory:
     return RecordHistory(events=service.record_history(session, record_id, user))

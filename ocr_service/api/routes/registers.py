@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
+from models.limits import MAX_QUERY_TEXT
 from models.registers import REGISTER_SLUGS, excel_columns, register_spec
 from models.schemas import RegisterField, RegisterPublic, Suggestions
 from ocr_service.api.deps import CurrentUser
@@ -16,7 +17,9 @@ router = APIRouter(tags=["registers"])
 
 
 @router.get("/registers/{slug}", response_model=RegisterPublic)
-def read_register(slug: str, user: CurrentUser) -> RegisterPublic:
+def read_register(
+    slug: Annotated[str, Path(max_length=MAX_QUERY_TEXT)], user: CurrentUser
+) -> RegisterPublic:
     if slug not in REGISTER_SLUGS:
         raise NotFound(f"no register {slug!r}")
     spec = register_spec(slug)
@@ -48,8 +51,8 @@ def read_register(slug: str, user: CurrentUser) -> RegisterPublic:
 @router.get("/suggest", response_model=Suggestions)
 def read_suggestions(
     user: CurrentUser,
-    kind: str,
-    q: str = "",
+    kind: Annotated[str, Query(max_length=MAX_QUERY_TEXT)],
+    q: Annotated[str, Query(max_length=MAX_QUERY_TEXT)] = "",
     limit: Annotated[int, Query(ge=1, le=50)] = 8,
 ) -> Suggestions:
     if kind not in KINDS:
