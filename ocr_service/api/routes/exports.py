@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
@@ -37,6 +39,13 @@ async def export_ledger(
     format: str = "json",
     include_drafts: bool = False,
     variant: str | None = None,
+    raw: Annotated[
+        bool,
+        Query(
+            description="csv only: values as they are; by default a value starting with "
+            "=, +, -, @, tab or CR gets a leading ' so that spreadsheets never run it"
+        ),
+    ] = False,
 ) -> FileResponse:
     """Only confirmed records unless `include_drafts`; every export is an audit event."""
     if format not in FORMATS:
@@ -51,6 +60,7 @@ async def export_ledger(
         include_drafts=include_drafts,
         variant=variant,
         user_id=user.id,
+        raw_csv=raw,
     )
     return FileResponse(
         result.path,
