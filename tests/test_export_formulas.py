@@ -18,7 +18,6 @@ from ocr_service.config import Settings
 from ocr_service.db import session_scope
 from ocr_service.export import ExportField, ExportRecord, write_export_csv, write_ministry_xlsx
 from ocr_service.export.bundle import write_book_zip
-from ocr_service.export.tabular import neutralise_formula
 from tests.conftest import auth
 from tests.factories import add_book, add_user
 from tests.test_cli_admin import cli
@@ -45,6 +44,8 @@ def csv_rows(data: bytes) -> list[dict[str, str]]:
 
 
 def test_the_owasp_rule() -> None:
+    from ocr_service.export.tabular import neutralise_formula
+
     for text in ("=1", "+1", "-1", "@A1", "\t=1", "\r=1"):
         assert neutralise_formula(text) == "'" + text
     for text in ("Nguyễn Văn An", "05.03.1987", "01/2019", "", "a=b", "'=1"):
