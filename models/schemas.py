@@ -203,6 +203,10 @@ class FlagBody(VersionBody):
 class ReviewBody(VersionBody):
     decision: str = Field(max_length=MAX_QUERY_TEXT)
     note: str | None = Field(default=None, max_length=1000)
+    override: bool = Field(
+        default=False,
+        description="admin only: approve despite the four-eyes rule (needs a note; audited)",
+    )
 
 
 class ChangeJson(TypedDict):

@@ -526,6 +526,14 @@ def export(
     ] = None,
     include_drafts: Annotated[bool, typer.Option(help="also drafts and flagged records")] = False,
     variant: Annotated[str | None, typer.Option(help="Excel column variant, e.g. tst_60")] = None,
+    raw_csv: Annotated[
+        bool,
+        typer.Option(
+            "--raw-csv",
+            help="csv: values as they are (by default one starting with =, +, -, @, tab or CR "
+            "gets a leading ' so that spreadsheets never run it)",
+        ),
+    ] = False,
 ) -> None:
     """Export a ledger; only confirmed records unless --include-drafts."""
     import shutil
@@ -540,10 +548,18 @@ def export(
         fail(f"--out is needed for {format} (a binary file)")
     if out is not None and out.is_dir():
         fail(f"--out {out} is a folder: give a file name")
+    if raw_csv and format != "csv":
+        fail("--raw-csv applies to --format csv only")
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / f"export.{format}"
         result = run_export(
-            settings, ledger_id, format, include_drafts=include_drafts, variant=variant, out=target
+            settings,
+            ledger_id,
+            format,
+            include_drafts=include_drafts,
+            variant=variant,
+            out=target,
+            raw_csv=raw_csv,
         )
         if out is None:
             with target.open("rb") as fh:

@@ -275,3 +275,47 @@ def test_table_ledger_layout_file_is_checked_at_upload(
         headers=auth(admin_token),
     )
     assert garbage.status_code == 422 and "TOML" in garbage.json()["error"]["message"]
+
+
+def test_duplicates_are_looked_for_only_in_the_books_the_uploader_sees(
+    client: TestClient, settings: Settings
+) -> None:
+    from tests.factories import add_user
+
+    _, clerk_a = add_user(settings, "lan", commune="Xã An Nhơn")
+    _, clerk_a2 = add_user(settings, "hoa", commune="Xã An Nhơn")
+    _, clerk_b = add_user(settings, "binh", commune="Xã Hòa Bình")
+    _, admin = add_user(settings, "quantri", role="admin")
+    data = (INGEST / "three-pages.tif").read_bytes()
+
+    def upload(token: str, name: str) -> dict[str, object]:
+        r = client.post(
+            "/api/v1/ledgers",
+            files={"file": (name, data, "image/tiff")},
+            data={"register": "khai-sinh", "book": "01/2019"},
+            headers=auth(token),
+        )
+        assert r.status_code in (200, 202), r.text
+        body: dict[str, object] = r.json()
+        body["status_code"] = r.status_code
+        return body
+
+    theirs = upload(clerk_b, "so-hoa-binh.tif")
+    assert theirs["status_code"] == 202
+    # Commune A registers its own copy: a new ledger, and not a word of commune B's.
+    mine = upload(clerk_a, "so-an-nhon.tif")
+    assert mine["status_code"] == 202 and mine["duplicate"] is not True
+    assert mine["id"] != theirs["id"] and mine["commune"] == "Xã An Nhơn"
+    text = str(mine)
+    assert str(theirs["id"]) not in text and "Hòa Bình" not in text
+    assert "so-hoa-binh" not in text
+    # The bytes are stored once, content-addressed; each commune has its ledger.
+    ledgers, originals, _, _ = stored_state(settings)
+    assert (ledgers, originals) == (2, 1)
+    # Within what a user sees, a duplicate answers as before.
+    again = upload(clerk_a2, "lan-nua.tif")
+    assert again["status_code"] == 200 and again["duplicate"] is True
+    assert again["id"] == mine["id"]
+    seen_by_all = upload(admin, "quan-tri.tif")
+    assert seen_by_all["status_code"] == 200 and seen_by_all["id"] == theirs["id"]
+    assert stored_state(settings)[:2] == (2, 1)

@@ -633,3 +633,23 @@ def test_every_shortcut_of_the_keymap_works(
     assert rejected["status"] == "draft"
     assert any(w["message"] == "Sai ngày sinh" for w in rejected["warnings"])
     ctx.close()
+
+
+def test_a_reviewer_is_told_they_cannot_approve_their_own_confirmation(
+    ui_settings: Settings, page: Page, server: LiveServer, book: SeededBook
+) -> None:
+    from ocr_service.auth import get_user
+    from ocr_service.db import session_scope
+    from ocr_service.records.service import confirm_record
+
+    rid = book.records[0].id
+    with session_scope(ui_settings) as session:
+        confirm_record(session, rid, get_user(session, "kiemtra"), 1)
+    login(page, server, "kiemtra")
+    page.goto(f"{server.url}/ui/#/review/{rid}")
+    wait_record(page, rid)
+    expect(page.locator("#btn-approve")).to_be_visible()
+    page.keyboard.press("Alt+a")
+    expect(page.locator("#toast")).to_contain_text("cần một người kiểm tra khác duyệt")
+    expect(page).to_have_url(re.compile(f"#/review/{rid}$"))  # stays on the record
+    assert api_json(page, f"/records/{rid}")["reviewed_by"] is None

@@ -140,9 +140,14 @@ def run_export(
     variant: str | None = None,
     user_id: int | None = None,
     out: Path | None = None,
+    raw_csv: bool = False,
 ) -> ExportResult:
+    """Write one export of a stored ledger and audit it. `raw_csv`: CSV values as they are,
+    without the leading quote that keeps formula triggers from running in a spreadsheet."""
     if fmt not in FORMATS:
         raise BadInput(f"unknown export format {fmt!r}: use {', '.join(FORMATS)}")
+    if raw_csv and fmt != "csv":
+        raise BadInput("raw values are an option of the csv format only")
     with session_scope(settings) as session:
         ledger = session.get(Ledger, ledger_id)
         if ledger is None:
@@ -172,7 +177,7 @@ def run_export(
         if fmt == "json":
             count = write_export_json(book, records, target)
         elif fmt == "csv":
-            count = write_export_csv(book, records, target)
+            count = write_export_csv(book, records, target, raw=raw_csv)
         elif fmt == "xlsx":
             count = write_ministry_xlsx(book, records, target, variant=variant)
         elif fmt == "zip":
@@ -198,6 +203,11 @@ def run_export(
             ledger_id,
             user_id=user_id,
             ledger_id=ledger_id,
-            data={"format": fmt, "records": count, "include_drafts": include_drafts},
+            data={
+                "format": fmt,
+                "records": count,
+                "include_drafts": include_drafts,
+                **({"raw": True} if raw_csv else {}),  # an unsafe export is worth knowing of
+            },
         )
     return ExportResult(target, filename, MEDIA_TYPES[fmt], count)

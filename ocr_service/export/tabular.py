@@ -15,6 +15,14 @@ from ocr_service.export.containers import ExportLedger, ExportRecord
 from ocr_service.export.spec import excel_columns
 
 CSV_LEAD_COLUMNS = ["id", "page", "status"]
+# OWASP's CSV injection rule: a cell starting with one of these is read as a formula by
+# spreadsheets (=HYPERLINK(…) leaks data, =cmd|… runs programs), so it gets a leading quote.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """`text` as a spreadsheet shows it but never evaluates: a formula trigger first gets "'"."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
 @contextlib.contextmanager
@@ -59,13 +67,17 @@ def csv_columns(register: str) -> list[str]:
     return CSV_LEAD_COLUMNS + excel_columns(register)
 
 
-def iter_export_csv(ledger: ExportLedger, records: Iterable[ExportRecord]) -> Iterator[str]:
+def iter_export_csv(
+    ledger: ExportLedger, records: Iterable[ExportRecord], *, raw: bool = False
+) -> Iterator[str]:
     """CSV text chunks: a header line, then one line per record.
 
     Values are the normalised `value`s (labels such as 'Nam', not Excel codes), book metadata
     fills noiDangKy/noiCap/quyenSo as in the Excel, STT is the row number. The first chunk
     starts with a UTF-8 byte-order mark so that Excel on Windows reads the file as UTF-8
     (without it Vietnamese letters come out garbled); other readers skip it ('utf-8-sig').
+    A value starting with a formula trigger (=, +, -, @, tab, CR) is prefixed with "'" so that
+    a spreadsheet never runs it; `raw` writes the values as they are, for programs.
     """
     columns = csv_columns(ledger.meta.register)
     buf = io.StringIO()
@@ -78,17 +90,24 @@ def iter_export_csv(ledger: ExportLedger, records: Iterable[ExportRecord]) -> It
         values["STT"] = str(n)
         buf.seek(0)
         buf.truncate()
-        writer.writerow([clean_text(values.get(c, "")) for c in columns])
+        cells = [clean_text(values.get(c, "")) for c in columns]
+        writer.writerow(cells if raw else [neutralise_formula(c) for c in cells])
         yield buf.getvalue()
 
 
 def write_export_csv(
-    ledger: ExportLedger, records: Iterable[ExportRecord], out: IO[bytes] | Path | str
+    ledger: ExportLedger,
+    records: Iterable[ExportRecord],
+    out: IO[bytes] | Path | str,
+    *,
+    raw: bool = False,
 ) -> int:
-    """Write the CSV (UTF-8 with BOM, CRLF lines); returns the number of records."""
+    """Write the CSV (UTF-8 with BOM, CRLF lines); returns the number of records.
+
+    `raw`: values as they are, formula triggers included (see `iter_export_csv`)."""
     n = -1
     with _binary_out(out) as fh:
-        for chunk in iter_export_csv(ledger, records):
+        for chunk in iter_export_csv(ledger, records, raw=raw):
             fh.write(chunk.encode("utf-8"))
             n += 1
     return n

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.book import BookMeta, InvalidBookMeta
-from models.entities import Ledger, LedgerStatus, Original
+from models.entities import Ledger, LedgerStatus, Original, Role, User
 from models.json_types import JsonObject
 from ocr_service.audit import record_event
 from ocr_service.config import Settings
@@ -96,7 +96,11 @@ def ingest_stream(
     """Check and store an upload; returns its new ledger, or the existing one for the same bytes.
 
     Nothing is stored unless the file passes every check, so a refused upload leaves the store
-    and every existing ledger as they were.
+    and every existing ledger as they were. A duplicate is looked for only among the ledgers
+    the uploader may see (`user_id`'s commune; everything for an admin, a user without a
+    commune, or the CLI's None): the same bytes uploaded by another commune make a ledger of
+    the uploader's own, and nothing of the other commune's book is answered. The original's
+    bytes are still stored once, by their hash.
     """
     meta = check_book(meta)
     name = display_name(filename)
@@ -107,12 +111,14 @@ def ingest_stream(
     except BaseException:
         staged.discard()
         raise
-    existing = session.scalar(
-        select(Ledger)
-        .where(Ledger.original_sha256 == staged.sha256, Ledger.register == meta.register)
-        .order_by(Ledger.created_at)
-        .limit(1)
+    same_bytes = select(Ledger).where(
+        Ledger.original_sha256 == staged.sha256, Ledger.register == meta.register
     )
+    uploader = session.get(User, user_id) if user_id is not None else None
+    if uploader is not None and uploader.role != Role.admin and uploader.commune:
+        # As User.sees_commune: another commune's book is not even known to exist.
+        same_bytes = same_bytes.where(Ledger.commune == uploader.commune)
+    existing = session.scalar(same_bytes.order_by(Ledger.created_at).limit(1))
     if existing is not None:
         staged.discard()
         return IngestResult(existing, duplicate=True, info=info)

@@ -2,6 +2,8 @@
 
 Every change is one audit event with the old and new values, and every write names the version
 it was based on: a stale write is refused (409) with the current record, never applied.
+Approval follows the four-eyes rule: nobody approves a record they confirmed or edited last,
+unless an admin overrides it explicitly, which is an audit event of its own.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.entities import AuditEvent, DraftRecord, FieldValue, Ledger, RecordStatus, User
+from models.json_types import JsonObject
 from models.registers import register_spec
 from models.schemas import ChangeJson, FieldPublic, HistoryEvent, RecordPublic
 from ocr_service.audit import record_event
@@ -22,6 +25,20 @@ from ocr_service.errors import BadInput, Conflict, Forbidden, NotFound
 
 ASSIGNMENT_MINUTES = 30
 MAX_VALUE_LEN = 2000
+
+
+# Shown as is by the review UI, hence in Vietnamese; the code is for API clients.
+FOUR_EYES_MESSAGE = (
+    "Không thể duyệt bản ghi do chính bạn xác nhận hoặc sửa lần cuối: "
+    "cần một người kiểm tra khác duyệt."
+)
+OVERRIDE_ACTION = "record.review_override"
+
+
+class OwnWork(Forbidden):
+    """The four-eyes rule: an approval by the person who confirmed or last edited the record."""
+
+    code = "four_eyes"
 
 
 class StaleVersion(Conflict):
@@ -320,16 +337,64 @@ def flag_record(
     return record
 
 
+def last_editor(session: Session, record_id: str) -> int | None:
+    """Who last changed a value or a note of the record, from the audit trail (None: nobody,
+    or only the pipeline). An update that changed nothing is not an edit."""
+    events = session.execute(
+        select(AuditEvent.user_id, AuditEvent.data)
+        .where(
+            AuditEvent.entity_type == "record",
+            AuditEvent.entity_id == record_id,
+            AuditEvent.action == "record.update",
+        )
+        .order_by(AuditEvent.id.desc())
+    )
+    for user_id, data in events:
+        if (data or {}).get("changes"):
+            return user_id
+    return None
+
+
+def own_work(session: Session, record: DraftRecord, user: User) -> list[str]:
+    """Why `user` may not approve `record` under the four-eyes rule: 'confirmed', 'edited'."""
+    reasons = []
+    if record.confirmed_by == user.id:
+        reasons.append("confirmed")
+    if last_editor(session, record.id) == user.id:
+        reasons.append("edited")
+    return reasons
+
+
 def review_record(
-    session: Session, record_id: str, user: User, version: int, decision: str, note: str | None
+    session: Session,
+    record_id: str,
+    user: User,
+    version: int,
+    decision: str,
+    note: str | None,
+    *,
+    override: bool = False,
 ) -> DraftRecord:
+    """Approve or reject a confirmed record. `override`: an admin approves their own work;
+    it needs a note saying why and is audited as `record.review_override`, never implied."""
     if user.role not in ("reviewer", "admin"):
         raise Forbidden("only reviewers can second-check records")
     if decision not in ("approve", "reject"):
         raise BadInput("decision must be approve or reject")
+    if override:
+        if user.role != "admin":
+            raise Forbidden("only an admin can override the four-eyes rule")
+        if decision != "approve":
+            raise BadInput("override applies to approvals only")
+        if not (note or "").strip():
+            raise BadInput("an override needs a note saying why the four-eyes rule is set aside")
     record, ledger = load_record(session, record_id, user)
     if record.status != RecordStatus.confirmed:
         raise Conflict("only confirmed records can be reviewed")
+    # Rejecting one's own work only sends it back to draft: the rule guards approvals.
+    four_eyes = own_work(session, record, user) if decision == "approve" else []
+    if four_eyes and not override:
+        raise OwnWork(FOUR_EYES_MESSAGE)
     _bump_version(session, record, version, ledger)
     if decision == "approve":
         record.reviewed_by = user.id
@@ -342,14 +407,17 @@ def review_record(
             *(record.warnings or []),
             {"field": None, "rule": "review-rejected", "message": note or "Người kiểm tra trả lại"},
         ]
+    data: JsonObject = {"version": record.version, "decision": decision, "note": note}
+    if four_eyes:
+        data["four_eyes"] = list(four_eyes)  # what the override set aside
     record_event(
         session,
-        "record.review",
+        OVERRIDE_ACTION if four_eyes else "record.review",
         "record",
         record.id,
         user_id=user.id,
         ledger_id=ledger.id,
-        data={"version": record.version, "decision": decision, "note": note},
+        data=data,
     )
     session.flush()
     return record

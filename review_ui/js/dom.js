@@ -103,6 +103,7 @@ export const ACTION_VI = {
   "record.confirm": "Xác nhận",
   "record.flag": "Đánh dấu",
   "record.review": "Kiểm tra lại",
+  "record.review_override": "Duyệt vượt quy tắc hai người (quản trị)",
   "record.assign": "Nhận duyệt",
 };
 

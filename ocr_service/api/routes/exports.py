@@ -40,6 +40,13 @@ async def export_ledger(
     format: Annotated[str, Query(max_length=MAX_QUERY_TEXT)] = "json",
     include_drafts: bool = False,
     variant: QueryText = None,
+    raw: Annotated[
+        bool,
+        Query(
+            description="csv only: values as they are; by default a value starting with "
+            "=, +, -, @, tab or CR gets a leading ' so that spreadsheets never run it"
+        ),
+    ] = False,
 ) -> FileResponse:
     """Only confirmed records unless `include_drafts`; every export is an audit event."""
     if format not in FORMATS:
@@ -54,6 +61,7 @@ async def export_ledger(
         include_drafts=include_drafts,
         variant=variant,
         user_id=user.id,
+        raw_csv=raw,
     )
     return FileResponse(
         result.path,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from models.entities import DraftRecord
 from models.limits import MAX_ID_LEN
 from models.schemas import (
+    ErrorResponse,
     FlagBody,
     Paginated,
     RecordHistory,
@@ -124,12 +125,21 @@ def flag_record(
 @router.post(
     "/records/{record_id}/review",
     response_model=RecordPublic,
-    responses={409: {"model": StaleRecord, "description": STALE}},
+    responses={
+        403: {
+            "model": ErrorResponse,
+            "description": "not a reviewer, or `four_eyes`: the caller confirmed or last edited "
+            "the record (an admin may approve with `override` and a note)",
+        },
+        409: {"model": StaleRecord, "description": STALE},
+    },
 )
 def review_record(
     record_id: RecordId, body: ReviewBody, session: SessionDep, user: CurrentUser
 ) -> RecordPublic:
-    record = service.review_record(session, record_id, user, body.version, body.decision, body.note)
+    record = service.review_record(
+        session, record_id, user, body.version, body.decision, body.note, override=body.override
+    )
     return service.record_public(session, record)
 
 
