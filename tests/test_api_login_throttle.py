@@ -1,4 +1,4 @@
-"""Login throttling: 429 with Retry-After per user name and per address, audited, on a fake clock."""
+"""Login throttling: 429 with Retry-After per user name and per address, audited; a fake clock."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 
 def login(client: TestClient, username: str, password: str) -> int:
-    return client.post("/api/v1/session", json={"username": username, "password": password}).status_code
+    body = {"username": username, "password": password}
+    return client.post("/api/v1/session", json=body).status_code
 
 
 def audit_actions(settings: Settings) -> list[tuple[str, str, dict[str, object]]]:
