@@ -35,7 +35,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 def login(client: TestClient, username: str, password: str) -> int:
     body = {"username": username, "password": password}
-    return client.post("/api/v1/session", json=body).status_code
+    status: int = client.post("/api/v1/session", json=body).status_code
+    return status
 
 
 def audit_actions(settings: Settings) -> list[tuple[str, str, dict[str, object]]]:
