@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import review_ui
 from ocr_service import __version__
+from ocr_service.api.docs import install_docs
+from ocr_service.api.privacy import SecurityHeaders, hide_query_strings
 from ocr_service.api.routes import health, ledgers
 from ocr_service.config import Settings, get_settings
 from ocr_service.db import upgrade_database
@@ -114,11 +116,17 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> 
         version=__version__,
         description="OCR-assisted transcription of Vietnamese civil-status register books",
         lifespan=lifespan,
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        # Replaced by install_docs: offline assets, signed-in readers (api/docs.py).
+        docs_url=None,
+        openapi_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    # Hardening (#16): security headers, no query strings in access logs, docs offline.
+    app.add_middleware(SecurityHeaders)
+    hide_query_strings()
+    install_docs(app)
     app.include_router(health.router)
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(ledgers.router, prefix=API_PREFIX)

@@ -85,8 +85,8 @@ export const api = {
   history: (id) => request("GET", `/records/${enc(id)}/history`),
 
   register: (slug) => request("GET", `/registers/${enc(slug)}`),
-  suggest: (kind, q, limit = 8) =>
-    request("GET", "/suggest?" + new URLSearchParams({ kind, q, limit: String(limit) })),
+  // POST: what the clerk types (names, addresses) stays out of URLs and access logs.
+  suggest: (kind, q, limit = 8) => request("POST", "/suggest", { kind, q, limit }),
   stats: () => request("GET", "/stats"),
 };
 
