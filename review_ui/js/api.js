@@ -49,7 +49,9 @@ export async function request(method, path, body, { raw = false, quiet401 = fals
   if (!res.ok) {
     const err = (data && data.error) || {};
     if (res.status === 401 && !quiet401 && onUnauthorized) onUnauthorized();
-    throw new ApiError(res.status, err.code || "error", err.message, data);
+    const error = new ApiError(res.status, err.code || "error", err.message, data);
+    error.retryAfter = Number(res.headers.get("Retry-After")) || null; // seconds, on a 429
+    throw error;
   }
   return data;
 }
