@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,13 +111,17 @@ def record_failure(session: Session, keys: LoginKeys, settings: Settings) -> Non
     at = now()
     window = timedelta(seconds=settings.login_window_seconds)
     lockout = timedelta(seconds=settings.login_lockout_seconds)
-    # Counters idle longer than a window and a lockout are of no further use.
-    session.execute(
-        delete(LoginAttempt).where(
+    # Counters idle longer than a window and a lockout are of no further use. Rows another
+    # login holds are left for later (SKIP LOCKED on PostgreSQL): two cleanups never deadlock.
+    stale = (
+        select(LoginAttempt.key)
+        .where(
             LoginAttempt.window_start < at - window - lockout,
             LoginAttempt.key.not_in(keys.limits(settings)),
         )
+        .with_for_update(skip_locked=True)
     )
+    session.execute(delete(LoginAttempt).where(LoginAttempt.key.in_(stale)))
     for key, limit in keys.limits(settings).items():
         row = _counter(session, key, at)
         if at - _aware(row.window_start) > window:

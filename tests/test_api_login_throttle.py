@@ -89,6 +89,12 @@ def test_a_success_resets_the_user_count_and_counts_expire_with_the_window(
         # The table holds counts, not user names.
         keys = session.scalars(select(LoginAttempt.key)).all()
         assert keys and not any("lan" in k for k in keys)
+    # Counts idle past a window and a lockout are dropped by the next failure.
+    assert login(client, "lan", "sai") == 401
+    clock.advance(settings.login_window_seconds + settings.login_lockout_seconds + 1)
+    assert login(client, "khach", "sai") == 401
+    with session_scope(settings) as session:
+        assert len(session.scalars(select(LoginAttempt.key)).all()) == 2  # khach's, the address's
 
 
 def test_an_address_is_locked_after_twenty_failures_over_many_user_names(
