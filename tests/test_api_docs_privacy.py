@@ -25,6 +25,8 @@ def test_docs_and_schema_are_for_signed_in_users_and_need_no_internet(
         assert r.json()["error"]["code"] == "unauthorized"
     schema = client.get("/openapi.json", headers=auth(admin_token))
     assert schema.status_code == 200 and "/api/v1/ledgers" in schema.json()["paths"]
+    throttled = schema.json()["paths"]["/api/v1/session"]["post"]["responses"]["429"]
+    assert "Retry-After" in throttled["headers"]
     for url in ("/docs", "/redoc"):
         page = client.get(url, headers=auth(admin_token))
         assert page.status_code == 200

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from models.schemas import SessionPublic, UserPublic
+from models.schemas import ErrorResponse, SessionPublic, UserPublic
 from ocr_service import login_throttle
 from ocr_service.api.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
 from ocr_service.auth import SESSION_HOURS, create_web_session, end_web_session, login, web_session
@@ -25,8 +25,12 @@ class LoginBody(BaseModel):
 
 THROTTLED: dict[int | str, dict[str, Any]] = {
     429: {
+        "model": ErrorResponse,
         "description": "too many failed logins for this user name or address: wait the "
         "Retry-After header's seconds",
+        "headers": {
+            "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
+        },
     }
 }
 
