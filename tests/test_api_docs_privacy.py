@@ -94,6 +94,8 @@ def test_suggestions_take_the_typed_text_in_a_post_body(
     assert old.json() == posted.json()  # the GET stays, deprecated
     bad = client.post("/api/v1/suggest", json={"kind": "x", "q": "a"}, headers=auth(clerk))
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "bad_input"
+    too_long = {"kind": "place", "q": "a" * 201}
+    assert client.post("/api/v1/suggest", json=too_long, headers=auth(clerk)).status_code == 422
     assert client.post("/api/v1/suggest", json=body).status_code == 401
     schema = client.get("/openapi.json", headers=auth(clerk)).json()
     assert schema["paths"]["/api/v1/suggest"]["get"]["deprecated"] is True

@@ -49,8 +49,9 @@ def read_register(slug: str, user: CurrentUser) -> RegisterPublic:
 class SuggestQuery(BaseModel):
     """What the clerk typed travels in the body: a query string would land in access logs."""
 
-    kind: str
-    q: str = ""
+    # 200: the query-text limit of the other filters (models/limits.py MAX_QUERY_TEXT on main)
+    kind: str = Field(max_length=200)
+    q: str = Field(default="", max_length=200)
     limit: int = Field(default=8, ge=1, le=50)
 
 
