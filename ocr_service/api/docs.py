@@ -6,15 +6,17 @@ import base64
 import hashlib
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import fastapi_offline
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from ocr_service.api.deps import SessionDep, SettingsDep, current_user
+from ocr_service.api.deps import current_user
+from ocr_service.config import Settings
+from ocr_service.db import session_scope
 
 OPENAPI_URL = "/openapi.json"
 DOCS_URL = "/docs"
@@ -24,25 +26,25 @@ ASSETS_URL = "/docs-assets"
 ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
 
 
-def docs_reader(request: Request, session: SessionDep, settings: SettingsDep) -> None:
+def check_reader(request: Request) -> None:
     """Docs and the schema are for signed-in users (a bearer token or the review-UI
-    session), unless SOHOA_PUBLIC_DOCS opens them to anyone."""
-    if not settings.public_docs:
+    session), unless SOHOA_PUBLIC_DOCS opens them to anyone; else Unauthorized."""
+    settings: Settings = request.app.state.settings
+    if settings.public_docs:
+        return
+    with session_scope(settings) as session:
         current_user(request, session)
 
 
-DocsReader = Annotated[None, Depends(docs_reader)]
-router = APIRouter(include_in_schema=False)
-
-
-@router.get(OPENAPI_URL)
-def read_openapi(request: Request, _: DocsReader) -> JSONResponse:
+# Plain Starlette routes, as FastAPI's own docs routes are: pages, not API operations.
+def read_openapi(request: Request) -> JSONResponse:
+    check_reader(request)
     schema: dict[str, Any] = request.app.openapi()
     return JSONResponse(schema)
 
 
-@router.get(DOCS_URL)
-def read_docs(request: Request, _: DocsReader) -> HTMLResponse:
+def read_docs(request: Request) -> HTMLResponse:
+    check_reader(request)
     page = get_swagger_ui_html(
         openapi_url=OPENAPI_URL,
         title=f"{request.app.title} — API",
@@ -66,8 +68,8 @@ def read_docs(request: Request, _: DocsReader) -> HTMLResponse:
     return page
 
 
-@router.get(REDOC_URL)
-def read_redoc(request: Request, _: DocsReader) -> HTMLResponse:
+def read_redoc(request: Request) -> HTMLResponse:
+    check_reader(request)
     return get_redoc_html(
         openapi_url=OPENAPI_URL,
         title=f"{request.app.title} — API",
@@ -80,5 +82,7 @@ def read_redoc(request: Request, _: DocsReader) -> HTMLResponse:
 def install_docs(app: FastAPI) -> None:
     """Mount the docs pages, the schema and Swagger UI's assets (create the app with
     docs_url=None and openapi_url=None: these replace FastAPI's own)."""
-    app.include_router(router)
+    app.add_route(OPENAPI_URL, read_openapi, include_in_schema=False)
+    app.add_route(DOCS_URL, read_docs, include_in_schema=False)
+    app.add_route(REDOC_URL, read_redoc, include_in_schema=False)
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
