@@ -141,6 +141,19 @@ class WebSession(Base):
     user: Mapped[User] = relationship()
 
 
+class LoginAttempt(Base):
+    """Failed logins counted per user name or client address, shared by every API process;
+    a key over its limit is locked until `locked_until` (ocr_service/login_throttle.py)."""
+
+    __tablename__ = "login_attempts"
+
+    # "user:" + a hash of the user name, or "addr:" + the client address.
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(TZDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+
 class Original(Base):
     """An uploaded file, stored once by content hash and never modified."""
 

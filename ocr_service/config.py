@@ -227,6 +227,16 @@ class Settings(BaseSettings):
     inline_workers: int = 2
     queue_name: str = "sohoa"
 
+    # Login throttling (login_throttle.py): after this many failed logins within the window
+    # a user name, or a client address, is refused with 429 for the lockout.
+    login_user_failures: int = Field(default=5, ge=1)
+    login_address_failures: int = Field(default=20, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    login_lockout_seconds: int = Field(default=900, ge=1)
+
+    # /docs and /openapi.json: only for signed-in users unless this is true.
+    public_docs: bool = False
+
     def __init__(self, **values: Any) -> None:
         try:
             super().__init__(**values)

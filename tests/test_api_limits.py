@@ -269,8 +269,10 @@ def test_timestamps_carry_their_time_zone(client: TestClient, settings: Settings
 # --- the schema -------------------------------------------------------------------------------
 
 
-def test_openapi_declares_how_clients_authenticate_and_every_error(client: TestClient) -> None:
-    schema = client.get("/openapi.json").json()
+def test_openapi_declares_how_clients_authenticate_and_every_error(
+    client: TestClient, admin_token: str
+) -> None:
+    schema = client.get("/openapi.json", headers=auth(admin_token)).json()
     schemes = schema["components"]["securitySchemes"]
     assert {"type": "http", "scheme": "bearer"}.items() <= schemes["bearerToken"].items()
     assert schemes["sessionCookie"]["in"] == "cookie"

@@ -110,6 +110,24 @@ def no_page_errors() -> Iterator[None]:
 def login(page: Page, server: LiveServer, username: str = "canbo") -> None:
     """Log in with the keyboard only."""
     page.on("pageerror", lambda err: _page_errors.append(f"{username}: {err}"))
+    # A resource or script the Content-Security-Policy blocks shows only on the console.
+    page.on(
+        "console",
+        lambda msg: (
+            _page_errors.append(f"{username}: {msg.text}")
+            if "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    # Typed text never travels in a URL (it would land in access logs).
+    page.on(
+        "request",
+        lambda req: (
+            _page_errors.append(f"{username}: typed text in {req.url}")
+            if "/suggest?" in req.url
+            else None
+        ),
+    )
     page.set_default_timeout(15_000)
     page.goto(server.url + "/")
     expect(page.locator("#login-user")).to_be_focused()

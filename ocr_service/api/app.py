@@ -18,8 +18,10 @@ from starlette.routing import Mount, compile_path
 
 import review_ui
 from ocr_service import __version__
+from ocr_service.api.docs import install_docs
 from ocr_service.api.guard import InputGuard, LastResort, error_body
 from ocr_service.api.openapi import install_openapi
+from ocr_service.api.privacy import SecurityHeaders, hide_query_strings
 from ocr_service.api.routes import health, ledgers
 from ocr_service.config import Settings, get_settings
 from ocr_service.db import upgrade_database
@@ -139,14 +141,20 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> 
         version=__version__,
         description="OCR-assisted transcription of Vietnamese civil-status register books",
         lifespan=lifespan,
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        # Replaced by install_docs: offline assets, signed-in readers (api/docs.py).
+        docs_url=None,
+        openapi_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
-    # Added last = outermost: LastResort also catches what fails in the guard.
+    # Added last = outermost: LastResort also catches what fails in the guard, and the
+    # security headers go on every answer, a last-resort 500 included.
     app.add_middleware(InputGuard)
     app.add_middleware(LastResort)
+    app.add_middleware(SecurityHeaders)
+    hide_query_strings()  # no query strings in access logs (#16)
+    install_docs(app)  # offline assets, signed-in readers (api/docs.py)
     app.include_router(health.router)
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(ledgers.router, prefix=API_PREFIX)

@@ -49,7 +49,9 @@ export async function request(method, path, body, { raw = false, quiet401 = fals
   if (!res.ok) {
     const err = (data && data.error) || {};
     if (res.status === 401 && !quiet401 && onUnauthorized) onUnauthorized();
-    throw new ApiError(res.status, err.code || "error", err.message, data);
+    const error = new ApiError(res.status, err.code || "error", err.message, data);
+    error.retryAfter = Number(res.headers.get("Retry-After")) || null; // seconds, on a 429
+    throw error;
   }
   return data;
 }
@@ -85,8 +87,8 @@ export const api = {
   history: (id) => request("GET", `/records/${enc(id)}/history`),
 
   register: (slug) => request("GET", `/registers/${enc(slug)}`),
-  suggest: (kind, q, limit = 8) =>
-    request("GET", "/suggest?" + new URLSearchParams({ kind, q, limit: String(limit) })),
+  // POST: what the clerk types (names, addresses) stays out of URLs and access logs.
+  suggest: (kind, q, limit = 8) => request("POST", "/suggest", { kind, q, limit }),
   stats: () => request("GET", "/stats"),
 };
 

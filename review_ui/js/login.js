@@ -30,10 +30,18 @@ export function renderLogin(view) {
       sessionStorage.removeItem(RETURN_KEY);
       go(back && back.startsWith("#/") && !back.startsWith("#/login") ? back : "#/queue");
     } catch (err) {
-      error.textContent = err.status === 401 ? "Sai tên đăng nhập hoặc mật khẩu" : errorText(err);
+      error.textContent = err.status === 401 ? "Sai tên đăng nhập hoặc mật khẩu"
+        : err.status === 429 ? throttledText(err.retryAfter)
+        : errorText(err);
       pass.select();
     } finally {
       button.disabled = false;
     }
   }
+}
+
+/** Too many failed logins: when the user name (or this computer) may try again. */
+function throttledText(seconds) {
+  const minutes = Math.max(1, Math.ceil((seconds || 60) / 60));
+  return `Đăng nhập sai quá nhiều lần. Thử lại sau ${minutes} phút.`;
 }

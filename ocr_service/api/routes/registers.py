@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
 
 from models.limits import MAX_QUERY_TEXT
 from models.registers import REGISTER_SLUGS, excel_columns, register_spec
@@ -48,13 +49,36 @@ def read_register(
     )
 
 
-@router.get("/suggest", response_model=Suggestions)
+class SuggestQuery(BaseModel):
+    """What the clerk typed travels in the body: a query string would land in access logs."""
+
+    kind: str = Field(max_length=MAX_QUERY_TEXT)
+    q: str = Field(default="", max_length=MAX_QUERY_TEXT)
+    limit: int = Field(default=8, ge=1, le=50)
+
+
+def _suggestions(kind: str, q: str, limit: int) -> Suggestions:
+    if kind not in KINDS:
+        raise BadInput(f"kind must be one of {', '.join(KINDS)}")
+    return Suggestions(items=suggest(kind, q[:MAX_QUERY_TEXT], limit))
+
+
+@router.post("/suggest", response_model=Suggestions)
+def find_suggestions(user: CurrentUser, body: SuggestQuery) -> Suggestions:
+    return _suggestions(body.kind, body.q, body.limit)
+
+
+@router.get(
+    "/suggest",
+    response_model=Suggestions,
+    deprecated=True,
+    description="Deprecated: the typed text ends up in access logs; POST /suggest takes it "
+    "in the body.",
+)
 def read_suggestions(
     user: CurrentUser,
     kind: Annotated[str, Query(max_length=MAX_QUERY_TEXT)],
     q: Annotated[str, Query(max_length=MAX_QUERY_TEXT)] = "",
     limit: Annotated[int, Query(ge=1, le=50)] = 8,
 ) -> Suggestions:
-    if kind not in KINDS:
-        raise BadInput(f"kind must be one of {', '.join(KINDS)}")
-    return Suggestions(items=suggest(kind, q[:200], limit))
+    return _suggestions(kind, q, limit)

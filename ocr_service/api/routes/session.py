@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from models.schemas import SessionPublic, UserPublic
+from models.schemas import ErrorResponse, SessionPublic, UserPublic
+from ocr_service import login_throttle
 from ocr_service.api.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
 from ocr_service.auth import SESSION_HOURS, create_web_session, end_web_session, login, web_session
 from ocr_service.errors import Unauthorized
+from ocr_service.login_throttle import LoginKeys
 
 router = APIRouter(prefix="/session", tags=["session"])
 
@@ -18,13 +23,52 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-@router.post("", response_model=SessionPublic)
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorResponse,
+        "description": "too many failed logins for this user name or address: wait the "
+        "Retry-After header's seconds",
+        "headers": {
+            "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
+        },
+    }
+}
+
+
+def _too_many(seconds: int) -> JSONResponse:
+    return JSONResponse(
+        status_code=429,
+        headers={"Retry-After": str(seconds)},
+        content={
+            "error": {
+                "code": "too_many_attempts",
+                "message": f"too many failed logins: try again in {seconds} s",
+            }
+        },
+    )
+
+
+@router.post("", response_model=SessionPublic, responses=THROTTLED)
 def create_session(
-    body: LoginBody, response: Response, session: SessionDep, settings: SettingsDep
-) -> SessionPublic:
-    user = login(session, body.username.strip(), body.password)
+    body: LoginBody,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> SessionPublic | JSONResponse:
+    username = body.username.strip()
+    keys = LoginKeys(username, request.client.host if request.client else "unknown")
+    # Checked before the password, so a throttled guess learns nothing, right or wrong.
+    wait = login_throttle.retry_after(session, keys, settings)
+    if wait is not None:
+        return _too_many(wait)  # the session commits the audit event
+    user = login(session, username, body.password)
     if user is None:
+        login_throttle.record_failure(session, keys, settings)
+        # The counts must outlive the 401, which rolls the request's session back.
+        session.commit()
         raise Unauthorized("wrong user name or password")
+    login_throttle.record_success(session, keys)
     secret, csrf = create_web_session(session, user)
     response.set_cookie(
         SESSION_COOKIE,
