@@ -373,6 +373,10 @@ class UserAccountPublic(UserPublic):
     has_password: bool = Field(description="can log in to the review UI")
 
 
+class UserAccountList(BaseModel):
+    items: list[UserAccountPublic]
+
+
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -398,6 +402,10 @@ class TokenInfoPublic(BaseModel):
     created_at: datetime
     last_used_at: datetime | None = Field(description="updated at most once a minute")
     revoked_at: datetime | None
+
+
+class TokenInfoList(BaseModel):
+    items: list[TokenInfoPublic]
 
 
 class Health(BaseModel):

@@ -59,7 +59,7 @@ def test_admin_creates_lists_and_updates_users(
         assert r.status_code == 422, (bad, r.text)
         assert r.json()["error"]["code"]
 
-    listed = client.get(USERS, headers=h).json()
+    listed = client.get(USERS, headers=h).json()["items"]
     assert [u["username"] for u in listed] == ["admin", "lan"]
 
     r = client.patch(
@@ -152,7 +152,7 @@ def test_tokens_are_shown_once_listed_without_secret_and_revoked(
 
     listed = client.get(TOKENS, headers=h)
     assert listed.status_code == 200 and secret not in listed.text
-    mine = client.get(TOKENS, headers=h, params={"user": "hoa"}).json()
+    mine = client.get(TOKENS, headers=h, params={"user": "hoa"}).json()["items"]
     assert [t["id"] for t in mine][-1] == made["id"]
     assert all(t["user"] == "hoa" for t in mine)
     (info,) = [t for t in mine if t["id"] == made["id"]]
@@ -206,5 +206,8 @@ def test_only_admins_administer(settings: Settings, client: TestClient, admin_to
     assert r.status_code == 403
     # Nothing changed, and the clerk's token still works.
     assert client.get("/api/v1/ledgers", headers=auth(clerk)).status_code == 200
-    roles = {u["username"]: u["role"] for u in client.get(USERS, headers=auth(admin_token)).json()}
+    roles = {
+        u["username"]: u["role"]
+        for u in client.get(USERS, headers=auth(admin_token)).json()["items"]
+    }
     assert roles["clerk1"] == "clerk" and "x1" not in roles

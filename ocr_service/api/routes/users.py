@@ -15,7 +15,9 @@ from models.schemas import (
     ErrorResponse,
     TokenCreate,
     TokenCreatedPublic,
+    TokenInfoList,
     TokenInfoPublic,
+    UserAccountList,
     UserAccountPublic,
     UserCreate,
     UserUpdate,
@@ -95,10 +97,11 @@ def _user_named(session: Session, username: str) -> User:
 # --- users -----------------------------------------------------------------------------------
 
 
-@router.get("/users", response_model=list[UserAccountPublic])
-def list_users(session: SessionDep, user: CurrentUser) -> list[UserAccountPublic]:
+@router.get("/users", response_model=UserAccountList)
+def list_users(session: SessionDep, user: CurrentUser) -> UserAccountList:
     _admin(user)
-    return [_account(u) for u in session.scalars(select(User).order_by(User.username))]
+    users = session.scalars(select(User).order_by(User.username))
+    return UserAccountList(items=[_account(u) for u in users])
 
 
 @router.post("/users", status_code=201, response_model=UserAccountPublic, responses=CONFLICT)
@@ -175,13 +178,13 @@ def update_user(
 # --- tokens ----------------------------------------------------------------------------------
 
 
-@router.get("/tokens", response_model=list[TokenInfoPublic], responses=UNKNOWN_USER)
+@router.get("/tokens", response_model=TokenInfoList, responses=UNKNOWN_USER)
 def list_api_tokens(
     session: SessionDep, user: CurrentUser, owner_name: UserFilter = None
-) -> list[TokenInfoPublic]:
+) -> TokenInfoList:
     _admin(user)
     owner = _user_named(session, owner_name) if owner_name is not None else None
-    return [_token_info(t) for t in list_tokens(session, owner)]
+    return TokenInfoList(items=[_token_info(t) for t in list_tokens(session, owner)])
 
 
 @router.post("/tokens", status_code=201, response_model=TokenCreatedPublic, responses=UNKNOWN_USER)
