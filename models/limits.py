@@ -14,6 +14,7 @@ MAX_LIST_PAGE = 1_000_000  # `page` of a paginated list
 MAX_ID_LEN = 64  # ledger and record ids are 32 hex digits
 MAX_QUERY_TEXT = 200  # filters (commune, register, status, format…)
 MAX_FORM_TEXT = 1_000  # upload form fields; BookMeta then applies each column's own width
+MAX_PASSWORD_LEN = 200  # as the login form accepts; argon2 hashes any length, slowly
 MAX_NOTE_LEN = 4_000  # a clerk's note on a field
 MAX_FIELDS_PER_EDIT = 200  # more than any register has
 MAX_JSON_BODY = 1024**2  # a JSON request body (uploads have their own limit)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, NotRequired, TypeVar
+from typing import Generic, Literal, NotRequired, TypeVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue, field_validator
 from typing_extensions import TypedDict
 
 from models.json_types import JsonObject, WarningJson
-from models.limits import MAX_FIELDS_PER_EDIT, MAX_INT32, MAX_NOTE_LEN, MAX_QUERY_TEXT
+from models.limits import (
+    MAX_FIELDS_PER_EDIT,
+    MAX_INT32,
+    MAX_NOTE_LEN,
+    MAX_PASSWORD_LEN,
+    MAX_QUERY_TEXT,
+)
 
 T = TypeVar("T")
 
@@ -315,6 +321,91 @@ class TokenPublic(BaseModel):
     token: str
     name: str
     user: str
+
+
+# --- administration (admin role) --------------------------------------------------------------
+
+UserRole = Literal["clerk", "reviewer", "admin"]
+# Login names: what `auth.validate_username` accepts, as a schema (no whitespace at all).
+USERNAME_PATTERN = r"^\S{1,80}$"
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=80, pattern=USERNAME_PATTERN)
+    role: UserRole = "clerk"
+    commune: str | None = Field(
+        default=None, max_length=200, description="limits a clerk to this commune's books"
+    )
+    password: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=MAX_PASSWORD_LEN,
+        description="for the review UI; none: a token-only API user. Never echoed.",
+    )
+
+
+class UserUpdate(BaseModel):
+    """Only the fields sent change; `commune: null` lifts a clerk's commune limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: UserRole | None = None
+    commune: str | None = Field(default=None, max_length=200)
+    password: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=MAX_PASSWORD_LEN,
+        description="a new password; ends the user's review-UI sessions. Never echoed.",
+    )
+    active: bool | None = Field(
+        default=None,
+        description="false: the user's sessions and tokens stop working at once",
+    )
+
+
+class UserAccountPublic(UserPublic):
+    """A user as administrators see it."""
+
+    active: bool
+    created_at: datetime
+    has_password: bool = Field(description="can log in to the review UI")
+
+
+class UserAccountList(BaseModel):
+    items: list[UserAccountPublic]
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1, max_length=80, description="login name the token acts as")
+    name: str = Field(default="api", min_length=1, max_length=120, description="what it is for")
+
+
+class TokenCreatedPublic(TokenPublic):
+    """A new token: `token` is shown this once, only its hash is stored."""
+
+    id: int
+    prefix: str
+    created_at: datetime
+
+
+class TokenInfoPublic(BaseModel):
+    """A token as listed: never the secret, only its first characters."""
+
+    id: int
+    user: str
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="updated at most once a minute")
+    revoked_at: datetime | None
+
+
+class TokenInfoList(BaseModel):
+    items: list[TokenInfoPublic]
 
 
 class Health(BaseModel):

@@ -86,6 +86,34 @@ def create_token(session: Session, user: User, name: str = "api") -> str:
     return secret
 
 
+def find_token(session: Session, token_id: int) -> ApiToken | None:
+    return session.get(ApiToken, token_id)
+
+
+def list_tokens(session: Session, user: User | None = None) -> list[ApiToken]:
+    """Every token (or one user's), oldest first: metadata only, the secret is not stored."""
+    query = select(ApiToken).order_by(ApiToken.id)
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return list(session.scalars(query))
+
+
+def revoke_token(token: ApiToken) -> bool:
+    """Revoke `token` from now on; False if it already was (its first revocation time stays)."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = datetime.now(UTC)
+    return True
+
+
+def end_user_sessions(session: Session, user: User) -> int:
+    """Log `user` out of the review UI everywhere (after a password reset)."""
+    rows = list(session.scalars(select(WebSession).where(WebSession.user_id == user.id)))
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(token)))
     if row is None or row.revoked_at is not None or not row.user.active:

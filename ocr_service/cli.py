@@ -746,6 +746,40 @@ def user_add(
         print(f"user {user.username} ({user.role}) created")
 
 
+def _set_active(name: str, active: bool) -> None:
+    from ocr_service.audit import record_event
+    from ocr_service.auth import get_user
+    from ocr_service.db import session_scope
+
+    settings = prepared_settings()
+    with session_scope(settings) as session:
+        user = get_user(session, name)
+        if user.active != active:
+            user.active = active
+            # No user acts here: whoever runs the CLI holds the server itself.
+            record_event(
+                session,
+                "user.update",
+                "user",
+                str(user.id),
+                data={"username": user.username, "changes": {"active": [not active, active]}},
+            )
+    state = "enabled" if active else "disabled: its sessions and tokens no longer work"
+    print(f"user {name} {state}")
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """Disable a user: their sessions and tokens stop working at once."""
+    _set_active(name, False)
+
+
+@user_app.command("enable")
+def user_enable(name: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """Enable a disabled user again (their unrevoked tokens work again)."""
+    _set_active(name, True)
+
+
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Argument(help="user the token acts as")],
@@ -764,6 +798,70 @@ def token_create(
         emit_json({"token": token, "user": name, "name": label})
     else:
         print(token)
+
+
+@token_app.command("list")
+def token_list(
+    user: Annotated[str | None, typer.Option("--user", help="only this user's tokens")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List API tokens: id, user, label, first characters, created, last used, revoked."""
+    from ocr_service.auth import get_user, list_tokens
+    from ocr_service.db import session_scope
+
+    settings = prepared_settings()
+    with session_scope(settings) as session:
+        owner = get_user(session, user) if user is not None else None
+        rows: list[JsonObject] = [
+            {
+                "id": t.id,
+                "user": t.user.username,
+                "name": t.name,
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in list_tokens(session, owner)
+        ]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        used = row["last_used_at"] or "never used"
+        print(f"{row['id']}\t{row['user']}\t{row['name']}\t{row['prefix']}…\t{used}\t{state}")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_ref: Annotated[str, typer.Argument(metavar="ID", help="the token's id (token list)")],
+) -> None:
+    """Revoke an API token: it stops working at once."""
+    from ocr_service.audit import record_event
+    from ocr_service.auth import find_token, revoke_token
+    from ocr_service.db import session_scope
+
+    # Parsed here, not by click, so a wrong id is one line like every other CLI error.
+    if not token_ref.strip().isdecimal():
+        fail(f"a token id is a number (sohoa token list), not {token_ref!r}")
+    token_id = int(token_ref)
+    settings = prepared_settings()
+    with session_scope(settings) as session:
+        token = find_token(session, token_id) if 1 <= token_id < 2**31 else None
+        if token is None:
+            fail(f"no token with id {token_id}")
+        if revoke_token(token):
+            record_event(
+                session,
+                "token.revoke",
+                "api_token",
+                str(token.id),
+                data={"user": token.user.username, "name": token.name, "prefix": token.prefix},
+            )
+            print(f"token {token_id} ({token.user.username}, {token.name}) revoked")
+        else:
+            print(f"token {token_id} was already revoked")
 
 
 # --- entry point -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ocr_service.config import Settings
 from ocr_service.errors import TooLarge
 from ocr_service.storage import LocalStorage, check_key
 from tests.conftest import RESOURCES, auth
+from tests.factories import add_user
 
 
 def cli(
@@ -151,3 +152,49 @@ def test_production_refuses_to_start_without_a_secret() -> None:
         timeout=120,
     )
     assert proc.returncode == 2 and "SOHOA_SECRET_KEY" in proc.stderr
+
+
+def test_disable_enable_and_revoke_commands(settings: Settings, client: TestClient) -> None:
+    _, first = add_user(settings, "binh", "clerk")
+    _, other = add_user(settings, "cuc", "reviewer")
+    login = {"username": "binh", "password": "binh-mat-khau"}
+    assert client.post("/api/v1/session", json=login).status_code == 200
+    assert client.get("/api/v1/ledgers").status_code == 200  # the session cookie works
+
+    off = cli(settings, "user", "disable", "binh")
+    assert off.returncode == 0, off.stderr
+    # The token and the session both stop at the very next request; others go on.
+    assert client.get("/api/v1/ledgers", headers=auth(first)).status_code == 401
+    assert client.get("/api/v1/ledgers").status_code == 401
+    assert client.get("/api/v1/ledgers", headers=auth(other)).status_code == 200
+    on = cli(settings, "user", "enable", "binh")
+    assert on.returncode == 0, on.stderr
+    assert client.get("/api/v1/ledgers", headers=auth(first)).status_code == 200
+
+    listed = cli(settings, "token", "list", "--user", "binh", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (row,) = json.loads(listed.stdout)
+    assert row["user"] == "binh" and row["revoked_at"] is None
+    assert first not in listed.stdout and first[:12] == row["prefix"]
+    everyone = cli(settings, "token", "list")
+    assert everyone.returncode == 0 and "cuc" in everyone.stdout and first not in everyone.stdout
+
+    revoked = cli(settings, "token", "revoke", str(row["id"]))
+    assert revoked.returncode == 0, revoked.stderr
+    assert client.get("/api/v1/ledgers", headers=auth(first)).status_code == 401
+    assert client.get("/api/v1/ledgers", headers=auth(other)).status_code == 200
+    (after,) = json.loads(cli(settings, "token", "list", "--user", "binh", "--json").stdout)
+    assert after["revoked_at"] is not None
+
+    for args in (
+        ("user", "disable", "nobody"),
+        ("user", "enable", "nobody"),
+        ("token", "list", "--user", "nobody"),
+        ("token", "revoke", "999999"),
+        ("token", "revoke", "abc"),
+        ("token", "revoke", "99999999999999999999"),
+    ):
+        bad = cli(settings, *args)
+        assert bad.returncode == 2, (args, bad.stderr)
+        assert len(bad.stderr.strip().splitlines()) == 1, (args, bad.stderr)
+        assert "Traceback" not in bad.stderr
