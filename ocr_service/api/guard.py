@@ -82,7 +82,10 @@ def body_problem(body: bytes) -> str | None:
     return json_problem(data)
 
 
-class InputGuard:
+class HttpMiddleware:
+    """A plain ASGI middleware that handles HTTP requests and passes everything else
+    (lifespan, websockets) through untouched; subclasses implement `handle`."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -90,6 +93,14 @@ class InputGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class InputGuard(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         problem = target_problem(scope)
         if problem:
             await send_json(send, 422, error_body("bad_input", problem))
@@ -134,14 +145,8 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
     return receive
 
 
-class LastResort:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class LastResort(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

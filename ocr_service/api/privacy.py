@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from ocr_service.api.guard import HttpMiddleware
 
 # The review UI's scripts and styles are files the app serves; nothing inline, nothing
 # from elsewhere. Page images are plain URLs; data:/blob: for the favicon and any canvas.
@@ -20,18 +22,12 @@ COMMON_HEADERS = {
 }
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Adds COMMON_HEADERS to every response and UI_CSP to the review UI's; a header a route
     set itself (the docs page's own CSP) is kept. Plain ASGI, so errors and streamed
     downloads pass through untouched."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         extra = dict(COMMON_HEADERS)
         if path == "/" or path.startswith("/ui"):
