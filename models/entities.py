@@ -315,7 +315,7 @@ class DraftRecord(Base):
     )
     # Kept up to date from `fields` on every flush (ocr_service.records.search_index).
     name_keys: Mapped[list[RecordNameKey]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True
+        cascade="all, delete-orphan", passive_deletes=True, order_by="RecordNameKey.id"
     )
 
     __table_args__ = (
