@@ -129,6 +129,37 @@ def test_the_index_follows_edits_and_deleted_records(
     assert r1 in found(client, clerk, q="nguyen van thu")
 
 
+def test_extraction_writes_and_replaces_the_keys(
+    settings: Settings, client: TestClient, admin_token: str
+) -> None:
+    from models.book import BookMeta
+    from ocr_service.extract.containers import FieldDraft, RecordDraft
+    from ocr_service.pipeline.page import PageInput
+    from ocr_service.records.store import replace_page_records
+
+    book = add_book(settings, records=1)
+    page = PageInput(
+        page_id=1, ledger_id=book.ledger_id, index=7, image_key="x", meta=BookMeta("khai-sinh")
+    )
+
+    def read(child: str) -> list[RecordDraft]:
+        fields = {
+            "nksHoTen": FieldDraft(code="nksHoTen", raw=child, value=child),
+            "nksNgaySinh": FieldDraft(code="nksNgaySinh", raw="1.2.2001", value="01.02.2001"),
+        }
+        return [RecordDraft(page=7, fields=fields)]
+
+    with session_scope(settings) as session:
+        replace_page_records(session, page, read("Đinh Công Tráng"))
+    (first,) = found(client, admin_token, q="dinh cong trang 01/02/2001")
+    # A re-run of the page replaces the unreviewed draft: the old name is gone from the index.
+    with session_scope(settings) as session:
+        replace_page_records(session, page, read("Đinh Công Trứ"))
+    assert found(client, admin_token, q="dinh cong trang") == []
+    (second,) = found(client, admin_token, q="dinh cong tru 2001")
+    assert second != first
+
+
 def test_a_clerk_finds_only_their_communes_books(
     settings: Settings, client: TestClient, admin_token: str
 ) -> None:
