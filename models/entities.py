@@ -313,6 +313,10 @@ class DraftRecord(Base):
     fields: Mapped[list[FieldValue]] = relationship(
         back_populates="record", cascade="all, delete-orphan", order_by="FieldValue.id"
     )
+    # Kept up to date from `fields` on every flush (ocr_service.records.search_index).
+    name_keys: Mapped[list[RecordNameKey]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="RecordNameKey.id"
+    )
 
     __table_args__ = (
         UniqueConstraint("ledger_id", "source_key", name="uq_records_ledger_source"),
@@ -344,6 +348,27 @@ class FieldValue(Base):
     record: Mapped[DraftRecord] = relationship(back_populates="fields")
 
     __table_args__ = (UniqueConstraint("record_id", "code", name="uq_record_fields_code"),)
+
+
+# Search keys are plain ASCII; PostgreSQL compares them byte-wise ("C") so that a prefix is a
+# range its B-tree index answers, whatever the database's locale. SQLite compares bytes anyway.
+SEARCH_KEY_TYPE = String(120).with_variant(String(120, collation="C"), "postgresql")
+
+
+class RecordNameKey(Base):
+    """One person's name in a record, folded for search (no accents, lower case, đ → d), once
+    per word it can be searched from: 'Nguyễn Văn An' → 'nguyen van an', 'van an', 'an'. A
+    search is then a prefix range on the indexed `key`, never a scan of every record."""
+
+    __tablename__ = "record_name_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))  # the name's field, e.g. nksHoTen
+    key: Mapped[str] = mapped_column(SEARCH_KEY_TYPE, index=True)
+    # The same person's birth date (…NgaySinh), when read: year, and the ISO date if whole.
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    birth_date: Mapped[str | None] = mapped_column(String(10))
 
 
 class AuditEvent(Base):

@@ -748,7 +748,7 @@ def user_add(
 
 def _set_active(name: str, active: bool) -> None:
     from ocr_service.audit import record_event
-    from ocr_service.auth import get_user
+    from ocr_service.auth import end_user_sessions, get_user
     from ocr_service.db import session_scope
 
     settings = prepared_settings()
@@ -756,13 +756,17 @@ def _set_active(name: str, active: bool) -> None:
         user = get_user(session, name)
         if user.active != active:
             user.active = active
+            changes: JsonObject = {"active": [not active, active]}
+            if not active:
+                # As the API does: enabling the user later brings back no open session.
+                changes["sessions_ended"] = end_user_sessions(session, user)
             # No user acts here: whoever runs the CLI holds the server itself.
             record_event(
                 session,
                 "user.update",
                 "user",
                 str(user.id),
-                data={"username": user.username, "changes": {"active": [not active, active]}},
+                data={"username": user.username, "changes": changes},
             )
     state = "enabled" if active else "disabled: its sessions and tokens no longer work"
     print(f"user {name} {state}")

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 import migrations
+import ocr_service.records.search_index  # noqa: F401  (keeps records' name keys on every flush)
 from ocr_service.config import Settings, get_settings
 
 _lock = threading.Lock()

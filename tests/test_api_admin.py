@@ -9,7 +9,7 @@ from models.entities import ApiToken, AuditEvent
 from ocr_service.config import Settings
 from ocr_service.db import session_scope
 from tests.conftest import auth
-from tests.factories import add_user
+from tests.factories import add_book, add_user
 
 USERS = "/api/v1/users"
 TOKENS = "/api/v1/tokens"
@@ -97,16 +97,25 @@ def test_disabling_ends_sessions_and_tokens_at_once(
 ) -> None:
     h = auth(admin_token)
     uid, token = add_user(settings, "mai", "clerk")
-    _login(client, "mai", "mai-mat-khau")
+    csrf = _login(client, "mai", "mai-mat-khau")
+    book = add_book(settings, records=1, commune=None)
+    write = {"X-CSRF-Token": csrf}
+    flag = {"version": 1, "reason": "illegible"}
     # Both ways in work before…
     assert client.get("/api/v1/ledgers").status_code == 200
     assert client.get("/api/v1/ledgers", headers=auth(token)).status_code == 200
 
     r = client.patch(f"{USERS}/{uid}", headers=h, json={"active": False})
     assert r.status_code == 200 and r.json()["active"] is False
-    # …and neither on the very next request.
+    # …and neither on the very next request, a write with its CSRF token included.
     assert client.get("/api/v1/ledgers").status_code == 401
     assert client.get("/api/v1/ledgers", headers=auth(token)).status_code == 401
+    rid = book.record_ids[0]
+    assert client.post(f"/api/v1/records/{rid}/flag", json=flag, headers=write).status_code == 401
+    assert (
+        client.post(f"/api/v1/records/{rid}/flag", json=flag, headers=auth(token)).status_code
+        == 401
+    )
     assert (
         client.post(
             "/api/v1/session", json={"username": "mai", "password": "mai-mat-khau"}
@@ -117,6 +126,47 @@ def test_disabling_ends_sessions_and_tokens_at_once(
     r = client.patch(f"{USERS}/{uid}", headers=h, json={"active": True})
     assert r.status_code == 200 and r.json()["active"] is True
     assert client.get("/api/v1/ledgers", headers=auth(token)).status_code == 200
+    # The session open when she was disabled stays ended: she logs in again.
+    assert client.get("/api/v1/ledgers").status_code == 401
+    _login(client, "mai", "mai-mat-khau")
+    assert client.get("/api/v1/ledgers").status_code == 200
+    with session_scope(settings) as session:
+        ended = session.scalar(
+            select(AuditEvent)
+            .where(AuditEvent.action == "user.update", AuditEvent.entity_id == str(uid))
+            .order_by(AuditEvent.id)
+            .limit(1)
+        )
+        assert ended is not None and ended.data["changes"]["sessions_ended"] == 1
+
+
+def test_a_revoked_token_stops_at_once_and_the_owners_session_goes_on(
+    settings: Settings, client: TestClient, admin_token: str
+) -> None:
+    h = auth(admin_token)
+    add_user(settings, "thu", "clerk")
+    made = client.post(TOKENS, headers=h, json={"user": "thu", "name": "may"}).json()
+    csrf = _login(client, "thu", "thu-mat-khau")
+    book = add_book(settings, records=1, commune=None)
+    rid = book.record_ids[0]
+    assert client.get(f"/api/v1/records/{rid}", headers=auth(made["token"])).status_code == 200
+
+    assert client.delete(f"{TOKENS}/{made['id']}", headers=h).status_code == 200
+    # Read and write with the revoked token: 401 on the very next request…
+    assert client.get(f"/api/v1/records/{rid}", headers=auth(made["token"])).status_code == 401
+    r = client.post(
+        f"/api/v1/records/{rid}/flag",
+        json={"version": 1, "reason": "illegible"},
+        headers=auth(made["token"]),
+    )
+    assert r.status_code == 401
+    # …while her browser session, another way in, is not a token and goes on.
+    r = client.post(
+        f"/api/v1/records/{rid}/flag",
+        json={"version": 1, "reason": "illegible"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert r.status_code == 200, r.text
 
 
 def test_an_admin_cannot_lock_themselves_out(

@@ -170,6 +170,10 @@ def test_disable_enable_and_revoke_commands(settings: Settings, client: TestClie
     on = cli(settings, "user", "enable", "binh")
     assert on.returncode == 0, on.stderr
     assert client.get("/api/v1/ledgers", headers=auth(first)).status_code == 200
+    # The session open when binh was disabled stays ended; logging in again works.
+    assert client.get("/api/v1/ledgers").status_code == 401
+    assert client.post("/api/v1/session", json=login).status_code == 200
+    assert client.get("/api/v1/ledgers").status_code == 200
 
     listed = cli(settings, "token", "list", "--user", "binh", "--json")
     assert listed.returncode == 0, listed.stderr

@@ -7,6 +7,8 @@ import { renderQueue } from "./queue.js";
 import { renderReview } from "./review.js";
 import { renderReviewer } from "./reviewer.js";
 import { renderDashboard } from "./dashboard.js";
+import { renderAdmin } from "./admin.js";
+import { renderSearch, startSearch } from "./search.js";
 import { SHORTCUTS, keyHandler } from "./shortcuts.js";
 
 export const state = { user: null, cleanup: null };
@@ -18,6 +20,8 @@ const routes = {
   review: renderReview,
   reviewer: renderReviewer,
   dashboard: renderDashboard,
+  admin: renderAdmin,
+  search: renderSearch,
 };
 
 export function go(hash) {
@@ -52,6 +56,7 @@ function showTopbar() {
   for (const a of bar.querySelectorAll("[data-role=reviewer]")) {
     a.hidden = !(u.role === "reviewer" || u.role === "admin");
   }
+  for (const a of bar.querySelectorAll("[data-role=admin]")) a.hidden = u.role !== "admin";
 }
 
 let routeSeq = 0;
@@ -103,7 +108,15 @@ function showShortcuts() {
   dialog.el.classList.add("shortcut-help");
 }
 
-const appKeys = keyHandler("app", { help: () => showShortcuts() });
+/** "/": the top bar's search box, its text selected. */
+function focusSearch() {
+  const box = document.getElementById("search-box");
+  if (!box || document.getElementById("topbar").hidden) return false;
+  box.focus();
+  box.select();
+}
+
+const appKeys = keyHandler("app", { help: () => showShortcuts(), search: () => focusSearch() });
 
 function onGlobalKey(ev) {
   if (!isModalOpen()) appKeys(ev);
@@ -132,6 +145,12 @@ document.getElementById("logout").addEventListener("click", async () => {
   go("#/login");
 });
 document.getElementById("help-button").addEventListener("click", () => showShortcuts());
+document.getElementById("search-bar").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const box = document.getElementById("search-box");
+  if (box.value.trim()) startSearch(box.value.trim());
+  box.value = "";
+});
 document.addEventListener("keydown", onGlobalKey);
 window.addEventListener("hashchange", route);
 route();

@@ -18,6 +18,8 @@ export const SHORTCUTS = [
   { title: "Chung", rows: [
     { keys: "?  hoặc  F1", does: "Hiện danh sách phím tắt", on: [
       on("app", "help", { key: "?", inText: "modifier" }, { key: "F1" })] },
+    { keys: "/", does: "Tìm người theo họ tên (khi không đang gõ)", on: [
+      on("app", "search", { key: "/", ctrl: false, alt: false, inText: "modifier" })] },
     { keys: "Esc", does: "Đóng hộp thoại / bỏ gợi ý / hoàn tác ô đang sửa", on: [
       on("dialog", "close", { key: "Escape" })] },
   ] },

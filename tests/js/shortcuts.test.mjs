@@ -70,7 +70,9 @@ const BEFORE = {
   },
   app(ev, typing) {
     const typingPlain = typing && !ev.ctrlKey && !ev.altKey;
-    return (ev.key === "?" && !typingPlain) || ev.key === "F1" ? "help" : null;
+    if ((ev.key === "?" && !typingPlain) || ev.key === "F1") return "help";
+    // Added with the search screen (#14): "/" outside a text field, no Ctrl or Alt.
+    return ev.key === "/" && !typing && !ev.ctrlKey && !ev.altKey ? "search" : null;
   },
   dialog: (ev) => (ev.key === "Escape" ? "close" : null),
   queue: (ev) => ({ ArrowDown: "next-book", ArrowUp: "prev-book" })[ev.key] || null,
@@ -118,6 +120,8 @@ describe("reading the keymap", () => {
     assert.equal(actionFor(keydown("Enter", "Enter", "shift", TEXT_INPUT), "note"), "accept");
     assert.equal(actionFor(keydown("?", "Slash", "shift", TEXT_INPUT), "app"), null); // typing "?"
     assert.equal(actionFor(keydown("?", "Slash", "alt+shift", TEXT_INPUT), "app"), "help");
+    assert.equal(actionFor(keydown("/", "Slash"), "app"), "search");
+    assert.equal(actionFor(keydown("/", "Slash", "", TEXT_INPUT), "app"), null); // typing "/" (a date)
   });
 
   test("no binding is shadowed by an earlier one of its scope", () => {

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from models.entities import DraftRecord
-from models.limits import MAX_ID_LEN
+from models.limits import MAX_ID_LEN, MAX_QUERY_TEXT
 from models.schemas import (
     ErrorResponse,
     FlagBody,
@@ -21,6 +21,7 @@ from models.schemas import (
     StaleRecord,
     VersionBody,
 )
+from models.search import RecordSearchHit
 from ocr_service.api.deps import (
     CurrentUser,
     LedgerId,
@@ -32,6 +33,7 @@ from ocr_service.api.deps import (
 from ocr_service.errors import BadInput, NotFound
 from ocr_service.ledgers import get_ledger_for
 from ocr_service.records import service
+from ocr_service.records.search import MAX_PER_PAGE, parse_query, search_records
 
 router = APIRouter(tags=["records"])
 
@@ -78,6 +80,39 @@ def next_record(
     if record is None:
         raise NotFound("no draft left in this book", code="none_left")
     return service.record_public(session, record, register=book.register)
+
+
+# Before /records/{record_id}, which would otherwise take "search" for an id. The name travels in
+# the query string (a GET anyone can bookmark); the access log drops query strings (privacy.py).
+@router.get(
+    "/records/search",
+    response_model=Paginated[RecordSearchHit],
+    responses={422: {"model": ErrorResponse, "description": "empty or too long query, bad date"}},
+)
+def search(
+    session: SessionDep,
+    user: CurrentUser,
+    q: Annotated[
+        str,
+        Query(
+            max_length=MAX_QUERY_TEXT,
+            description="a name, any accents or case ('nguyen van an'), optionally with a birth "
+            "year or date ('nguyen van an 05/03/1990')",
+        ),
+    ],
+    birth: Annotated[
+        str | None,
+        Query(max_length=10, description="birth year (1990) or date (05/03/1990, 05.03.1990)"),
+    ] = None,
+    commune: QueryText = None,
+    page: ListPage = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 20,
+) -> Paginated[RecordSearchHit]:
+    """People in the records of the books the caller may see (a clerk: their commune's), by
+    name regardless of accents and case; at most MAX_RESULTS (500) records, in book order."""
+    return search_records(
+        session, user, parse_query(q, birth), commune=commune, page=page, per_page=per_page
+    )
 
 
 @router.get("/records/{record_id}", response_model=RecordPublic)

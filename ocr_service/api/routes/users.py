@@ -157,6 +157,10 @@ def update_user(
     if body.active is not None and body.active != target.active:
         changes["active"] = [target.active, body.active]
         target.active = body.active
+        if not body.active:
+            # Checked on every request already; ending them too means enabling the user again
+            # later does not bring back a session left open somewhere (a lost laptop).
+            changes["sessions_ended"] = end_user_sessions(session, target)
     if body.password is not None:
         target.password_hash = hash_password(body.password)
         # A reset password usually means the old one leaked: its sessions end with it.
