@@ -7,6 +7,7 @@ import { renderQueue } from "./queue.js";
 import { renderReview } from "./review.js";
 import { renderReviewer } from "./reviewer.js";
 import { renderDashboard } from "./dashboard.js";
+import { renderBookInfo } from "./book_info.js";
 import { SHORTCUTS, keyHandler } from "./shortcuts.js";
 
 export const state = { user: null, cleanup: null };
@@ -18,6 +19,7 @@ const routes = {
   review: renderReview,
   reviewer: renderReviewer,
   dashboard: renderDashboard,
+  "book-info": renderBookInfo,
 };
 
 export function go(hash) {
