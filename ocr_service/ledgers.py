@@ -14,6 +14,7 @@ from models.json_types import JsonObject
 from models.schemas import BookReadingPublic, LedgerDetail, LedgerPublic, PagePublic, Progress
 from ocr_service.audit import record_event
 from ocr_service.errors import Conflict, Forbidden, InvalidField, NotFound
+from ocr_service.extract.book_vote import quyen_so_key
 
 # Book attributes a clerk may correct after ingest (PATCH /ledgers/{id}).
 EDITABLE = ("register", "commune", "book", "year", "authority")
@@ -110,6 +111,10 @@ def update_book(
                 "confirmed with its fields",
                 code="register_locked",
             )
+    if isinstance(diff.get("book"), str) and quyen_so_key(str(diff["book"])) is None:
+        raise InvalidField(
+            "book", "book: quyển số must read '<volume>/<yyyy>', e.g. 01/2019", code="invalid_book"
+        )
     for name, value in diff.items():  # the first field at fault is named
         try:
             old.with_changes({name: value}).checked()

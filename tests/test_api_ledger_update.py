@@ -59,6 +59,7 @@ def test_bad_values_are_422_naming_the_field(settings: Settings, client: TestCli
         ({"register": None}, "register"),
         ({"authority": "x" * 301}, "authority"),
         ({"book": "01\x07/2019"}, "book"),
+        ({"book": "quyển một"}, "book"),
     ):
         r = client.patch(url(book.ledger_id), headers=auth(clerk), json=body)
         assert r.status_code == 422, (body, r.text)
