@@ -126,9 +126,13 @@ def update_book(
         raise InvalidField(next(iter(diff), "book"), str(exc), code="invalid_book") from None
     for name, value in new.columns().items():
         setattr(ledger, name, value)
-    from ocr_service.records.book_reading import forget_filled
+    from ocr_service.records.book_reading import apply_book_reading, forget_filled
 
     forget_filled(ledger, set(diff))
+    if diff and ledger.book_reading is not None:
+        # The clerk's values are given from now on: compare them with the pages again.
+        session.flush()
+        apply_book_reading(session, ledger.id, fill=False)
     if diff:
         change_log: list[JsonObject] = [
             {"field": k, "old": _json(getattr(old, k)), "new": _json(getattr(new, k))} for k in diff

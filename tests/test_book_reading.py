@@ -186,3 +186,25 @@ def test_an_export_refuses_a_book_whose_pages_disagree_and_says_where(
     assert patched.status_code == 200, patched.text
     done = run_export(settings, ledger_id, "xlsx", include_drafts=True, out=tmp_path / "d.xlsx")
     assert done.filename == "xaannhon.KS.2021.02.xlsx"
+
+
+def test_a_clerks_value_is_compared_with_the_pages_again(
+    settings: Settings, client: TestClient, admin_token: str
+) -> None:
+    ledger_id = book_without_data(settings, {1: "01/2021", 2: "01/2021", 3: "01/2021"})
+    maybe_finish_ledger(ledger_id, settings)
+    url = f"/api/v1/ledgers/{ledger_id}"
+    shown = client.get(url, headers=auth(admin_token)).json()
+    assert shown["book"] == "01/2021" and shown["book_reading"]["mismatches"] == {}
+    assert shown["book_reading"]["facts"]["book"]["pages"] == [1, 2, 3]
+    r = client.patch(url, headers=auth(admin_token), json={"book": "02/2021"})
+    assert r.status_code == 200, r.text
+    reading = r.json()["book_reading"]
+    assert set(reading["mismatches"]) == {"book"} and "01/2021" in reading["mismatches"]["book"]
+    assert reading["filled"] == ["year", "authority"]
+    # A later vote (the book read again) never overwrites what the clerk set.
+    with session_scope(settings) as session:
+        apply_book_reading(session, ledger_id)
+    with session_scope(settings) as session:
+        ledger = session.get(Ledger, ledger_id)
+        assert ledger is not None and ledger.book == "02/2021"
