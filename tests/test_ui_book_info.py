@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def server(ui_settings: Settings, ledger_id: str) -> Iterator[LiveServer]:
 
 
 def test_clerk_sees_the_pages_proposal_and_corrects_the_book_by_keyboard(
-    page: Page, server: LiveServer, ui_settings: Settings, ledger_id: str
+    page: Page, server: LiveServer, ui_settings: Settings, ledger_id: str, tmp_path: Path
 ) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
@@ -91,6 +92,11 @@ def test_clerk_sees_the_pages_proposal_and_corrects_the_book_by_keyboard(
     outlier = book_row.locator("a.page-link")
     expect(outlier).to_have_text("trang 3")
     assert outlier.get_attribute("href") == f"/api/v1/ledgers/{ledger_id}/pages/3/image"
+    # Refreshed with SOHOA_SCREENSHOTS_DIR=docs/screenshots (as tests/test_ui_review.py).
+    shots = Path(os.environ.get("SOHOA_SCREENSHOTS_DIR") or tmp_path)
+    shot = shots / "book-info-1366x768.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000  # a real rendering, not a blank page
     # The vote filled what was not given; the clerk corrects the quyển số and a bad year.
     expect(page.locator("#book-edit-book")).to_have_value("01/2021")
     expect(page.locator("#book-edit-register")).to_be_focused()
