@@ -79,6 +79,14 @@ class BookMeta:
         names = ("layout", *TEXT_ATTRIBUTES)
         return self._with({name: values[name] for name in names if values.get(name)})
 
+    def with_changes(self, changes: Mapping[str, object]) -> BookMeta:
+        """This metadata with `changes` (attribute → value) in place, not yet `checked()`:
+        a clerk's edit, or values voted from the book's pages."""
+        unknown = set(changes) - set(ATTRIBUTES)
+        if unknown:
+            raise InvalidBookMeta(f"unknown book attribute {sorted(unknown)[0]!r}")
+        return self._with(changes)
+
     def _with(self, changes: Mapping[str, object]) -> BookMeta:
         # By name, so mypy checks each keyword against every attribute's type: the callers
         # give only text attributes text.

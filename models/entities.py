@@ -186,6 +186,9 @@ class Ledger(Base):
     authority: Mapped[str | None] = mapped_column(String(300))
     layout: Mapped[str] = mapped_column(String(16), default="block")
     layout_file: Mapped[JsonObject | None] = mapped_column(JSON)
+    # The book's facts as its pages give them, voted (extract.book_vote.BookReading.to_json):
+    # written when the book's reading finishes, None before.
+    book_reading: Mapped[JsonObject | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=LedgerStatus.queued)
     pages_total: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)

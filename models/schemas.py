@@ -23,6 +23,7 @@ T = TypeVar("T")
 class ErrorBody(BaseModel):
     code: str
     message: str
+    field: str | None = Field(default=None, description="the input field at fault, where one is")
 
 
 class ErrorResponse(BaseModel):
@@ -101,8 +102,73 @@ class PagePublic(BaseModel):
     processed: bool
 
 
+class PageFactsPublic(BaseModel):
+    """What one page says of its book (fact → value as read; register as its slug)."""
+
+    page: int
+    values: dict[str, str]
+
+
+class FactReadingPublic(BaseModel):
+    value: str
+    pages: list[int]
+
+
+class FactVotePublic(BaseModel):
+    """One fact voted across the pages: agreed (a clear majority), disputed or unread."""
+
+    fact: str
+    status: Literal["agreed", "disputed", "unread"]
+    value: str | None = Field(description="the value proposed: more than half the readable pages")
+    pages: list[int] = Field(description="pages that give the proposed value")
+    cast: int = Field(description="pages that gave a readable value")
+    outliers: list[FactReadingPublic] = Field(
+        description="the other values read, with their pages (disputed: every value read)"
+    )
+
+
+class BookWarningPublic(BaseModel):
+    rule: str  # so-not-increasing | registration-outside-book-year
+    page: int
+    record: str
+    message: str
+
+
+class BookReadingPublic(BaseModel):
+    """The book's facts read off its pages (issue #14): per page, voted, and checked."""
+
+    pages: list[PageFactsPublic] = []
+    facts: dict[str, FactVotePublic] = {}
+    warnings: list[BookWarningPublic] = []
+    mismatches: dict[str, str] = Field(
+        default={}, description="fact → how the value given for the book differs from its pages"
+    )
+    filled: list[str] = Field(default=[], description="book attributes taken from the pages")
+
+
 class LedgerDetail(LedgerPublic):
     failed_pages: list[PagePublic] = []
+    book_reading: BookReadingPublic | None = Field(
+        default=None, description="the book's data read from its pages, once it has been read"
+    )
+
+
+class LedgerUpdate(BaseModel):
+    """PATCH /ledgers/{id}: the book's data as a clerk corrects it; only the keys sent change
+    (null clears book, year or authority)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    register_: str | None = Field(
+        default=None,
+        validation_alias="register",
+        max_length=64,
+        description="register type; only while no record of the book is confirmed",
+    )
+    commune: str | None = Field(default=None, max_length=1000, description="admin only")
+    book: str | None = Field(default=None, max_length=1000, description="quyển số, e.g. 01/2019")
+    year: int | None = Field(default=None, ge=0, le=MAX_INT32)
+    authority: str | None = Field(default=None, max_length=1000)
 
 
 class Paginated(BaseModel, Generic[T]):

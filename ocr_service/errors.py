@@ -24,6 +24,14 @@ class BadInput(SohoaError):
     http_status = 422
 
 
+class InvalidField(BadInput):
+    """One input field is unusable; `field` names it for the client."""
+
+    def __init__(self, field: str, message: str, *, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.field = field
+
+
 class UnsupportedType(BadInput):
     code = "unsupported_type"
     http_status = 415

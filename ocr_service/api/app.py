@@ -25,7 +25,7 @@ from ocr_service.api.privacy import SecurityHeaders, hide_query_strings
 from ocr_service.api.routes import health, ledgers
 from ocr_service.config import Settings, get_settings
 from ocr_service.db import upgrade_database
-from ocr_service.errors import SohoaError
+from ocr_service.errors import InvalidField, SohoaError
 from ocr_service.jobs.dispatch import make_dispatcher
 from ocr_service.jobs.tasks import recover
 from ocr_service.records.service import StaleVersion
@@ -35,10 +35,14 @@ API_PREFIX = "/api/v1"
 
 
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: str,
 ) -> JSONResponse:
     return JSONResponse(
-        status_code=status, content=error_body(code, message), headers=dict(headers or {})
+        status_code=status, content=error_body(code, message, **extra), headers=dict(headers or {})
     )
 
 
@@ -105,7 +109,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SohoaError)
     async def _sohoa(_: Request, exc: SohoaError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-        return error_response(exc.http_status, exc.code, exc.message, headers)
+        extra = {"field": exc.field} if isinstance(exc, InvalidField) else {}
+        return error_response(exc.http_status, exc.code, exc.message, headers, **extra)
 
 
 def _reaper(app: FastAPI, settings: Settings, stop: threading.Event) -> None:

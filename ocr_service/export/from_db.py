@@ -24,6 +24,7 @@ from ocr_service.export.pagexml import page_xml
 from ocr_service.export.tabular import write_export_csv, write_export_json
 from ocr_service.export.training import write_training_set
 from ocr_service.ocr.containers import OcrLine
+from ocr_service.records.book_reading import require_book_number
 from ocr_service.storage import get_storage
 
 FORMATS = ("json", "csv", "xlsx", "zip", "pagexml", "training")
@@ -36,6 +37,7 @@ MEDIA_TYPES = {
     "training": "application/zip",
 }
 BATCH = 200
+MINISTRY_FORMATS = ("xlsx", "zip")  # files named after the book (REGISTERS.md §8)
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,9 @@ def run_export(
         ledger = session.get(Ledger, ledger_id)
         if ledger is None:
             raise NotFound(f"no ledger {ledger_id}")
+        if fmt in MINISTRY_FORMATS:
+            # Named after the quyển số: refused only when the book's own pages disagree on it.
+            require_book_number(ledger)
         book = export_ledger_meta(ledger)
         session.expunge(ledger)
     records = iter_records(settings, ledger_id, include_drafts=include_drafts)

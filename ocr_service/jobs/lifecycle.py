@@ -179,8 +179,12 @@ def maybe_finish_ledger(ledger_id: str, settings: Settings) -> LedgerStatus | No
         )
         if state.rowcount(result) != 1:
             return None
+    from ocr_service.records.book_reading import apply_book_reading
     from ocr_service.records.store import apply_book_rules
 
     with session_scope(settings) as session:
+        # The book's facts first: records whose page misread the quyển số are pointed at the
+        # book's before numbering is checked per book.
+        apply_book_reading(session, ledger_id)
         apply_book_rules(session, ledger_id)
     return new

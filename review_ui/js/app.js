@@ -9,6 +9,7 @@ import { renderReviewer } from "./reviewer.js";
 import { renderDashboard } from "./dashboard.js";
 import { renderAdmin } from "./admin.js";
 import { renderSearch, startSearch } from "./search.js";
+import { renderBookInfo } from "./book_info.js";
 import { SHORTCUTS, keyHandler } from "./shortcuts.js";
 
 export const state = { user: null, cleanup: null };
@@ -22,6 +23,7 @@ const routes = {
   dashboard: renderDashboard,
   admin: renderAdmin,
   search: renderSearch,
+  "book-info": renderBookInfo,
 };
 
 export function go(hash) {

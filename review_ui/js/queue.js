@@ -71,7 +71,8 @@ function ledgerCard(ledger, regName) {
       h("span.chip.confirmed", `Đã xác nhận: ${p.confirmed || 0}`),
       h("span.chip.flagged", `Đã đánh dấu: ${p.flagged || 0}`),
       p.pages_failed ? h("span.chip.failed", `Trang lỗi: ${p.pages_failed}`) : null),
-    h("div.actions", start));
+    h("div.actions", start,
+      h("a.button.book-info-link", { href: `#/book-info/${encodeURIComponent(ledger.id)}` }, "Thông tin sổ")));
 }
 
 export function progressBar(label, done, total, parts) {

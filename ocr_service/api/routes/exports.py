@@ -29,6 +29,10 @@ router = APIRouter(tags=["export"])
             "description": "the export file; X-Record-Count says how many records it holds",
         },
         404: {"model": ErrorResponse, "description": "no such ledger"},
+        409: {
+            "model": ErrorResponse,
+            "description": "xlsx/zip of a book without quyển số whose pages disagree on it",
+        },
         422: {"model": ErrorResponse, "description": "unknown format, or a book it cannot name"},
     },
 )

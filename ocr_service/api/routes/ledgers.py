@@ -12,7 +12,14 @@ from models.book import BookMeta, InvalidBookMeta, parse_year
 from models.entities import Ledger, PageOcr
 from models.json_types import JsonObject
 from models.limits import MAX_FORM_TEXT
-from models.schemas import ErrorResponse, LedgerDetail, LedgerPublic, PageOcrPublic, Paginated
+from models.schemas import (
+    ErrorResponse,
+    LedgerDetail,
+    LedgerPublic,
+    LedgerUpdate,
+    PageOcrPublic,
+    Paginated,
+)
 from ocr_service.api.deps import (
     CurrentUser,
     LedgerId,
@@ -23,10 +30,16 @@ from ocr_service.api.deps import (
     SettingsDep,
     StorageDep,
 )
-from ocr_service.errors import BadInput, Forbidden, NotFound, TooLarge
+from ocr_service.errors import BadInput, Forbidden, InvalidField, NotFound, TooLarge
 from ocr_service.ingest.service import ingest_stream
 from ocr_service.jobs.lifecycle import JobTask
-from ocr_service.ledgers import get_ledger_for, get_page, ledger_detail, ledger_public
+from ocr_service.ledgers import (
+    get_ledger_for,
+    get_page,
+    ledger_detail,
+    ledger_public,
+    update_book,
+)
 from ocr_service.limits import check_nesting, json_problem
 
 router = APIRouter(prefix="/ledgers", tags=["ledgers"])
@@ -156,6 +169,39 @@ def list_ledgers(
 @router.get("/{ledger_id}", response_model=LedgerDetail)
 def read_ledger(ledger_id: LedgerId, session: SessionDep, user: CurrentUser) -> LedgerDetail:
     return ledger_detail(session, get_ledger_for(session, ledger_id, user))
+
+
+@router.patch(
+    "/{ledger_id}",
+    response_model=LedgerDetail,
+    responses={
+        403: {"model": ErrorResponse, "description": "not a clerk of the book's commune or admin"},
+        409: {
+            "model": ErrorResponse,
+            "description": "register type of a book with confirmed records",
+        },
+        422: {
+            "model": ErrorResponse,
+            "description": "a value out of range (`error.field` names it)",
+        },
+    },
+)
+def update_ledger(
+    ledger_id: LedgerId, body: LedgerUpdate, session: SessionDep, user: CurrentUser
+) -> LedgerDetail:
+    """Correct the book's data (register, commune, quyển số, year, authority): audited."""
+    ledger = get_ledger_for(session, ledger_id, user)
+    changes = body.model_dump(include=body.model_fields_set)
+    if "register_" in changes:
+        changes["register"] = changes.pop("register_")
+        if changes["register"] is None:
+            raise InvalidField("register", "register: a book always has a register type")
+    if not changes:
+        raise BadInput(
+            "nothing to change: give at least one of register, commune, book, year, authority"
+        )
+    update_book(session, ledger, user, changes)
+    return ledger_detail(session, ledger)
 
 
 @router.get(
