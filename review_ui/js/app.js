@@ -7,6 +7,8 @@ import { renderQueue } from "./queue.js";
 import { renderReview } from "./review.js";
 import { renderReviewer } from "./reviewer.js";
 import { renderDashboard } from "./dashboard.js";
+import { renderUpload } from "./upload.js";
+import { renderBook } from "./book.js";
 import { SHORTCUTS, keyHandler } from "./shortcuts.js";
 
 export const state = { user: null, cleanup: null };
@@ -18,6 +20,8 @@ const routes = {
   review: renderReview,
   reviewer: renderReviewer,
   dashboard: renderDashboard,
+  upload: renderUpload,
+  book: renderBook,
 };
 
 export function go(hash) {
