@@ -6,32 +6,7 @@ import { h, errorText, fmtDateTime, toast } from "./dom.js";
 import { poll } from "./poll.js";
 import { STATUS_LEDGER_VI, progressBar, startReview } from "./queue.js";
 import { registerName } from "./registry.js";
-
-/** Export formats (ocr_service/export/from_db.py FORMATS), as the clerk knows them. */
-export const EXPORT_FORMATS = [
-  { format: "xlsx", label: "Excel Bộ Tư pháp (.xlsx)" },
-  { format: "zip", label: "Bộ hồ sơ: PDF từng bản ghi và Excel (.zip)" },
-  { format: "json", label: "JSON" },
-  { format: "csv", label: "CSV" },
-  { format: "pagexml", label: "PAGE XML (.zip)" },
-  { format: "training", label: "Dữ liệu huấn luyện (.zip)" },
-];
-export const EXPORT_STATUS_VI = { queued: "Đang chờ", running: "Đang xuất", done: "Xong", failed: "Lỗi" };
-const FINAL = ["done", "partial", "failed"];
-
-export function formatLabel(format) {
-  const f = EXPORT_FORMATS.find((x) => x.format === format);
-  return f ? f.label : format;
-}
-
-/** One export job's state in words: "Đang xuất 120/800 bản ghi", "Lỗi: …". */
-export function exportStatusText(job) {
-  const label = EXPORT_STATUS_VI[job.status] || job.status;
-  if (job.status === "running" && job.records_total) return `${label} ${job.records_done}/${job.records_total} bản ghi`;
-  if (job.status === "done") return `${label} · ${job.records_done} bản ghi`;
-  if (job.status === "failed") return `${label}: ${job.error || "không rõ lý do"}`;
-  return label;
-}
+import { EXPORT_FORMATS, exportStatusText, formatLabel } from "./transfers.js";
 
 export async function renderBook(view, [ledgerId]) {
   let ledger;
@@ -128,6 +103,8 @@ export async function renderBook(view, [ledgerId]) {
   restart();
   return () => stop();
 }
+
+const FINAL = ["done", "partial", "failed"];
 
 function readingPanel(l, actions) {
   const p = l.progress || {};

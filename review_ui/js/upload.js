@@ -3,40 +3,15 @@
 
 import { api } from "./api.js";
 import { state } from "./app.js";
-import { h, errorText } from "./dom.js";
+import { h } from "./dom.js";
 import { poll } from "./poll.js";
 import { STATUS_LEDGER_VI, progressBar } from "./queue.js";
 import { REGISTERS, registerName } from "./registry.js";
 import { keyHandler } from "./shortcuts.js";
+import { fmtSize, uploadErrorText, yearOfBook } from "./transfers.js";
 
 export const ACCEPT = ".pdf,.tif,.tiff,.jpg,.jpeg,.png,application/pdf,image/tiff,image/jpeg,image/png";
 const LAYOUT_ACCEPT = ".toml,.json";
-
-/** What went wrong with one file, in Vietnamese first; the server's own words follow. */
-export const UPLOAD_ERRORS_VI = {
-  too_large: "Tệp quá lớn",
-  unsupported_type: "Sai loại tệp (chỉ nhận PDF, TIFF, JPEG, PNG)",
-  encrypted: "Tệp PDF có mật khẩu",
-  bad_input: "Tệp hoặc thông tin sổ không hợp lệ",
-  forbidden: "Không được phép",
-  network: "Không kết nối được máy chủ",
-};
-
-export function uploadErrorText(err) {
-  const label = UPLOAD_ERRORS_VI[err.code] || `Lỗi ${err.status || ""}`.trim();
-  return err.message && err.message !== label ? `${label}: ${err.message}` : label;
-}
-
-/** "01/2019" → 2019: the year a quyển số carries, or null. */
-export function yearOfBook(book) {
-  const m = /(?:^|\D)(1[89]\d\d|20\d\d)\s*$/.exec(String(book || "").trim());
-  return m ? Number(m[1]) : null;
-}
-
-export function fmtSize(bytes) {
-  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1024))} kB`;
-}
 
 export async function renderUpload(view) {
   const user = state.user || {};
