@@ -194,6 +194,22 @@ def test_clerk_uploads_by_drop_and_picker_sees_progress_errors_and_reading(
     expect(dup).to_contain_text("Trùng")
     expect(dup.locator("a.button")).to_have_attribute("href", re.compile("^#/book/"))
 
+    # A table ledger needs its column layout file, and a broken one is refused with the reason.
+    page.locator("#upload-layout").select_option("table")
+    expect(page.locator("#upload-layout-file")).to_be_enabled()
+    page.locator("#upload-files").set_input_files(str(small_book / "book.pdf"))
+    page.locator("#upload-submit").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#toast")).to_contain_text("Sổ kẻ bảng cần tệp bố cục cột")
+    expect(page.locator("#upload-layout-file")).to_be_focused()
+    broken = tmp_path / "bo-cuc.toml"
+    broken.write_text("register = [unclosed", encoding="utf-8")
+    page.locator("#upload-layout-file").set_input_files(str(broken))
+    page.keyboard.press("Control+Enter")
+    items = page.locator(".upload-item[data-file='book.pdf']")
+    expect(items).to_have_count(2)
+    expect(items.nth(1)).to_contain_text("Tệp hoặc thông tin sổ không hợp lệ: layout file")
+
     # The book screen reached from the upload, its data as given.
     good.locator("a.button").focus()
     page.keyboard.press("Enter")

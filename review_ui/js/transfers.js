@@ -6,6 +6,10 @@ export const UPLOAD_ERRORS_VI = {
   unsupported_type: "Sai loại tệp (chỉ nhận PDF, TIFF, JPEG, PNG)",
   encrypted: "Tệp PDF có mật khẩu",
   bad_input: "Tệp hoặc thông tin sổ không hợp lệ",
+  bad_layout: "Tệp bố cục cột không hợp lệ",
+  empty_file: "Tệp rỗng",
+  damaged_pdf: "Tệp PDF hỏng",
+  damaged_image: "Ảnh hỏng",
   forbidden: "Không được phép",
   network: "Không kết nối được máy chủ",
 };

@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { state } from "./app.js";
-import { h } from "./dom.js";
+import { h, toast } from "./dom.js";
 import { poll } from "./poll.js";
 import { STATUS_LEDGER_VI, progressBar } from "./queue.js";
 import { REGISTERS, registerName } from "./registry.js";
@@ -93,6 +93,11 @@ export async function renderUpload(view) {
 
   const send = async () => {
     if (!files.length) return;
+    if (layout.value === "table" && !layoutFile.files[0]) {
+      toast("Sổ kẻ bảng cần tệp bố cục cột (TOML/JSON).", "error");
+      layoutFile.focus();
+      return;
+    }
     submit.disabled = true;
     const batch = files.splice(0, files.length);
     showFiles();
