@@ -55,8 +55,9 @@ export async function renderBook(view, [ledgerId]) {
 
   const refresh = async () => {
     const [l, list] = await Promise.all([api.ledger(ledgerId), api.exports(ledgerId)]);
-    const changed = showLedger(l) | showJobs(list.items);
-    return { changed: Boolean(changed), done: false };
+    const ledgerMoved = showLedger(l);
+    const jobsMoved = showJobs(list.items);
+    return { changed: ledgerMoved || jobsMoved, done: false };
   };
   let stop = () => {};
   const restart = () => {
