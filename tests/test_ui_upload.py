@@ -34,6 +34,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SCREENSHOTS_ENV = "SOHOA_SCREENSHOTS_DIR"  # as in test_ui_review: docs/screenshots to refresh
 COMMUNE = "Xã Lộc Thuận"
 READ_TIMEOUT = 60_000  # ms: the runner's child process starts, then reads the pages
+UPLOAD_LIMIT = 1024**2  # bytes: the generated book is ~200 kB
 
 
 @pytest.fixture(scope="session")
@@ -61,6 +62,7 @@ def ui_settings(tmp_path: Path) -> Settings:
         database_url=f"sqlite:///{tmp_path / 'ui.db'}",
         ocr_engine="none",
         inline_workers=1,
+        max_upload_bytes=UPLOAD_LIMIT,
     )
 
 
@@ -167,8 +169,10 @@ def test_clerk_uploads_by_drop_and_picker_sees_progress_errors_and_reading(
     drop_file(page, "#dropzone", "so-khai-sinh.pdf", pdf, "application/pdf")
     wrong = tmp_path / "ghi-chu.txt"
     wrong.write_text("không phải bản quét", encoding="utf-8")
-    page.locator("#upload-files").set_input_files(str(wrong))
-    expect(page.locator("#file-list li")).to_have_count(2)
+    big = tmp_path / "qua-lon.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + bytes(3 * UPLOAD_LIMIT))
+    page.locator("#upload-files").set_input_files([str(wrong), str(big)])
+    expect(page.locator("#file-list li")).to_have_count(3)
     expect(page.locator("#upload-submit")).to_be_enabled()
 
     page.locator("#upload-book").focus()
@@ -177,6 +181,7 @@ def test_clerk_uploads_by_drop_and_picker_sees_progress_errors_and_reading(
     bad = page.locator(".upload-item[data-file='ghi-chu.txt']")
     expect(bad).to_contain_text("Sai loại tệp")
     expect(bad).to_have_class(re.compile("failed"))
+    expect(page.locator(".upload-item[data-file='qua-lon.pdf']")).to_contain_text("Tệp quá lớn")
     expect(good.locator("progress")).to_have_attribute("value", "100")
     expect(good).to_contain_text("Đã tải lên")
     # Then the book's reading, live: both pages read, without a reload.

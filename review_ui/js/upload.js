@@ -80,7 +80,7 @@ export async function renderUpload(view) {
   });
 
   const form = h("form.upload-form#upload-form", { novalidate: true },
-    h("section.panel", h("h2", "Tệp sổ"), drop, fileList),
+    h("section.panel", h("h2", "Tệp sổ"), drop, fileList, h("div.actions", submit)),
     h("section.panel.book-fields", h("h2", "Thông tin sổ"),
       h("label", "Loại sổ", register),
       h("label", "Xã / phường", commune),
@@ -88,8 +88,7 @@ export async function renderUpload(view) {
       h("label", "Năm (nếu biết)", year),
       h("label", "Cách trình bày", layout),
       h("label", "Tệp bố cục cột (sổ kẻ bảng, TOML/JSON)",
-        h("span.pick", layoutFile, h("span.button", "Chọn tệp…"), " ", layoutName))),
-    h("div.actions", submit));
+        h("span.pick", layoutFile, h("span.button", "Chọn tệp…"), " ", layoutName))));
 
   const send = async () => {
     if (!files.length) return;
