@@ -173,7 +173,9 @@ def run_export_job(job_id: str, settings: Settings) -> ExportJobStatus | None:
             filename=result.filename,
             media_type=result.media_type,
             size=out.stat().st_size,
+            # What the file holds: records, or pages for PAGE XML (a zip of one file per page).
             records_done=result.records,
+            records_total=result.records,
         )
         return ExportJobStatus.done
     except SohoaError as exc:  # the export refused the book: the reason is for the clerk

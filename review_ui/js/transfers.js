@@ -50,7 +50,8 @@ export function formatLabel(format) {
 export function exportStatusText(job) {
   const label = EXPORT_STATUS_VI[job.status] || job.status;
   if (job.status === "running" && job.records_total) return `${label} ${job.records_done}/${job.records_total} bản ghi`;
-  if (job.status === "done") return `${label} · ${job.records_done} bản ghi`;
+  // PAGE XML holds one file per page read, not records.
+  if (job.status === "done") return `${label} · ${job.records_done} ${job.format === "pagexml" ? "trang" : "bản ghi"}`;
   if (job.status === "failed") return `${label}: ${job.error || "không rõ lý do"}`;
   return label;
 }

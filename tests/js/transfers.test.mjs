@@ -45,6 +45,7 @@ describe("export words", () => {
     assert.equal(exportStatusText({ status: "running", records_done: 120, records_total: 800 }),
       "Đang xuất 120/800 bản ghi");
     assert.equal(exportStatusText({ status: "done", records_done: 3 }), "Xong · 3 bản ghi");
+    assert.equal(exportStatusText({ status: "done", format: "pagexml", records_done: 4 }), "Xong · 4 trang");
     assert.equal(exportStatusText({ status: "failed", error: "quyển số None is not '<volume>/<yyyy>'" }),
       "Lỗi: quyển số None is not '<volume>/<yyyy>'");
   });
