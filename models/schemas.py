@@ -480,3 +480,44 @@ class Health(BaseModel):
     queue: str
     version: str
     details: JsonObject = {}
+
+
+# --- page retries and export jobs ------------------------------------------------------------
+
+
+class RetryResult(BaseModel):
+    """Failed pages queued again: their attempts start over."""
+
+    ledger: str
+    pages: list[int] = Field(description="the pages queued again, in book order")
+
+
+class ExportRequest(BaseModel):
+    format: str = Field(max_length=MAX_QUERY_TEXT, description="json, csv, xlsx, zip, …")
+    include_drafts: bool = False
+    variant: str | None = Field(default=None, max_length=MAX_QUERY_TEXT)
+
+
+class ExportJobPublic(BaseModel):
+    """An export job: queued, running (records_done of records_total), done or failed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    ledger_id: str
+    format: str
+    include_drafts: bool
+    variant: str | None
+    status: str
+    records_done: int
+    records_total: int
+    error: str | None = Field(description="why the export failed")
+    filename: str | None = Field(description="the file's name, once done")
+    size: int | None = Field(description="bytes, once done")
+    created_at: datetime
+    finished_at: datetime | None
+    download: str | None = Field(default=None, description="the file's URL, once done")
+
+
+class ExportJobList(BaseModel):
+    items: list[ExportJobPublic]

@@ -82,6 +82,10 @@ class Storage(ABC):
     def commit_original(self, staged: StagedUpload) -> StoredBlob:
         """Store a checked upload by its sha256; the same bytes twice are stored once."""
 
+    def put_file(self, key: str, path: Path) -> None:
+        """Store a local file under `key`; stores that can stream it override this."""
+        self.put_bytes(key, path.read_bytes())
+
     def iter_chunks(self, key: str) -> Iterator[bytes]:
         with self.open(key) as fh:
             while chunk := fh.read(CHUNK):
@@ -110,6 +114,10 @@ class LocalStorage(Storage):
 
     def put_bytes(self, key: str, data: bytes) -> None:
         self._atomic_write(self._path(key), lambda fh: fh.write(data))
+
+    def put_file(self, key: str, path: Path) -> None:
+        with path.open("rb") as src:
+            self._atomic_write(self._path(key), lambda fh: shutil.copyfileobj(src, fh, CHUNK))
 
     def get_bytes(self, key: str) -> bytes:
         return self._path(key).read_bytes()

@@ -48,15 +48,18 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """The real app under uvicorn in a background thread, on a free 127.0.0.1 port."""
+    """The real app under uvicorn in a background thread, on a free 127.0.0.1 port.
 
-    def __init__(self, settings: Settings) -> None:
+    `start_jobs`: with the job runner (uploads are read, exports written); off by default.
+    """
+
+    def __init__(self, settings: Settings, *, start_jobs: bool = False) -> None:
         from ocr_service.api.app import create_app
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(settings, start_jobs=False),
+            create_app(settings, start_jobs=start_jobs),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",

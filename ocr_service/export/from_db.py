@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,6 +133,14 @@ def _page_xml_zip(settings: Settings, ledger: Ledger, out: Path) -> int:
                 n += 1
 
 
+def _counted(
+    records: Iterator[ExportRecord], report: Callable[[int], None]
+) -> Iterator[ExportRecord]:
+    for n, record in enumerate(records, start=1):
+        yield record
+        report(n)
+
+
 def run_export(
     settings: Settings,
     ledger_id: str,
@@ -143,9 +151,11 @@ def run_export(
     user_id: int | None = None,
     out: Path | None = None,
     raw_csv: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Write one export of a stored ledger and audit it. `raw_csv`: CSV values as they are,
-    without the leading quote that keeps formula triggers from running in a spreadsheet."""
+    without the leading quote that keeps formula triggers from running in a spreadsheet.
+    `progress` is called with the number of records read so far, after each record."""
     if fmt not in FORMATS:
         raise BadInput(f"unknown export format {fmt!r}: use {', '.join(FORMATS)}")
     if raw_csv and fmt != "csv":
@@ -160,6 +170,8 @@ def run_export(
         book = export_ledger_meta(ledger)
         session.expunge(ledger)
     records = iter_records(settings, ledger_id, include_drafts=include_drafts)
+    if progress is not None:
+        records = _counted(records, progress)
     if fmt == "xlsx":
         filename = book_excel_name(book)
     elif fmt == "zip":

@@ -24,6 +24,7 @@ from ocr_service.jobs.lifecycle import JobTask
 log = logging.getLogger(__name__)
 
 SPLIT_TIMEOUT = 6 * 3600
+EXPORT_TIMEOUT = 4 * 3600
 
 
 class RqDispatcher:
@@ -52,6 +53,14 @@ class RqDispatcher:
                 args=(arg,),
                 timeout=self.settings.page_timeout_seconds,
                 result_ttl=600,
+                failure_ttl=7 * 86400,
+            )
+        elif task == JobTask.export_ledger:
+            self.queue.enqueue_call(
+                "ocr_service.jobs.export_jobs.export_job",
+                args=(arg,),
+                timeout=EXPORT_TIMEOUT,
+                result_ttl=3600,
                 failure_ttl=7 * 86400,
             )
         else:
@@ -183,6 +192,10 @@ class LocalRunner:
                 losses = self._split_losses.get(ledger_id, 0) + 1
                 self._split_losses[ledger_id] = losses
                 lifecycle.split_lost(self.settings, self, ledger_id, reason, losses=losses)
+            elif job.task == JobTask.export_ledger:
+                from ocr_service.jobs.export_jobs import export_lost
+
+                export_lost(self.settings, str(job.arg), reason)
         except Exception:
             log.exception("could not release lost job %s %s", job.task, job.arg)
 

@@ -33,6 +33,7 @@ class JobTask(StrEnum):
     # Named after the job functions (a member named `split` would hide str.split).
     split_ledger = "split"  # store a ledger's page images, queue a job per page
     process_page = "page"  # read one page into draft records
+    export_ledger = "export"  # write one export job's file (`jobs.export_jobs`)
 
 
 class PageOutcome(StrEnum):

@@ -296,7 +296,9 @@ def recover(settings: Settings, dispatcher: Dispatcher, *, startup: bool = False
         requeued += 1
     for ledger_id in open_ledgers:
         maybe_finish_ledger(ledger_id, settings)
-    return requeued
+    from ocr_service.jobs.export_jobs import recover_exports
+
+    return requeued + recover_exports(settings, dispatcher, startup=startup)
 
 
 # --- entry points for RQ -------------------------------------------------------------------
@@ -323,5 +325,9 @@ def run_task(task: JobTask, arg: str | int, settings: Settings, dispatcher: Disp
         split_ledger(str(arg), settings, dispatcher)
     elif task == JobTask.process_page:
         process_page(int(arg), settings, dispatcher)
+    elif task == JobTask.export_ledger:
+        from ocr_service.jobs.export_jobs import run_export_job
+
+        run_export_job(str(arg), settings)
     else:
         raise ValueError(f"unknown task {task}")

@@ -90,7 +90,48 @@ export const api = {
   // POST: what the clerk types (names, addresses) stays out of URLs and access logs.
   suggest: (kind, q, limit = 8) => request("POST", "/suggest", { kind, q, limit }),
   stats: () => request("GET", "/stats"),
+
+  // Uploads, retries and export jobs (upload.js, book.js).
+  upload: (form, onProgress) => uploadForm("/ledgers", form, onProgress),
+  retryPage: (ledgerId, page) => request("POST", `/ledgers/${enc(ledgerId)}/pages/${page}/retry`, {}),
+  retryFailed: (ledgerId) => request("POST", `/ledgers/${enc(ledgerId)}/retry-failed`, {}),
+  startExport: (ledgerId, body) => request("POST", `/ledgers/${enc(ledgerId)}/exports`, body),
+  exports: (ledgerId) => request("GET", `/ledgers/${enc(ledgerId)}/exports`),
+  exportJob: (jobId) => request("GET", `/exports/${enc(jobId)}`),
 };
+
+/**
+ * POST a multipart form with XMLHttpRequest, whose upload events tell the bytes sent:
+ * onProgress(loaded, total). Resolves {status, data}; rejects with an ApiError on 4xx/5xx.
+ */
+export function uploadForm(path, form, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", BASE + path);
+    xhr.setRequestHeader("Accept", "application/json");
+    if (csrfToken) xhr.setRequestHeader("X-CSRF-Token", csrfToken);
+    xhr.upload.addEventListener("progress", (ev) => {
+      if (onProgress && ev.lengthComputable) onProgress(ev.loaded, ev.total);
+    });
+    xhr.addEventListener("error", () => reject(new ApiError(0, "network", "Không kết nối được máy chủ")));
+    xhr.addEventListener("load", () => {
+      let data = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        data = { error: { code: "bad_response", message: xhr.responseText.slice(0, 200) } };
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve({ status: xhr.status, data });
+        return;
+      }
+      const err = (data && data.error) || {};
+      if (xhr.status === 401 && onUnauthorized) onUnauthorized();
+      reject(new ApiError(xhr.status, err.code || "error", err.message, data));
+    });
+    xhr.send(form);
+  });
+}
 
 function enc(s) {
   return encodeURIComponent(String(s));

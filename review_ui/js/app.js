@@ -10,6 +10,8 @@ import { renderDashboard } from "./dashboard.js";
 import { renderAdmin } from "./admin.js";
 import { renderSearch, startSearch } from "./search.js";
 import { renderBookInfo } from "./book_info.js";
+import { renderUpload } from "./upload.js";
+import { renderBook } from "./book.js";
 import { SHORTCUTS, keyHandler } from "./shortcuts.js";
 
 export const state = { user: null, cleanup: null };
@@ -24,6 +26,8 @@ const routes = {
   admin: renderAdmin,
   search: renderSearch,
   "book-info": renderBookInfo,
+  upload: renderUpload,
+  book: renderBook,
 };
 
 export function go(hash) {

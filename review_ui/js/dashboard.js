@@ -2,12 +2,14 @@
 
 import { api, fetchAll } from "./api.js";
 import { h, errorText } from "./dom.js";
+import { poll } from "./poll.js";
 import { progressBar } from "./queue.js";
 import { registerName } from "./registry.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
 export async function renderDashboard(view) {
+  const lastBooks = { key: "" };
   view.append(h("h1", "Tiến độ"));
   let stats;
   try {
@@ -29,7 +31,7 @@ export async function renderDashboard(view) {
           h("td", progressBar("Đã xử lý", r.confirmed + r.flagged, r.records, [
             ["confirmed", r.confirmed], ["flagged", r.flagged]]))))))
         : h("p.muted", "Chưa có dữ liệu.")),
-    h("section.panel#per-book", h("h2", "Theo sổ"), await bookTable()),
+    h("section.panel#per-book", h("h2", "Theo sổ"), await bookTable(lastBooks)),
     h("section.panel#per-day", h("h2", "Bản ghi xác nhận mỗi ngày"), dayChart(stats.per_day)),
     h("section.panel#per-user", h("h2", "Theo người nhập"),
       stats.per_user.length ? h("table.records",
@@ -38,15 +40,26 @@ export async function renderDashboard(view) {
         h("tbody", stats.per_user.map((u) => h("tr", { dataset: { user: u.user } }, h("td", u.user),
           h("td.num", String(u.confirmed)), h("td.num", String(u.edited)), h("td.num", String(u.flagged ?? "")),
           hasToday ? h("td.num", String(u.today ?? 0)) : null)))) : h("p.muted", "Chưa có dữ liệu.")));
+  // The books' table follows reading progress without a reload.
+  return poll(async () => {
+    const table = await bookTable(lastBooks);
+    if (!table) return { changed: false };
+    view.querySelector("#per-book").lastChild.replaceWith(table);
+    return { changed: true };
+  });
 }
 
-async function bookTable() {
+/** The per-book table; null when nothing changed since `last.key`. */
+async function bookTable(last) {
   let books;
   try {
     books = await fetchAll((page) => api.ledgers({ page }));
   } catch (err) {
     return h("p.error", errorText(err));
   }
+  const key = JSON.stringify(books.map((b) => [b.id, b.status, b.progress]));
+  if (key === last.key) return null;
+  last.key = key;
   if (!books.length) return h("p.muted", "Chưa có sổ nào.");
   const names = await Promise.all(books.map((b) => registerName(b.register)));
   return h("table.records",

@@ -5,8 +5,9 @@ import { h, errorText, toast } from "./dom.js";
 import { go } from "./app.js";
 import { registerName } from "./registry.js";
 import { keyHandler } from "./shortcuts.js";
+import { poll } from "./poll.js";
 
-const STATUS_LEDGER_VI = {
+export const STATUS_LEDGER_VI = {
   queued: "Chờ xử lý",
   splitting: "Đang tách trang",
   processing: "Đang đọc",
@@ -46,6 +47,36 @@ export async function renderQueue(view) {
     "next-book": () => move(1),
     "prev-book": () => move(-1),
   }));
+  return liveCards(list, data.items, names);
+}
+
+/** Cards follow their books while they are read: progress, counts and status, in place. */
+function liveCards(list, items, names) {
+  const seen = new Map(items.map((l, i) => [l.id, { key: cardKey(l), name: names[i] }]));
+  return poll(async () => {
+    const data = await api.ledgers();
+    let changed = false;
+    for (const ledger of data.items) {
+      const known = seen.get(ledger.id);
+      const card = list.querySelector(`[data-ledger="${CSS.escape(ledger.id)}"]`);
+      if (!known || !card || known.key === cardKey(ledger)) continue;
+      known.key = cardKey(ledger);
+      const fresh = ledgerCard(ledger, known.name);
+      for (const part of [".ledger-head", ".counts"]) card.querySelector(part).replaceWith(fresh.querySelector(part));
+      const bars = card.querySelectorAll(".progress");
+      fresh.querySelectorAll(".progress").forEach((bar, i) => bars[i] && bars[i].replaceWith(bar));
+      const start = card.querySelector("button.start");
+      const next = fresh.querySelector("button.start");
+      start.disabled = next.disabled;
+      start.textContent = next.textContent;
+      changed = true;
+    }
+    return { changed, done: false };
+  });
+}
+
+function cardKey(ledger) {
+  return JSON.stringify([ledger.status, ledger.progress, ledger.book, ledger.year]);
 }
 
 function ledgerCard(ledger, regName) {
@@ -72,7 +103,8 @@ function ledgerCard(ledger, regName) {
       h("span.chip.flagged", `Đã đánh dấu: ${p.flagged || 0}`),
       p.pages_failed ? h("span.chip.failed", `Trang lỗi: ${p.pages_failed}`) : null),
     h("div.actions", start,
-      h("a.button.book-info-link", { href: `#/book-info/${encodeURIComponent(ledger.id)}` }, "Thông tin sổ")));
+      h("a.button.book-info-link", { href: `#/book-info/${encodeURIComponent(ledger.id)}` }, "Thông tin sổ"),
+      h("a.button.book-link", { href: `#/book/${encodeURIComponent(ledger.id)}` }, "Tiến độ và tải xuống")));
 }
 
 export function progressBar(label, done, total, parts) {

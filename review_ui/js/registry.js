@@ -11,6 +11,9 @@ const FALLBACK_NAMES = {
   "xac-nhan-hon-nhan": "Sổ cấp giấy xác nhận tình trạng hôn nhân",
 };
 
+/** The register types a book can be (models/registers.py REGISTER_SLUGS), in that order. */
+export const REGISTERS = Object.keys(FALLBACK_NAMES);
+
 export function registerSpec(slug) {
   if (!cache.has(slug)) {
     cache.set(slug, api.register(slug).catch(() => ({

@@ -9,7 +9,7 @@
  * with Ctrl or Alt held.
  *
  * Scopes: app (whole app), review (review screen), field (a field's input), note (its note),
- * queue (list of books), dialog (any dialog), conflict, flag, reject (those dialogs).
+ * queue (list of books), upload (upload screen), dialog (any dialog), conflict, flag, reject (those dialogs).
  */
 const on = (scope, action, ...combos) => ({ scope, action, combos });
 
@@ -29,6 +29,12 @@ export const SHORTCUTS = [
       on("queue", "next-book", { key: "ArrowDown" })] },
     // Enter on the focused "Bắt đầu duyệt" button is the browser's own.
     { keys: "Enter", does: "Bắt đầu duyệt sổ đang chọn", on: [] },
+  ] },
+  { title: "Tải sổ lên và theo dõi sổ", rows: [
+    // The file picker, fields and buttons are reached with Tab; Enter/Space opens the picker.
+    { keys: "Tab rồi Enter / Space", does: "Chọn tệp, điền thông tin sổ, bấm nút (Thử lại, Tải xuống)", on: [] },
+    { keys: "Ctrl+Enter", does: "Tải các tệp đã chọn lên", on: [
+      on("upload", "submit", { key: "Enter", ctrl: true })] },
   ] },
   { title: "Duyệt bản ghi — các ô", rows: [
     { keys: "Tab / Shift+Tab", does: "Ô sau / ô trước", on: [

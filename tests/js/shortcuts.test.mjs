@@ -76,6 +76,8 @@ const BEFORE = {
   },
   dialog: (ev) => (ev.key === "Escape" ? "close" : null),
   queue: (ev) => ({ ArrowDown: "next-book", ArrowUp: "prev-book" })[ev.key] || null,
+  // The upload screen (upload.js), new with it: Ctrl+Enter sends the chosen files.
+  upload: (ev) => (ev.ctrlKey && ev.key === "Enter" ? "submit" : null),
   conflict: (ev) => (ev.altKey && ev.key === "1" ? "theirs" : ev.altKey && ev.key === "2" ? "merge" : null),
   flag: (ev) => ({ 1: "reason-1", 2: "reason-2", 3: "reason-3", Enter: "submit" })[ev.key] || null,
   reject: (ev) => (ev.key === "Enter" && ev.ctrlKey ? "submit" : null),
