@@ -18,7 +18,7 @@ from multiprocessing.process import BaseProcess
 from typing import Literal, NamedTuple
 
 from ocr_service.config import Settings
-from ocr_service.jobs import lifecycle
+from ocr_service.jobs import installation, lifecycle
 from ocr_service.jobs.lifecycle import JobTask
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,10 @@ SPLIT_TIMEOUT = 6 * 3600
 
 
 class RqDispatcher:
-    def __init__(self, settings: Settings) -> None:
+    """Jobs on an RQ queue, each marked with the installation it belongs to (`installation`);
+    `announce`: also say on Redis which installation this queue serves (the API, the CLI)."""
+
+    def __init__(self, settings: Settings, *, announce: bool = False) -> None:
         from redis import Redis
         from rq import Queue
 
@@ -35,12 +38,21 @@ class RqDispatcher:
         self.settings = settings
         self.connection = Redis.from_url(settings.redis_url)
         self.queue = Queue(settings.queue_name, connection=self.connection)
+        self.installation = installation.installation_id(settings)
+        if announce:
+            installation.announce(settings, self.connection)
 
     def submit(self, task: JobTask, arg: str | int) -> None:
+        self.enqueue(task, arg, self.installation)
+
+    def enqueue(self, task: JobTask, arg: str | int, installation_id: str | None) -> None:
+        """Queue a job for `installation_id`'s workers (a job put back keeps its own)."""
+        kwargs = {"installation": installation_id} if installation_id else {}
         if task == JobTask.split_ledger:
             self.queue.enqueue_call(
                 "ocr_service.jobs.tasks.split_job",
                 args=(arg,),
+                kwargs=kwargs,
                 timeout=SPLIT_TIMEOUT,
                 result_ttl=3600,
                 failure_ttl=7 * 86400,
@@ -50,6 +62,7 @@ class RqDispatcher:
             self.queue.enqueue_call(
                 "ocr_service.jobs.tasks.page_job",
                 args=(arg,),
+                kwargs=kwargs,
                 timeout=self.settings.page_timeout_seconds,
                 result_ttl=600,
                 failure_ttl=7 * 86400,
@@ -201,5 +214,5 @@ class LocalRunner:
 
 def make_dispatcher(settings: Settings) -> RqDispatcher | LocalRunner:
     if settings.redis_url:
-        return RqDispatcher(settings)
+        return RqDispatcher(settings, announce=True)
     return LocalRunner(settings)
