@@ -2,12 +2,15 @@
 
 Against a real S3 API server (moto's server mode, started here on a free port, or --endpoint),
 each client in a fresh process: import time, resident memory after import and after the run,
-and the wall time to put then get N page-sized objects (a JPEG-like 600 KB blob each, the size
-of a 200-dpi grey page as the split stores it), one at a time as the worker does.
+and the wall time (and the client's own CPU time) to put then get N page-sized objects (a
+600 KB blob each, the size of a 200-dpi grey page as the split stores it), one at a time as
+the worker does.
 
     python bench/bench_s3_clients.py [--objects 100] [--size 600000] [--rounds 3] [--json]
 
-minio is not a dependency of sohoa: install it to run this (pip install minio).
+Clients: `boto3` with its defaults, `sohoa` (boto3 through storage_s3.S3Storage, as the workers
+use it: SHA-256 checksums sent, path-style, retries), `minio` (minio-py). minio is not a
+dependency of sohoa: install it to run this (pip install minio).
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 ACCESS, SECRET, REGION = "bench", "bench-secret", "us-east-1"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def rss_mib() -> float:
@@ -66,6 +71,19 @@ def child(client_name: str, endpoint: str, bucket: str, n: int, size: int) -> No
                 return bytes(body.read())
             finally:
                 body.close()
+    elif client_name == "sohoa":  # boto3 as storage_s3.S3Storage uses it (SHA-256 sent)
+        from ocr_service.storage_s3 import S3Storage, make_client
+
+        t_import = time.perf_counter() - t0
+        options = (
+            ("endpoint_url", endpoint),
+            ("region_name", REGION),
+            ("aws_access_key_id", ACCESS),
+            ("aws_secret_access_key", SECRET),
+        )
+        store = S3Storage(bucket, "", make_client(options), endpoint=endpoint)
+        store.client.create_bucket(Bucket=bucket)
+        put, get = store.put_bytes, store.get_bytes
     else:
         from minio import Minio
 
@@ -92,19 +110,22 @@ def child(client_name: str, endpoint: str, bucket: str, n: int, size: int) -> No
 
     rss_import = rss_mib()
     data = os.urandom(size)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for i in range(n):
         put(f"pages/bench/{i:05d}.jpg", data)
-    t_put = time.perf_counter() - t
-    t = time.perf_counter()
+    t_put, c_put = time.perf_counter() - t, time.process_time() - c
+    t, c = time.perf_counter(), time.process_time()
     for i in range(n):
         assert len(get(f"pages/bench/{i:05d}.jpg")) == size
-    t_get = time.perf_counter() - t
+    t_get, c_get = time.perf_counter() - t, time.process_time() - c
     doc = {
         "import_s": t_import,
         "rss_import_mib": rss_import,
         "put_s": t_put,
         "get_s": t_get,
+        # The client's own CPU time: what it costs a worker, whatever the server's speed.
+        "put_cpu_s": c_put,
+        "get_cpu_s": c_get,
         "rss_end_mib": rss_mib(),
         "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -142,7 +163,7 @@ def run_one(client: str, endpoint: str, objects: int, size: int) -> dict[str, fl
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT)},
     )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -164,7 +185,7 @@ def main() -> None:
     if endpoint is None:
         proc, endpoint = start_moto()
     try:
-        runs: dict[str, list[dict[str, float]]] = {"boto3": [], "minio": []}
+        runs: dict[str, list[dict[str, float]]] = {"boto3": [], "sohoa": [], "minio": []}
         for _ in range(args.rounds):
             for client in runs:  # interleaved, so drift in the shared machine hits both
                 runs[client].append(run_one(client, endpoint, args.objects, args.size))
@@ -191,7 +212,8 @@ def main() -> None:
     for client, m in summary.items():
         print(
             f"{client:6s} import {m['import_s'] * 1000:6.0f} ms  RSS {m['rss_import_mib']:5.1f} MiB"
-            f"  put {m['put_s']:5.2f} s  get {m['get_s']:5.2f} s"
+            f"  put {m['put_s']:5.2f} s (CPU {m['put_cpu_s']:4.2f})"
+            f"  get {m['get_s']:5.2f} s (CPU {m['get_cpu_s']:4.2f})"
             f"  RSS after {m['rss_end_mib']:5.1f} MiB"
         )
 
