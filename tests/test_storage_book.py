@@ -9,14 +9,25 @@ from pathlib import Path
 
 import boto3
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import select
 
+from models.entities import Ledger, Page
 from ocr_service.db import session_scope, upgrade_database
 from ocr_service.export.from_db import page_loader
-from ocr_service.storage import get_storage
-from tests.conftest import S3_TEST_CREDENTIALS, auth, make_bucket, make_settings, s3_settings
-from tests.test_jobs_workers import book_pdf
+from ocr_service.jobs.tasks import process_page, split_ledger
+from ocr_service.storage import StorageUnavailable, get_storage
+from tests.conftest import (
+    S3_TEST_CREDENTIALS,
+    auth,
+    free_port,
+    make_bucket,
+    make_settings,
+    s3_settings,
+)
+from tests.test_jobs_workers import add_ledger, book_pdf
 
 PAGES = 4
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".pdf", ".tif", ".tiff"}
@@ -144,3 +155,47 @@ def test_image_url_without_object_storage_is_the_api_itself(
             "expires_in": None,
         }
         assert client.get(where["url"], headers=auth(token)).status_code == 200
+
+
+class Collect:
+    """A dispatcher that keeps what would be queued."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, str | int]] = []
+
+    def submit(self, task: str, arg: str | int) -> None:
+        self.queued.append((task, arg))
+
+
+def test_a_store_outage_neither_stops_a_split_nor_fails_a_page(
+    tmp_path: Path, s3_endpoint: str
+) -> None:
+    """The store down is not the book's fault: the split stays resumable and the page is tried
+    again, where a damaged page would stop the split or fail at once."""
+    bucket = make_bucket(s3_endpoint)
+    db = f"sqlite:///{tmp_path / 'sohoa.db'}"
+    good = make_settings(tmp_path, db, page_lease_seconds=0, **s3_settings(s3_endpoint, bucket))
+    dead_endpoint = f"http://127.0.0.1:{free_port()}"
+    down = make_settings(tmp_path, db, page_lease_seconds=0, **s3_settings(dead_endpoint, bucket))
+    upgrade_database(good)
+    ledger_id = add_ledger(good, book_pdf(tmp_path / "so.pdf", 2))
+
+    with pytest.raises(StorageUnavailable):
+        split_ledger(ledger_id, down, Collect())
+    with session_scope(good) as session:
+        ledger = session.get(Ledger, ledger_id)
+        assert ledger is not None and (ledger.status, ledger.error) == ("splitting", None)
+    assert split_ledger(ledger_id, good, Collect()) == 2
+
+    with session_scope(good) as session:
+        page_ids = session.scalars(
+            select(Page.id).where(Page.ledger_id == ledger_id).order_by(Page.index)
+        ).all()
+    again = Collect()
+    assert process_page(page_ids[0], down, again) == "retry"
+    assert again.queued == [("page", page_ids[0])]
+    with session_scope(good) as session:
+        page = session.get(Page, page_ids[0])
+        assert page is not None and page.state == "pending"
+        assert page.error is not None and page.error.startswith("StorageUnavailable")
+    assert process_page(page_ids[0], good, Collect()) == "done"

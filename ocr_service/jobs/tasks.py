@@ -31,7 +31,7 @@ from ocr_service.ingest.service import limits_from
 from ocr_service.jobs import lifecycle, state
 from ocr_service.jobs.lifecycle import Dispatcher, JobTask, PageOutcome, maybe_finish_ledger
 from ocr_service.pipeline.page import PageInput, PageOutput, run_page
-from ocr_service.storage import get_storage
+from ocr_service.storage import StorageUnavailable, get_storage
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,10 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
                     page_id = page.id
                 dispatcher.submit(JobTask.process_page, page_id)
                 stored += 1
+    except StorageUnavailable:
+        # The store is down, not the book: the ledger stays "splitting", and once its lease
+        # runs out a worker's recovery pass queues the split again; it resumes where it was.
+        raise
     except Exception as exc:  # a damaged page stops the split; what was stored is kept
         log.warning("ledger %s: split stopped: %s", ledger_id, exc)
         error = f"split stopped after {start - 1 + stored} pages: {exc}"
