@@ -145,3 +145,15 @@ def test_a_job_from_another_installation_goes_back_and_the_worker_stops(
         assert session.get(Ledger, ledger_id).status == "done"  # type: ignore[union-attr]
         states = session.scalars(select(Page.state).where(Page.ledger_id == ledger_id)).all()
         assert sorted(states) == ["done"] * 3
+
+
+def test_the_api_starts_while_redis_is_down_and_announces_later(installation: Settings) -> None:
+    """Announcing is no reason to fail a start: it is said again with the next job queued."""
+    down = installation.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    RqDispatcher(down, announce=True)  # no exception
+    connection = Redis.from_url(installation.redis_url or "")
+    assert connection.get(marker_key(installation)) is None
+    dispatcher = RqDispatcher(installation, announce=True)
+    dispatcher.submit("page", 1)
+    assert connection.get(marker_key(installation)) is not None
+    Queue(installation.queue_name, connection=connection).empty()

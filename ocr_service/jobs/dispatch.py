@@ -18,7 +18,8 @@ from multiprocessing.process import BaseProcess
 from typing import Literal, NamedTuple
 
 from ocr_service.config import Settings
-from ocr_service.jobs import installation, lifecycle
+from ocr_service.jobs import lifecycle
+from ocr_service.jobs.installation import announce, installation_id
 from ocr_service.jobs.lifecycle import JobTask
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,28 @@ class RqDispatcher:
         self.settings = settings
         self.connection = Redis.from_url(settings.redis_url)
         self.queue = Queue(settings.queue_name, connection=self.connection)
-        self.installation = installation.installation_id(settings)
+        self._announce = announce
+        self._announced = False
         if announce:
-            installation.announce(settings, self.connection)
+            self._try_announce()
+
+    @property
+    def installation(self) -> str:
+        """The id of this process's database (read once per process)."""
+        return installation_id(self.settings)
+
+    def _try_announce(self) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            announce(self.settings, self.connection)
+            self._announced = True
+        except RedisError as exc:  # said again with the next job queued
+            log.warning("cannot announce the installation on Redis yet: %s", exc)
 
     def submit(self, task: JobTask, arg: str | int) -> None:
+        if self._announce and not self._announced:
+            self._try_announce()
         self.enqueue(task, arg, self.installation)
 
     def enqueue(self, task: JobTask, arg: str | int, installation_id: str | None) -> None:
