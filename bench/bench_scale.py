@@ -135,7 +135,7 @@ def _populate(db_url: str, data_dir: Path, pages: int, books: int) -> list[int]:
     upgrade_database(settings)
     image = _page_png()
     key = "pages/bench/00001.png"
-    get_storage(data_dir).put_bytes(key, image)
+    get_storage(settings).put_bytes(key, image)
     per_book = pages // books
     with session_scope(settings) as session:
         for b in range(books):

@@ -71,7 +71,7 @@ pdf, data = Path(sys.argv[1]), Path(sys.argv[2])
 settings = Settings(data_dir=data, ocr_engine="none", environment="test")
 upgrade_database(settings)
 with session_scope(settings) as s:
-    ledger = ingest_path(s, get_storage(data), settings, pdf, meta=BookMeta("khai-sinh"),
+    ledger = ingest_path(s, get_storage(settings), settings, pdf, meta=BookMeta("khai-sinh"),
                          user_id=None).ledger.id
 class Collect:
     def __init__(self): self.jobs = []

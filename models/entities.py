@@ -154,6 +154,17 @@ class LoginAttempt(Base):
     locked_until: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
+class Installation(Base):
+    """One row, written by the migration that made it: this installation's id. Every queued
+    job carries it, and a worker whose database holds another id (a worker left on its default
+    SQLite while the API is on PostgreSQL) refuses the job instead of finding nothing."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+
+
 class Original(Base):
     """An uploaded file, stored once by content hash and never modified."""
 

@@ -199,6 +199,15 @@ class PageOcrPublic(BaseModel):
     provenance: JsonObject | None = None
 
 
+class PageImageUrl(BaseModel):
+    """Where a browser fetches a page image: a presigned object-store URL that lasts
+    `expires_in` seconds, or (local storage, or presigning off) the API's own image URL,
+    which needs the same sign-in as this answer (`expires_in` null)."""
+
+    url: str
+    expires_in: int | None = None
+
+
 # --- records ---------------------------------------------------------------------------------
 
 

@@ -92,12 +92,17 @@ def serve(
 def worker(
     burst: Annotated[bool, typer.Option(help="exit when the queue is empty")] = False,
 ) -> None:
-    """Process queued jobs from Redis (needs SOHOA_REDIS_URL); run as many as you like."""
-    settings = prepared_settings()
+    """Process queued jobs from Redis (needs SOHOA_REDIS_URL); run as many as you like, on any
+    machine that reaches the database, Redis and the store (SOHOA_STORAGE_URL)."""
+    settings = settings_or_fail()
     if not settings.redis_url:
         fail("sohoa worker needs SOHOA_REDIS_URL (without Redis, `sohoa serve` runs jobs itself)")
-    from ocr_service.jobs.worker import run_worker
+    from ocr_service.jobs.worker import preflight, run_worker
 
+    try:
+        preflight(settings)
+    except SohoaError as exc:
+        fail(exc.message, code=exc.exit_code)
     run_worker(settings, burst=burst)
 
 
@@ -259,7 +264,7 @@ def ingest(
     items, refused = _collect(paths or [], defaults, manifest)
     if not items and not refused:
         fail("no scans found (accepted: .pdf .tif .tiff .jpg .jpeg .png)")
-    storage = get_storage(settings.data_dir)
+    storage = get_storage(settings)
     single = len(items) + len(refused) == 1
     accepted: list[Accepted] = []
     show = sys.stderr.isatty() and not as_json
@@ -682,7 +687,7 @@ def demo(
         year = truth.get("ledger", {}).get("year")
         result = ingest_path(
             session,
-            get_storage(settings.data_dir),
+            get_storage(settings),
             settings,
             book_dir / "book.pdf",
             meta=BookMeta(

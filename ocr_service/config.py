@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ocr_service.errors import ConfigError
@@ -200,6 +201,35 @@ class OcrSettings(BaseSettings):
     tesseract: TesseractSettings = Field(default_factory=TesseractSettings)
 
 
+class AwsSettings(BaseSettings):
+    """Credentials and region for s3:// storage: the standard AWS variables, read here only
+    (and handed to the client), so any S3-compatible store (MinIO, Ceph, AWS) is configured
+    the way its own tools are."""
+
+    model_config = _group_config("AWS_")
+
+    access_key_id: str | None = Field(default=None, description="the store's access key")
+    secret_access_key: SecretStr | None = Field(default=None, description="the store's secret key")
+    session_token: SecretStr | None = Field(
+        default=None, description="a temporary session token, where the store issues them"
+    )
+    default_region: str | None = Field(
+        default=None, description="the region (MinIO: any name, us-east-1 by default)"
+    )
+
+
+S3_SCHEME = "s3://"
+
+
+@dataclass(frozen=True)
+class StorageTarget:
+    """Where blobs go: the data folder (`local`) or a bucket and key prefix (`s3`)."""
+
+    scheme: Literal["local", "s3"]
+    bucket: str = ""
+    prefix: str = ""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SOHOA_", env_file=".env", extra="ignore")
 
@@ -212,6 +242,15 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     log_level: LogLevel = "WARNING"
     ocr: OcrSettings = Field(default_factory=OcrSettings)
+
+    # Blob storage (storage.py): unset, the folder `store` in the data folder; s3://BUCKET/PREFIX,
+    # an S3-compatible object store that every API and worker machine reaches over the network.
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None  # MinIO and other non-AWS stores: http://minio:9000
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    # Page images: the API streams them (0), or answers image-url with a presigned URL that
+    # lasts this many seconds (s3:// storage only).
+    presign_seconds: int = Field(default=300, ge=0, le=7 * 86400)
 
     # Ingest limits: every one gives a clear error, never a crash or a half-stored ledger.
     max_upload_bytes: int = 2 * 1024**3
@@ -248,6 +287,44 @@ class Settings(BaseSettings):
     def _level_word(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
 
+    @field_validator("storage_url", "s3_endpoint_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        bucket = value[len(S3_SCHEME) :].split("/", 1)[0] if value.startswith(S3_SCHEME) else ""
+        if not bucket:
+            raise ValueError("must be s3://BUCKET/PREFIX (or unset for the data folder)")
+        return value
+
+    def storage_target(self) -> StorageTarget:
+        if not self.storage_url:
+            return StorageTarget("local")
+        bucket, _, prefix = self.storage_url[len(S3_SCHEME) :].partition("/")
+        return StorageTarget("s3", bucket, prefix.strip("/"))
+
+    def s3_client_options(self) -> tuple[tuple[str, str | None], ...]:
+        """The S3 client's endpoint, region and credentials, hashable (clients are cached)."""
+        aws = self.aws
+        return (
+            ("endpoint_url", self.s3_endpoint_url),
+            ("region_name", aws.default_region),
+            ("aws_access_key_id", aws.access_key_id),
+            (
+                "aws_secret_access_key",
+                aws.secret_access_key.get_secret_value() if aws.secret_access_key else None,
+            ),
+            (
+                "aws_session_token",
+                aws.session_token.get_secret_value() if aws.session_token else None,
+            ),
+        )
+
     @model_validator(mode="after")
     def _check(self) -> Settings:
         if self.environment == "production" and not self.secret_key:
@@ -271,7 +348,7 @@ class Settings(BaseSettings):
 
 _PREFIXES = {
     cls.__name__: str(cls.model_config.get("env_prefix", ""))
-    for cls in (Settings, OcrSettings, ViSettings, PaddleSettings, TesseractSettings)
+    for cls in (Settings, OcrSettings, ViSettings, PaddleSettings, TesseractSettings, AwsSettings)
 }
 
 

@@ -46,7 +46,7 @@ def add_book(
     year: int = 2019,
 ) -> Book:
     """A processed book of one record per page, as extraction would have left it."""
-    storage = get_storage(settings.data_dir)
+    storage = get_storage(settings)
     with session_scope(settings) as session:
         sha = f"{abs(hash((commune, register, records, year))):064d}"[:64]
         session.merge(Original(sha256=sha, size=1, media_type="application/pdf", storage_key="x"))

@@ -43,7 +43,7 @@ def add_ledger(settings: Settings, pdf: Path) -> str:
     with session_scope(settings) as session:
         result = ingest_path(
             session,
-            get_storage(settings.data_dir),
+            get_storage(settings),
             settings,
             pdf,
             meta=BookMeta("khai-sinh"),

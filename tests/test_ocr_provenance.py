@@ -48,7 +48,7 @@ def _read_one_page_book(tmp_path: Path, db_url: str) -> tuple[Settings, str]:
     with session_scope(settings) as session:
         ledger_id = ingest_path(
             session,
-            get_storage(settings.data_dir),
+            get_storage(settings),
             settings,
             book / "book.pdf",
             meta=BookMeta("khai-sinh"),
@@ -94,7 +94,7 @@ def test_a_read_page_records_what_read_it_and_the_record_reproduces_the_reading(
 
     # They reproduce the reading: an engine built from them reads the stored page image the
     # way the pipeline did; the defaults do not.
-    image = load_page_image(get_storage(settings.data_dir), image_key)
+    image = load_page_image(get_storage(settings), image_key)
     processed, _ = preprocess_image(image)
     cleaned = remove_dot_leaders(processed)
 

@@ -40,7 +40,7 @@ def read_book(tmp_path: Path, *, plant_errors: bool) -> tuple[dict, list[DraftRe
     with session_scope(settings) as session:
         ledger_id = ingest_path(
             session,
-            get_storage(settings.data_dir),
+            get_storage(settings),
             settings,
             book / "book.pdf",
             meta=BookMeta(

@@ -154,7 +154,7 @@ def seed_book(
     """
     truth = json.loads((book_dir / "truth.json").read_text(encoding="utf-8"))
     register = truth["register"]
-    storage = get_storage(settings.data_dir)
+    storage = get_storage(settings)
     pdf = (book_dir / "book.pdf").read_bytes()
     sha = hashlib.sha256(pdf).hexdigest()
     rng = random.Random(seed)

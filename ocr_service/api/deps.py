@@ -15,7 +15,7 @@ from ocr_service.auth import user_for_token, web_session
 from ocr_service.config import Settings
 from ocr_service.db import session_factory
 from ocr_service.errors import Forbidden, Unauthorized
-from ocr_service.storage import LocalStorage, get_storage
+from ocr_service.storage import Storage, get_storage
 
 SESSION_COOKIE = "sohoa_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -55,11 +55,11 @@ def get_session(settings: SettingsDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_store(settings: SettingsDep) -> LocalStorage:
-    return get_storage(settings.data_dir)
+def get_store(settings: SettingsDep) -> Storage:
+    return get_storage(settings)
 
 
-StorageDep = Annotated[LocalStorage, Depends(get_store)]
+StorageDep = Annotated[Storage, Depends(get_store)]
 
 
 # How clients authenticate, declared for the OpenAPI schema; `current_user` reads the header and

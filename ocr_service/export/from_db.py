@@ -92,7 +92,7 @@ def iter_records(
 
 
 def page_loader(settings: Settings, ledger_id: str) -> PageLoader:
-    storage = get_storage(settings.data_dir)
+    storage = get_storage(settings)
 
     def load(page_no: int) -> bytes:
         with session_scope(settings) as session:

@@ -18,7 +18,7 @@ from ocr_service.errors import BadInput
 from ocr_service.ingest.documents import DocumentInfo, Limits, inspect_document
 from ocr_service.ingest.sniff import sniff_media_type
 from ocr_service.limits import check_nesting
-from ocr_service.storage import LocalStorage
+from ocr_service.storage import Storage
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def display_name(filename: str | None) -> str | None:
 
 def ingest_stream(
     session: Session,
-    storage: LocalStorage,
+    storage: Storage,
     settings: Settings,
     stream: BinaryIO,
     *,
@@ -153,7 +153,7 @@ def ingest_stream(
 
 def ingest_path(
     session: Session,
-    storage: LocalStorage,
+    storage: Storage,
     settings: Settings,
     path: Path,
     *,

@@ -19,6 +19,7 @@ from typing import Literal, NamedTuple
 
 from ocr_service.config import Settings
 from ocr_service.jobs import lifecycle
+from ocr_service.jobs.installation import announce, installation_id
 from ocr_service.jobs.lifecycle import JobTask
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,10 @@ EXPORT_TIMEOUT = 4 * 3600
 
 
 class RqDispatcher:
-    def __init__(self, settings: Settings) -> None:
+    """Jobs on an RQ queue, each marked with the installation it belongs to (`installation`);
+    `announce`: also say on Redis which installation this queue serves (the API, the CLI)."""
+
+    def __init__(self, settings: Settings, *, announce: bool = False) -> None:
         from redis import Redis
         from rq import Queue
 
@@ -36,12 +40,38 @@ class RqDispatcher:
         self.settings = settings
         self.connection = Redis.from_url(settings.redis_url)
         self.queue = Queue(settings.queue_name, connection=self.connection)
+        self._announce = announce
+        self._announced = False
+        if announce:
+            self._try_announce()
+
+    @property
+    def installation(self) -> str:
+        """The id of this process's database (read once per process)."""
+        return installation_id(self.settings)
+
+    def _try_announce(self) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            announce(self.settings, self.connection)
+            self._announced = True
+        except RedisError as exc:  # said again with the next job queued
+            log.warning("cannot announce the installation on Redis yet: %s", exc)
 
     def submit(self, task: JobTask, arg: str | int) -> None:
+        if self._announce and not self._announced:
+            self._try_announce()
+        self.enqueue(task, arg, self.installation)
+
+    def enqueue(self, task: JobTask, arg: str | int, installation_id: str | None) -> None:
+        """Queue a job for `installation_id`'s workers (a job put back keeps its own)."""
+        kwargs = {"installation": installation_id} if installation_id else {}
         if task == JobTask.split_ledger:
             self.queue.enqueue_call(
                 "ocr_service.jobs.tasks.split_job",
                 args=(arg,),
+                kwargs=kwargs,
                 timeout=SPLIT_TIMEOUT,
                 result_ttl=3600,
                 failure_ttl=7 * 86400,
@@ -51,6 +81,7 @@ class RqDispatcher:
             self.queue.enqueue_call(
                 "ocr_service.jobs.tasks.page_job",
                 args=(arg,),
+                kwargs=kwargs,
                 timeout=self.settings.page_timeout_seconds,
                 result_ttl=600,
                 failure_ttl=7 * 86400,
@@ -59,6 +90,7 @@ class RqDispatcher:
             self.queue.enqueue_call(
                 "ocr_service.jobs.export_jobs.export_job",
                 args=(arg,),
+                kwargs=kwargs,
                 timeout=EXPORT_TIMEOUT,
                 result_ttl=3600,
                 failure_ttl=7 * 86400,
@@ -214,5 +246,5 @@ class LocalRunner:
 
 def make_dispatcher(settings: Settings) -> RqDispatcher | LocalRunner:
     if settings.redis_url:
-        return RqDispatcher(settings)
+        return RqDispatcher(settings, announce=True)
     return LocalRunner(settings)

@@ -164,7 +164,7 @@ def run_export_job(job_id: str, settings: Settings) -> ExportJobStatus | None:
             progress=_Progress(settings, job_id),
         )
         key = storage_key(job)
-        get_storage(settings.data_dir).put_file(key, out)
+        get_storage(settings).put_file(key, out)
         _finish(
             settings,
             job_id,
@@ -228,7 +228,12 @@ def recover_exports(settings: Settings, dispatcher: Dispatcher, *, startup: bool
     return len(queued)
 
 
-def export_job(job_id: str) -> str:
-    """RQ entry point."""
-    status = run_export_job(job_id, get_settings())
+def export_job(job_id: str, installation: str | None = None) -> str:
+    """RQ entry point; `installation` as for `tasks.split_job`."""
+    from ocr_service.jobs.tasks import REFUSED, refused_foreign
+
+    settings = get_settings()
+    if refused_foreign(JobTask.export_ledger, job_id, settings, installation):
+        return REFUSED
+    status = run_export_job(job_id, settings)
     return status.value if status else "skipped"

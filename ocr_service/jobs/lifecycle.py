@@ -20,6 +20,7 @@ from ocr_service.config import Settings
 from ocr_service.db import session_scope
 from ocr_service.errors import PageFailed, SohoaError
 from ocr_service.jobs import state
+from ocr_service.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,9 @@ class Dispatcher(Protocol):
 
 
 def is_permanent(exc: BaseException) -> bool:
-    """A failure another try cannot mend: the page itself is unusable, or the setup is wrong."""
-    return isinstance(exc, (PageFailed, SohoaError))
+    """A failure another try cannot mend: the page itself is unusable, or the setup is wrong.
+    An object store that cannot be reached is neither: the page is tried again."""
+    return isinstance(exc, (PageFailed, SohoaError)) and not isinstance(exc, StorageUnavailable)
 
 
 def failure_reason(exc: BaseException) -> str:

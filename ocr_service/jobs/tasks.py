@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 from datetime import timedelta
@@ -30,9 +31,13 @@ from ocr_service.ingest.service import limits_from
 from ocr_service.jobs import lifecycle, state
 from ocr_service.jobs.lifecycle import Dispatcher, JobTask, PageOutcome, maybe_finish_ledger
 from ocr_service.pipeline.page import PageInput, PageOutput, run_page
-from ocr_service.storage import get_storage
+from ocr_service.storage import StorageUnavailable, get_storage
 
 log = logging.getLogger(__name__)
+
+# Why this worker refused a job from another installation (then it stops); None: it has not.
+refused: str | None = None
+REFUSED = "refused"  # such a job's RQ result: it was put back on the queue, not run
 
 
 def worker_name() -> str:
@@ -67,7 +72,7 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
     Resumable: a split that was interrupted continues after the last stored page, and pages
     already stored are neither written again nor queued twice.
     """
-    storage = get_storage(settings.data_dir)
+    storage = get_storage(settings)
     with session_scope(settings) as session:
         if not _claim_ledger_split(session, ledger_id, settings.page_lease_seconds):
             return 0
@@ -86,31 +91,35 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
     stored = 0
     error: str | None = None
     try:
-        for sp in split_pages(
-            storage.local_path(source_key), media_type, limits_from(settings), start
-        ):
-            key = f"pages/{ledger_id}/{sp.index:05d}.{sp.ext}"
-            storage.put_bytes(key, sp.data)
-            with session_scope(settings) as session:
-                page = Page(
-                    ledger_id=ledger_id,
-                    index=sp.index,
-                    width=sp.width,
-                    height=sp.height,
-                    image_key=key,
-                    image_source=sp.source,
-                )
-                session.add(page)
-                session.execute(
-                    update(Ledger)
-                    .where(Ledger.id == ledger_id)
-                    .values(updated_at=state.now())
-                    .execution_options(synchronize_session=False)
-                )
-                session.flush()
-                page_id = page.id
-            dispatcher.submit(JobTask.process_page, page_id)
-            stored += 1
+        # A remote store's original is a temporary copy while the split reads it.
+        with storage.local_copy(source_key) as source:
+            for sp in split_pages(source, media_type, limits_from(settings), start):
+                key = f"pages/{ledger_id}/{sp.index:05d}.{sp.ext}"
+                storage.put_bytes(key, sp.data)
+                with session_scope(settings) as session:
+                    page = Page(
+                        ledger_id=ledger_id,
+                        index=sp.index,
+                        width=sp.width,
+                        height=sp.height,
+                        image_key=key,
+                        image_source=sp.source,
+                    )
+                    session.add(page)
+                    session.execute(
+                        update(Ledger)
+                        .where(Ledger.id == ledger_id)
+                        .values(updated_at=state.now())
+                        .execution_options(synchronize_session=False)
+                    )
+                    session.flush()
+                    page_id = page.id
+                dispatcher.submit(JobTask.process_page, page_id)
+                stored += 1
+    except StorageUnavailable:
+        # The store is down, not the book: the ledger stays "splitting", and once its lease
+        # runs out a worker's recovery pass queues the split again; it resumes where it was.
+        raise
     except Exception as exc:  # a damaged page stops the split; what was stored is kept
         log.warning("ledger %s: split stopped: %s", ledger_id, exc)
         error = f"split stopped after {start - 1 + stored} pages: {exc}"
@@ -203,7 +212,7 @@ def process_page(
     page_id: int, settings: Settings, dispatcher: Dispatcher | None = None
 ) -> PageOutcome:
     """Run the page pipeline once; returns done, failed, retry or skipped."""
-    storage = get_storage(settings.data_dir)
+    storage = get_storage(settings)
     with session_scope(settings) as session:
         claim = state.claim_page(
             session,
@@ -304,17 +313,43 @@ def recover(settings: Settings, dispatcher: Dispatcher, *, startup: bool = False
 # --- entry points for RQ -------------------------------------------------------------------
 
 
-def split_job(ledger_id: str) -> int:
+def refused_foreign(task: JobTask, arg: str | int, settings: Settings, owner: str | None) -> bool:
+    """A job from another installation's database: put it back for a worker that can see it
+    and stop this worker, which then exits with the reason (jobs.worker.run_worker). Never a
+    silent skip: the job is not run here, and not lost."""
+    from ocr_service.jobs.dispatch import RqDispatcher
+    from ocr_service.jobs.installation import job_mismatch
+
+    reason = job_mismatch(settings, owner)
+    if reason is None:
+        return False
+    RqDispatcher(settings).enqueue(task, arg, owner)
+    global refused
+    refused = reason
+    log.error("%s", reason)
+    # RQ's warm shutdown: the worker stops once this job has returned.
+    signal.raise_signal(signal.SIGTERM)
+    return True
+
+
+def split_job(ledger_id: str, installation: str | None = None) -> int | str:
+    """`installation`: the id of the database the job was queued from (jobs.installation);
+    absent on jobs queued before it existed."""
     from ocr_service.jobs.dispatch import RqDispatcher
 
     settings = get_settings()
+    if refused_foreign(JobTask.split_ledger, ledger_id, settings, installation):
+        return REFUSED
     return split_ledger(ledger_id, settings, RqDispatcher(settings))
 
 
-def page_job(page_id: int) -> str:
+def page_job(page_id: int, installation: str | None = None) -> str:
+    """As split_job; returns the page's outcome."""
     from ocr_service.jobs.dispatch import RqDispatcher
 
     settings = get_settings()
+    if refused_foreign(JobTask.process_page, page_id, settings, installation):
+        return REFUSED
     # The plain string, not the enum: RQ pickles the result into Redis for any reader.
     return process_page(page_id, settings, RqDispatcher(settings)).value
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Iterator
+from typing import Annotated, BinaryIO, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import func, select
 
 from models.book import BookMeta, InvalidBookMeta, parse_year
-from models.entities import Ledger, PageOcr
+from models.entities import Ledger, Page, PageOcr
 from models.json_types import JsonObject
 from models.limits import MAX_FORM_TEXT
 from models.schemas import (
@@ -17,6 +18,7 @@ from models.schemas import (
     LedgerDetail,
     LedgerPublic,
     LedgerUpdate,
+    PageImageUrl,
     PageOcrPublic,
     Paginated,
 )
@@ -41,6 +43,7 @@ from ocr_service.ledgers import (
     update_book,
 )
 from ocr_service.limits import check_nesting, json_problem
+from ocr_service.storage import CHUNK, BlobNotFound
 
 router = APIRouter(prefix="/ledgers", tags=["ledgers"])
 
@@ -204,10 +207,27 @@ def update_ledger(
     return ledger_detail(session, ledger)
 
 
+ImageSize = Literal["full", "thumb", "original"]
+
+
+def _image_key(page: Page, size: ImageSize) -> str | None:
+    if size == "thumb":
+        return page.thumb_key
+    if size == "original":
+        return page.image_key
+    return page.processed_key or page.image_key
+
+
+def _chunks(fh: BinaryIO) -> Iterator[bytes]:
+    with fh:
+        while chunk := fh.read(CHUNK):
+            yield chunk
+
+
 @router.get(
     "/{ledger_id}/pages/{n}/image",
     status_code=200,
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={
         200: {"content": {"image/jpeg": {}, "image/png": {}}, "description": "the page image"},
         404: {"model": ErrorResponse, "description": "no such page, or no such image yet"},
@@ -219,25 +239,52 @@ def page_image(
     session: SessionDep,
     storage: StorageDep,
     user: CurrentUser,
-    size: Literal["full", "thumb", "original"] = "full",
-) -> FileResponse:
-    """The page image that record boxes refer to (`full`), its thumbnail, or the split original."""
+    size: ImageSize = "full",
+) -> StreamingResponse:
+    """The page image that record boxes refer to (`full`), its thumbnail, or the split original,
+    streamed from storage (the local folder or the object store)."""
     ledger = get_ledger_for(session, ledger_id, user)
-    page = get_page(session, ledger, n)
-    if size == "thumb":
-        key = page.thumb_key
-    elif size == "original":
-        key = page.image_key
-    else:
-        key = page.processed_key or page.image_key
+    key = _image_key(get_page(session, ledger, n), size)
+    try:
+        if not key:
+            raise BlobNotFound(size)
+        fh = storage.open(key)
+    except BlobNotFound:
+        raise NotFound(f"page {n} has no {size} image yet") from None
+    media = "image/png" if key.endswith(".png") else "image/jpeg"
+    return StreamingResponse(
+        _chunks(fh), media_type=media, headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+@router.get(
+    "/{ledger_id}/pages/{n}/image-url",
+    response_model=PageImageUrl,
+    responses={404: {"model": ErrorResponse, "description": "no such page, or no image yet"}},
+)
+def page_image_url(
+    ledger_id: LedgerId,
+    n: PageNumber,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    user: CurrentUser,
+    size: ImageSize = "full",
+) -> PageImageUrl:
+    """Where the browser can fetch a page image: with object storage a presigned URL valid for
+    SOHOA_PRESIGN_SECONDS (the store must be reachable from the browser), otherwise the API's
+    own image URL. Either way only a signed-in user who may see the book gets it."""
+    ledger = get_ledger_for(session, ledger_id, user)
+    key = _image_key(get_page(session, ledger, n), size)
     if not key or not storage.exists(key):
         raise NotFound(f"page {n} has no {size} image yet")
-    media = "image/png" if key.endswith(".png") else "image/jpeg"
-    return FileResponse(
-        storage.local_path(key),
-        media_type=media,
-        headers={"Cache-Control": "private, max-age=3600"},
-    )
+    expires = settings.presign_seconds
+    url = storage.presigned_url(key, expires_seconds=expires) if expires else None
+    if url is not None:
+        return PageImageUrl(url=url, expires_in=expires)
+    own = request.url_for("page_image", ledger_id=ledger_id, n=str(n))
+    return PageImageUrl(url=str(own.include_query_params(size=size)))
 
 
 @router.get("/{ledger_id}/pages/{n}/ocr", response_model=PageOcrPublic)
