@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select, update
@@ -29,6 +30,7 @@ from ocr_service.ingest.documents import split_pages
 from ocr_service.ingest.service import limits_from
 from ocr_service.jobs import lifecycle, state
 from ocr_service.jobs.lifecycle import Dispatcher, JobTask, PageOutcome, maybe_finish_ledger
+from ocr_service.metrics import stage_timings
 from ocr_service.pipeline.page import PageInput, PageOutput, run_page
 from ocr_service.storage import get_storage
 
@@ -86,6 +88,7 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
     stored = 0
     error: str | None = None
     try:
+        began = time.perf_counter()
         for sp in split_pages(
             storage.local_path(source_key), media_type, limits_from(settings), start
         ):
@@ -111,6 +114,8 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
                 page_id = page.id
             dispatcher.submit(JobTask.process_page, page_id)
             stored += 1
+            stage_timings.record(settings, {"split": time.perf_counter() - began})
+            began = time.perf_counter()
     except Exception as exc:  # a damaged page stops the split; what was stored is kept
         log.warning("ledger %s: split stopped: %s", ledger_id, exc)
         error = f"split stopped after {start - 1 + stored} pages: {exc}"
@@ -223,6 +228,7 @@ def process_page(
                 session.rollback()
                 return PageOutcome.skipped
             store_page_output(session, inp, out)
+        stage_timings.record(settings, out.timings)
     except Exception as exc:
         reason = lifecycle.failure_reason(exc)
         log.warning("ledger %s page %s failed: %s", inp.ledger_id, inp.index, reason)

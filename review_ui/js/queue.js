@@ -8,6 +8,7 @@ import { keyHandler } from "./shortcuts.js";
 
 const STATUS_LEDGER_VI = {
   queued: "Chờ xử lý",
+  waiting: "Chờ hàng đợi (máy xử lý tạm ngừng)",
   splitting: "Đang tách trang",
   processing: "Đang đọc",
   done: "Đã đọc xong",
