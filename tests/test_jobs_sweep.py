@@ -13,8 +13,8 @@ from models.entities import Ledger, Page
 from ocr_service.config import Settings
 from ocr_service.db import session_scope, upgrade_database
 from ocr_service.jobs import state
-from ocr_service.jobs.dispatch import QueueUnavailable, RqDispatcher
-from ocr_service.jobs.lifecycle import JobTask
+from ocr_service.jobs.dispatch import RqDispatcher
+from ocr_service.jobs.lifecycle import JobTask, QueueUnavailable
 from ocr_service.jobs.outage import Backoff
 from ocr_service.jobs.sweep import enqueue_ledger, lock_key, sweep
 from ocr_service.jobs.tasks import split_ledger
@@ -138,3 +138,21 @@ def test_backoff_doubles_up_to_its_cap_with_jitter() -> None:
     assert len(set(waits)) == len(waits)  # jittered: no two workers retry in step
     backoff.reset()
     assert backoff.next_wait() <= 0.5
+
+
+class QueueDown:
+    def submit(self, task: JobTask, arg: str | int) -> None:
+        raise QueueUnavailable("queue unreachable: ConnectionError")
+
+
+def test_a_split_goes_on_while_the_queue_is_down(tmp_path: Path, db_url: str) -> None:
+    settings = make_settings(tmp_path, db_url)
+    upgrade_database(settings)
+    ledger_id = add_ledger(settings, book_pdf(tmp_path / "book.pdf", 6))
+    assert split_ledger(ledger_id, settings, QueueDown()) == 6
+    with session_scope(settings) as session:
+        ledger = session.get(Ledger, ledger_id)
+        assert ledger is not None
+        assert (ledger.status, ledger.error) == ("processing", None)
+        states = list(session.scalars(select(Page.state).where(Page.ledger_id == ledger_id)))
+    assert states == ["pending"] * 6  # stored, for the sweep to queue

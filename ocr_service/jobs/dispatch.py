@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 
 from ocr_service.config import Settings
 from ocr_service.jobs import lifecycle
-from ocr_service.jobs.lifecycle import JobTask
+from ocr_service.jobs.lifecycle import JobTask, QueueUnavailable
 from ocr_service.jobs.outage import is_connection_error
 
 log = logging.getLogger(__name__)
@@ -36,10 +36,6 @@ JOB_NOTE_TTL = 60 * 86400
 LIVE_JOB_STATES = frozenset(
     {"created", "queued", "started", "deferred", "scheduled", "rate_limited", "ready_to_enqueue"}
 )
-
-
-class QueueUnavailable(Exception):
-    """The job could not be queued: Redis is unreachable. What was stored stays stored."""
 
 
 class RqDispatcher:

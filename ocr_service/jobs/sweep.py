@@ -26,8 +26,8 @@ from models.entities import Ledger, LedgerStatus, Page, PageState
 from ocr_service.config import Settings
 from ocr_service.db import session_scope
 from ocr_service.jobs import state
-from ocr_service.jobs.dispatch import QueueUnavailable, RqDispatcher
-from ocr_service.jobs.lifecycle import Dispatcher, JobTask
+from ocr_service.jobs.dispatch import RqDispatcher
+from ocr_service.jobs.lifecycle import Dispatcher, JobTask, QueueUnavailable
 
 log = logging.getLogger(__name__)
 

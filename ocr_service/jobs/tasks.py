@@ -29,7 +29,13 @@ from ocr_service.db import session_scope
 from ocr_service.ingest.documents import split_pages
 from ocr_service.ingest.service import limits_from
 from ocr_service.jobs import lifecycle, state
-from ocr_service.jobs.lifecycle import Dispatcher, JobTask, PageOutcome, maybe_finish_ledger
+from ocr_service.jobs.lifecycle import (
+    Dispatcher,
+    JobTask,
+    PageOutcome,
+    QueueUnavailable,
+    maybe_finish_ledger,
+)
 from ocr_service.metrics import stage_timings
 from ocr_service.pipeline.page import PageInput, PageOutput, run_page
 from ocr_service.storage import get_storage
@@ -83,7 +89,7 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
             select(Page.id).where(Page.ledger_id == ledger_id, Page.state == PageState.pending)
         ).all()
     for page_id in pending:
-        dispatcher.submit(JobTask.process_page, page_id)
+        _submit_page(dispatcher, page_id)
     start = (existing or 0) + 1
     stored = 0
     error: str | None = None
@@ -112,7 +118,7 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
                 )
                 session.flush()
                 page_id = page.id
-            dispatcher.submit(JobTask.process_page, page_id)
+            _submit_page(dispatcher, page_id)
             stored += 1
             stage_timings.record(settings, {"split": time.perf_counter() - began})
             began = time.perf_counter()
@@ -129,6 +135,15 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
             ledger.error = "no pages found"
     maybe_finish_ledger(ledger_id, settings)
     return stored
+
+
+def _submit_page(dispatcher: Dispatcher, page_id: int) -> None:
+    """Queue a stored page; with the queue down the split goes on (the page is stored and
+    pending, and the sweep queues it when the queue is back): a Redis blip never cuts a book."""
+    try:
+        dispatcher.submit(JobTask.process_page, page_id)
+    except QueueUnavailable:
+        log.warning("page %s stored; the queue is down, the sweep will queue it", page_id)
 
 
 # --- pages ---------------------------------------------------------------------------------

@@ -26,7 +26,8 @@ from redis.client import Pipeline
 from rq import Queue, SimpleWorker, worker_registration
 
 from ocr_service.config import Settings
-from ocr_service.jobs.dispatch import QueueUnavailable, RqDispatcher
+from ocr_service.jobs.dispatch import RqDispatcher
+from ocr_service.jobs.lifecycle import QueueUnavailable
 from ocr_service.jobs.outage import Backoff, OutageLog, is_connection_error
 from ocr_service.jobs.sweep import sweep
 from ocr_service.jobs.tasks import recover
