@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from redis import Redis
 from sqlalchemy import select, update
 
@@ -156,3 +159,33 @@ def test_a_split_goes_on_while_the_queue_is_down(tmp_path: Path, db_url: str) ->
         assert (ledger.status, ledger.error) == ("processing", None)
         states = list(session.scalars(select(Page.state).where(Page.ledger_id == ledger_id)))
     assert states == ["pending"] * 6  # stored, for the sweep to queue
+
+
+def test_upkeep_rides_out_a_database_outage_with_one_log_line(
+    tmp_path: Path, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ocr_service.jobs.worker import run_upkeep
+
+    # Nothing listens on that port: every pass meets a database that is down.
+    settings = make_settings(
+        tmp_path,
+        "postgresql://postgres@127.0.0.1:5999/nowhere",
+        redis_url=redis_url,
+        page_lease_seconds=2,
+        sweep_interval_seconds=1,
+        queue_name="upkeep-test",
+    )
+    stop = threading.Event()
+    caplog.set_level(logging.WARNING)
+    upkeep = threading.Thread(target=run_upkeep, args=(settings, stop, "test"))
+    upkeep.start()
+    time.sleep(3.5)  # several passes
+    assert upkeep.is_alive()
+    stop.set()
+    upkeep.join(10)
+    assert not upkeep.is_alive()
+    lines = [r.getMessage() for r in caplog.records if "unreachable" in r.getMessage()]
+    assert lines == [
+        "test upkeep: queue or database unreachable (OperationalError); retrying with backoff"
+    ]
+    assert not [r for r in caplog.records if r.exc_info]

@@ -10,7 +10,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Security
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from models.entities import Role
@@ -43,16 +43,19 @@ def metrics_reader(
     require_role(user, Role.admin)
 
 
+class MetricsResponse(PlainTextResponse):
+    media_type = CONTENT_TYPE
+
+
 @router.get(
     "/metrics",
-    response_class=Response,
+    response_class=MetricsResponse,
     responses={200: {"content": {CONTENT_TYPE: {}}, "description": "Prometheus text format"}},
 )
 def metrics(
     session: SessionDep,
     settings: SettingsDep,
     _reader: Annotated[None, Security(metrics_reader)],
-) -> Response:
+) -> MetricsResponse:
     """Ledgers and pages by state, queue depth, workers, page latency by stage, failures."""
-    body = render(installation_overview(settings, session))
-    return Response(content=body, media_type=CONTENT_TYPE)
+    return MetricsResponse(render(installation_overview(settings, session)))
