@@ -54,6 +54,7 @@ class PageState(StrEnum):
 
 class LedgerStatus(StrEnum):
     queued = "queued"  # stored, waiting to be split
+    waiting = "waiting"  # stored while the queue was down: the sweep queues it when it is back
     splitting = "splitting"
     processing = "processing"  # pages being worked on
     done = "done"

@@ -19,8 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from models.book import BookMeta, InvalidBookMeta, parse_year
 from models.json_types import JsonObject
-from ocr_service.config import Settings, get_settings, log_level
+from ocr_service.config import Settings, get_settings, log_format, log_level
 from ocr_service.errors import SohoaError
+from ocr_service.logs import configure as configure_logging
 
 app = typer.Typer(
     name="sohoa",
@@ -85,7 +86,14 @@ def serve(
     from ocr_service.api.app import create_app
 
     settings = prepared_settings()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="info", **uvicorn_logging(settings)
+    )
+
+
+def uvicorn_logging(settings: Settings) -> dict[str, Any]:
+    """JSON logs: uvicorn's own lines go through the root handler too (no config of its own)."""
+    return {"log_config": None} if settings.log_format == "json" else {}
 
 
 @app.command()
@@ -331,12 +339,13 @@ class IngestReport(TypedDict):
 
 def _run_and_wait(settings: Settings, ids: list[str], show: bool) -> list[LedgerSummary]:
     from ocr_service.jobs.dispatch import make_dispatcher
-    from ocr_service.jobs.lifecycle import JobTask
+    from ocr_service.jobs.sweep import enqueue_ledger
 
     dispatcher = make_dispatcher(settings)
     try:
         for ledger_id in ids:
-            dispatcher.submit(JobTask.split_ledger, ledger_id)
+            # With the queue down the ledger waits; a worker's sweep queues it when it is back.
+            enqueue_ledger(settings, dispatcher, ledger_id)
         return wait_for_ledgers(settings, ids, show)
     finally:
         close = getattr(dispatcher, "close", None)
@@ -430,11 +439,20 @@ def _report_ingest(
 
 @app.command()
 def status(
-    ledger_id: Annotated[str, typer.Argument(help="ledger id")],
+    ledger_id: Annotated[str | None, typer.Argument(help="ledger id")] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="the whole installation instead of one ledger")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Show a ledger's processing state and progress."""
+    """Show a ledger's processing state and progress, or (--all) the whole installation's."""
+    if all_ == (ledger_id is not None):
+        fail("give a ledger id, or --all for the whole installation")
     settings = prepared_settings()
+    if all_:
+        _status_all(settings, as_json)
+        return
+    assert ledger_id is not None
     s = ledger_summary(settings, ledger_id)
     if as_json:
         emit_json(s)
@@ -450,6 +468,48 @@ def status(
         print(f"page {fp['page']} failed: {fp['error']}")
     if s["error"]:
         print(f"note: {s['error']}")
+
+
+def _status_all(settings: Settings, as_json: bool) -> None:
+    from ocr_service.db import session_scope
+    from ocr_service.metrics.overview import installation_overview
+
+    with session_scope(settings) as session:
+        o = installation_overview(settings, session)
+    q = o.queue
+    queue_doc = (
+        None
+        if q is None
+        else {"name": q.name, "reachable": q.reachable, "jobs": q.jobs, "workers": q.workers}
+    )
+    if as_json:
+        emit_json(
+            {
+                "ledgers": o.ledgers,
+                "pages": o.pages,
+                "attempts": o.attempts,
+                "failures": o.failures,
+                "queue": queue_doc,
+            }
+        )
+        return
+
+    def counts(d: dict[str, int]) -> str:
+        return ", ".join(f"{n} {k}" for k, n in d.items()) or "none"
+
+    print(f"ledgers: {counts(o.ledgers)}")
+    print(f"pages: {counts(o.pages)}")
+    print(f"page runs: {counts(o.attempts)}")
+    if q is None:
+        print("queue: none (no SOHOA_REDIS_URL: `sohoa serve` runs jobs itself)")
+    elif not q.reachable:
+        print(f"queue {q.name}: UNREACHABLE (uploads wait; workers reconnect when it is back)")
+    else:
+        print(f"queue {q.name}: {counts(q.jobs)}")
+        print(f"workers alive: {q.workers}")
+    print("failures by reason:" + ("" if o.failures else " none"))
+    for reason, n in sorted(o.failures.items(), key=lambda kv: -kv[1]):
+        print(f"  {n:6d}  {reason}")
 
 
 # --- one-off OCR, export, synthetic books ---------------------------------------------------
@@ -718,7 +778,13 @@ def demo(
 
         from ocr_service.api.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="warning",
+            **uvicorn_logging(settings),
+        )
 
 
 DEMO_USER = "canbo"
@@ -877,10 +943,7 @@ def token_revoke(
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=log_level(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(log_level(), log_format())
     try:
         result = app(standalone_mode=False)
     except click.exceptions.Exit as exc:

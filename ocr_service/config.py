@@ -7,12 +7,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ocr_service.errors import ConfigError
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["text", "json"]
+CookieSecure = Literal["auto", "true", "false"]
 Runtime = Literal["auto", "onnxruntime", "openvino"]
 
 
@@ -239,8 +241,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     ocr_engine: str = "vi"
     second_engine: str | None = None
-    secret_key: str | None = None
     log_level: LogLevel = "WARNING"
+    # json: one JSON object a line (time, level, logger, message), for log collectors.
+    log_format: LogFormat = "text"
     ocr: OcrSettings = Field(default_factory=OcrSettings)
 
     # Blob storage (storage.py): unset, the folder `store` in the data folder; s3://BUCKET/PREFIX,
@@ -265,6 +268,19 @@ class Settings(BaseSettings):
     page_timeout_seconds: int = 300
     inline_workers: int = 2
     queue_name: str = "sohoa"
+    # The sweep (jobs/sweep.py): how often pending pages and queued ledgers whose job is gone
+    # are queued again, and how long a page or ledger waits before it counts as lost (a job
+    # being queued this very moment must not be queued twice).
+    sweep_interval_seconds: int = Field(default=30, ge=1)
+    sweep_grace_seconds: int = Field(default=60, ge=0)
+
+    # /metrics: a bearer token for the Prometheus scraper (admins may read it with their own).
+    metrics_token: str | None = Field(default=None, min_length=16)
+
+    # The session cookie's Secure flag: auto = Secure when the request came over HTTPS, so a
+    # LAN install on plain HTTP still lets other PCs log in; true behind an HTTPS proxy that
+    # does not pass the scheme on; false never.
+    cookie_secure: CookieSecure = "auto"
 
     # Login throttling (login_throttle.py): after this many failed logins within the window
     # a user name, or a client address, is refused with 429 for the lockout.
@@ -325,11 +341,13 @@ class Settings(BaseSettings):
             ),
         )
 
-    @model_validator(mode="after")
-    def _check(self) -> Settings:
-        if self.environment == "production" and not self.secret_key:
-            raise ConfigError("SOHOA_SECRET_KEY must be set when SOHOA_ENVIRONMENT=production")
-        return self
+    @field_validator("log_format", "cookie_secure", mode="before")
+    @classmethod
+    def _lower_word(cls, value: object) -> object:
+        if isinstance(value, str):
+            word = value.strip().lower()
+            return {"1": "true", "yes": "true", "0": "false", "no": "false"}.get(word, word)
+        return value
 
     @property
     def db_url(self) -> str:
@@ -340,10 +358,6 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url[len("postgresql://") :]
             return url
         return f"sqlite:///{(self.data_dir / 'sohoa.db').resolve()}"
-
-    @property
-    def effective_secret(self) -> str:
-        return self.secret_key or "sohoa-development-secret-not-for-production"
 
 
 _PREFIXES = {
@@ -382,3 +396,11 @@ def log_level() -> str:
         return get_settings().log_level
     except ConfigError:
         return "WARNING"
+
+
+def log_format() -> str:
+    """SOHOA_LOG_FORMAT (text or json); text when the settings are invalid."""
+    try:
+        return get_settings().log_format
+    except ConfigError:
+        return "text"

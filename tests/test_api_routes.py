@@ -1,11 +1,17 @@
-"""Every API route says what it returns: a response model, or a file, stream or redirect."""
+"""Every API route says what it returns: a response model, or a file, stream, redirect or text
+(/metrics: Prometheus' text format)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import (
+    FileResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    StreamingResponse,
+)
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel
 from starlette.responses import Response
@@ -13,7 +19,7 @@ from starlette.responses import Response
 from ocr_service.api.app import create_app
 from ocr_service.config import Settings
 
-NOT_JSON = (FileResponse, StreamingResponse, RedirectResponse)
+NOT_JSON = (FileResponse, StreamingResponse, RedirectResponse, PlainTextResponse)
 
 
 def api_routes(app: FastAPI) -> list[tuple[str, APIRoute]]:

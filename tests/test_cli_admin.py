@@ -137,13 +137,14 @@ def test_originals_are_stored_once_and_read_only(tmp_path: Path) -> None:
             check_key(bad)
 
 
-def test_production_refuses_to_start_without_a_secret() -> None:
+def test_a_bad_setting_refuses_to_start_with_one_line_and_no_secret_is_needed() -> None:
     from ocr_service.errors import ConfigError
 
+    # SOHOA_SECRET_KEY signed nothing (sessions and tokens are random, stored hashed): gone.
+    assert not hasattr(Settings(environment="production"), "secret_key")
     with pytest.raises(ConfigError):
-        Settings(environment="production", secret_key=None)
-    env = {**os.environ, "SOHOA_ENVIRONMENT": "production"}
-    env.pop("SOHOA_SECRET_KEY", None)
+        Settings(cookie_secure="sometimes")
+    env = {**os.environ, "SOHOA_ENVIRONMENT": "production", "SOHOA_COOKIE_SECURE": "sometimes"}
     proc = subprocess.run(
         [sys.executable, "-m", "ocr_service.cli", "status", "x"],
         capture_output=True,
@@ -151,7 +152,8 @@ def test_production_refuses_to_start_without_a_secret() -> None:
         env=env,
         timeout=120,
     )
-    assert proc.returncode == 2 and "SOHOA_SECRET_KEY" in proc.stderr
+    assert proc.returncode == 2 and "SOHOA_COOKIE_SECURE" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_disable_enable_and_revoke_commands(settings: Settings, client: TestClient) -> None:

@@ -22,12 +22,13 @@ from ocr_service.api.docs import install_docs
 from ocr_service.api.guard import InputGuard, LastResort, error_body
 from ocr_service.api.openapi import install_openapi
 from ocr_service.api.privacy import SecurityHeaders, hide_query_strings
-from ocr_service.api.routes import health, ledgers
+from ocr_service.api.routes import health, ledgers, metrics
 from ocr_service.config import Settings, get_settings
 from ocr_service.db import upgrade_database
 from ocr_service.errors import InvalidField, SohoaError
-from ocr_service.jobs.dispatch import make_dispatcher
+from ocr_service.jobs.dispatch import RqDispatcher, make_dispatcher
 from ocr_service.jobs.tasks import recover
+from ocr_service.jobs.worker import run_upkeep
 from ocr_service.records.service import StaleVersion
 
 log = logging.getLogger(__name__)
@@ -114,12 +115,30 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _reaper(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
+    """The local runner's upkeep: release pages whose child process was lost."""
     interval = max(2.0, settings.page_lease_seconds / 2)
     while not stop.wait(interval):
         try:
             recover(settings, app.state.dispatcher)
         except Exception:
             log.exception("recovery pass failed")
+
+
+def _start_jobs(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
+    dispatcher = app.state.dispatcher
+    if isinstance(dispatcher, RqDispatcher):
+        # With Redis, jobs outlive this process: the upkeep's sweep finds the ones that did
+        # not (and waits out a Redis that is down now) instead of queuing everything again.
+        upkeep = threading.Thread(
+            target=run_upkeep, args=(settings, stop, "api"), daemon=True, name="sohoa-upkeep"
+        )
+    else:
+        # The local runner's queue died with the last process: everything pending goes again.
+        recover(settings, dispatcher, startup=True)
+        upkeep = threading.Thread(
+            target=_reaper, args=(app, settings, stop), daemon=True, name="sohoa-upkeep"
+        )
+    upkeep.start()
 
 
 def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> FastAPI:
@@ -131,8 +150,7 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> 
         stop = threading.Event()
         app.state.dispatcher = make_dispatcher(settings) if start_jobs else _NoDispatch()
         if start_jobs:
-            recover(settings, app.state.dispatcher, startup=True)
-            threading.Thread(target=_reaper, args=(app, settings, stop), daemon=True).start()
+            _start_jobs(app, settings, stop)
         try:
             yield
         finally:
@@ -163,6 +181,8 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> 
     app.include_router(health.router)
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(ledgers.router, prefix=API_PREFIX)
+    app.include_router(metrics.router)
+    app.include_router(metrics.router, prefix=API_PREFIX)
     for name in (
         "records",
         "session",

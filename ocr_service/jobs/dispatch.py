@@ -12,6 +12,8 @@ import os
 import queue
 import threading
 import time
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing import queues
 from multiprocessing.process import BaseProcess
@@ -20,7 +22,8 @@ from typing import Literal, NamedTuple
 from ocr_service.config import Settings
 from ocr_service.jobs import lifecycle
 from ocr_service.jobs.installation import announce, installation_id
-from ocr_service.jobs.lifecycle import JobTask
+from ocr_service.jobs.lifecycle import JobTask, QueueUnavailable
+from ocr_service.jobs.outage import is_connection_error
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +31,20 @@ SPLIT_TIMEOUT = 6 * 3600
 EXPORT_TIMEOUT = 4 * 3600
 
 
+# How long the note "this target's latest job is X" is kept: longer than a job waits in the
+# queue of a province-sized backlog, so the sweep never mistakes a waiting job for a lost one.
+JOB_NOTE_TTL = 60 * 86400
+# RQ job states in which a job will still run (or is running): its target is not lost.
+LIVE_JOB_STATES = frozenset(
+    {"created", "queued", "started", "deferred", "scheduled", "rate_limited", "ready_to_enqueue"}
+)
+
+
 class RqDispatcher:
-    """Jobs on an RQ queue, each marked with the installation it belongs to (`installation`);
-    `announce`: also say on Redis which installation this queue serves (the API, the CLI)."""
+    """Jobs on an RQ queue, each marked with the installation it belongs to (`installation`),
+    with a note of each target's latest job id so the sweep can tell a job that is waiting from
+    one that is gone (Redis restarted, job failed, worker lost). `announce`: also say on Redis
+    which installation this queue serves (the API, the CLI)."""
 
     def __init__(self, settings: Settings, *, announce: bool = False) -> None:
         from redis import Redis
@@ -38,7 +52,9 @@ class RqDispatcher:
 
         assert settings.redis_url
         self.settings = settings
-        self.connection = Redis.from_url(settings.redis_url)
+        self.connection = Redis.from_url(
+            settings.redis_url, socket_connect_timeout=5, socket_timeout=30
+        )
         self.queue = Queue(settings.queue_name, connection=self.connection)
         self._announce = announce
         self._announced = False
@@ -59,13 +75,31 @@ class RqDispatcher:
         except RedisError as exc:  # said again with the next job queued
             log.warning("cannot announce the installation on Redis yet: %s", exc)
 
+    def note_key(self, task: JobTask, arg: str | int) -> str:
+        return f"sohoa:{self.settings.queue_name}:job:{task.value}:{arg}"
+
     def submit(self, task: JobTask, arg: str | int) -> None:
         if self._announce and not self._announced:
             self._try_announce()
         self.enqueue(task, arg, self.installation)
 
     def enqueue(self, task: JobTask, arg: str | int, installation_id: str | None) -> None:
-        """Queue a job for `installation_id`'s workers (a job put back keeps its own)."""
+        """Queue a job for `installation_id`'s workers (a job put back keeps its own); raises
+        QueueUnavailable when Redis cannot be reached."""
+        task = JobTask(task)
+        job_id = f"sohoa-{task.value}-{arg}-{uuid.uuid4().hex[:12]}"
+        try:
+            # Noted before it is queued: a job never runs without its note.
+            self.connection.set(self.note_key(task, arg), job_id, ex=JOB_NOTE_TTL)
+            self._enqueue(task, arg, job_id, installation_id)
+        except Exception as exc:
+            if is_connection_error(exc):
+                raise QueueUnavailable(f"queue unreachable: {type(exc).__name__}") from exc
+            raise
+
+    def _enqueue(
+        self, task: JobTask, arg: str | int, job_id: str, installation_id: str | None
+    ) -> None:
         kwargs = {"installation": installation_id} if installation_id else {}
         if task == JobTask.split_ledger:
             self.queue.enqueue_call(
@@ -76,6 +110,7 @@ class RqDispatcher:
                 result_ttl=3600,
                 failure_ttl=7 * 86400,
                 at_front=True,
+                job_id=job_id,
             )
         elif task == JobTask.process_page:
             self.queue.enqueue_call(
@@ -85,6 +120,7 @@ class RqDispatcher:
                 timeout=self.settings.page_timeout_seconds,
                 result_ttl=600,
                 failure_ttl=7 * 86400,
+                job_id=job_id,
             )
         elif task == JobTask.export_ledger:
             self.queue.enqueue_call(
@@ -94,9 +130,31 @@ class RqDispatcher:
                 timeout=EXPORT_TIMEOUT,
                 result_ttl=3600,
                 failure_ttl=7 * 86400,
+                job_id=job_id,
             )
         else:
             raise ValueError(f"unknown task {task}")
+
+    def live_targets(self, task: JobTask, args: Sequence[str | int]) -> set[str]:
+        """Which of `args` have a job that is waiting or running (as strings)."""
+        from rq.job import Job
+
+        if not args:
+            return set()
+        ids = self.connection.mget([self.note_key(task, a) for a in args])
+        known = [(str(a), i.decode()) for a, i in zip(args, ids, strict=True) if i is not None]
+        jobs = Job.fetch_many([job_id for _, job_id in known], connection=self.connection)
+        live: set[str] = set()
+        for (arg, _), job in zip(known, jobs, strict=True):
+            if job is not None and job.get_status(refresh=False) in LIVE_JOB_STATES:
+                live.add(arg)
+        return live
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.connection.ping())
+        except Exception:
+            return False
 
 
 class _Job(NamedTuple):

@@ -46,8 +46,15 @@ class PageOutcome(StrEnum):
     skipped = "skipped"  # not claimed (another worker holds it, or it has ended) or claim lost
 
 
+class QueueUnavailable(Exception):
+    """A job could not be queued: Redis is unreachable. What was stored stays stored, and the
+    sweep (jobs/sweep.py) queues it once Redis is back."""
+
+
 class Dispatcher(Protocol):
-    """Where follow-up jobs go: an RQ queue, or the local runner's task queue."""
+    """Where follow-up jobs go: an RQ queue, or the local runner's task queue.
+
+    `submit` raises QueueUnavailable when the queue cannot be reached."""
 
     def submit(self, task: JobTask, arg: str | int) -> None: ...
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.entities import Ledger, LedgerStatus, Page, PageState
 from ocr_service.audit import record_event
 from ocr_service.errors import Conflict
-from ocr_service.jobs.lifecycle import Dispatcher, JobTask
+from ocr_service.jobs.lifecycle import Dispatcher, JobTask, QueueUnavailable
+
+log = logging.getLogger(__name__)
 
 # A closed ledger opens again while its retried pages run; `maybe_finish_ledger` closes it.
 CLOSED = (LedgerStatus.done, LedgerStatus.partial, LedgerStatus.failed)
@@ -56,5 +60,11 @@ def reset_failed_pages(
 
 
 def submit_pages(dispatcher: Dispatcher, page_ids: list[int]) -> None:
+    """Queue the (committed, pending) pages; with the queue down they stay pending and the
+    sweep (jobs/sweep.py) queues them once it is back."""
     for page_id in page_ids:
-        dispatcher.submit(JobTask.process_page, page_id)
+        try:
+            dispatcher.submit(JobTask.process_page, page_id)
+        except QueueUnavailable:
+            log.warning("retry: the queue is down; the sweep queues the pages when it is back")
+            return

@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select, update
@@ -29,7 +30,14 @@ from ocr_service.db import session_scope
 from ocr_service.ingest.documents import split_pages
 from ocr_service.ingest.service import limits_from
 from ocr_service.jobs import lifecycle, state
-from ocr_service.jobs.lifecycle import Dispatcher, JobTask, PageOutcome, maybe_finish_ledger
+from ocr_service.jobs.lifecycle import (
+    Dispatcher,
+    JobTask,
+    PageOutcome,
+    QueueUnavailable,
+    maybe_finish_ledger,
+)
+from ocr_service.metrics import stage_timings
 from ocr_service.pipeline.page import PageInput, PageOutput, run_page
 from ocr_service.storage import StorageUnavailable, get_storage
 
@@ -86,13 +94,14 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
             select(Page.id).where(Page.ledger_id == ledger_id, Page.state == PageState.pending)
         ).all()
     for page_id in pending:
-        dispatcher.submit(JobTask.process_page, page_id)
+        _submit_page(dispatcher, page_id)
     start = (existing or 0) + 1
     stored = 0
     error: str | None = None
     try:
         # A remote store's original is a temporary copy while the split reads it.
         with storage.local_copy(source_key) as source:
+            began = time.perf_counter()
             for sp in split_pages(source, media_type, limits_from(settings), start):
                 key = f"pages/{ledger_id}/{sp.index:05d}.{sp.ext}"
                 storage.put_bytes(key, sp.data)
@@ -114,8 +123,10 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
                     )
                     session.flush()
                     page_id = page.id
-                dispatcher.submit(JobTask.process_page, page_id)
+                _submit_page(dispatcher, page_id)
                 stored += 1
+                stage_timings.record(settings, {"split": time.perf_counter() - began})
+                began = time.perf_counter()
     except StorageUnavailable:
         # The store is down, not the book: the ledger stays "splitting", and once its lease
         # runs out a worker's recovery pass queues the split again; it resumes where it was.
@@ -133,6 +144,15 @@ def split_ledger(ledger_id: str, settings: Settings, dispatcher: Dispatcher) -> 
             ledger.error = "no pages found"
     maybe_finish_ledger(ledger_id, settings)
     return stored
+
+
+def _submit_page(dispatcher: Dispatcher, page_id: int) -> None:
+    """Queue a stored page; with the queue down the split goes on (the page is stored and
+    pending, and the sweep queues it when the queue is back): a Redis blip never cuts a book."""
+    try:
+        dispatcher.submit(JobTask.process_page, page_id)
+    except QueueUnavailable:
+        log.warning("page %s stored; the queue is down, the sweep will queue it", page_id)
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -232,6 +252,7 @@ def process_page(
                 session.rollback()
                 return PageOutcome.skipped
             store_page_output(session, inp, out)
+        stage_timings.record(settings, out.timings)
     except Exception as exc:
         reason = lifecycle.failure_reason(exc)
         log.warning("ledger %s page %s failed: %s", inp.ledger_id, inp.index, reason)

@@ -9,6 +9,7 @@ import { poll } from "./poll.js";
 
 export const STATUS_LEDGER_VI = {
   queued: "Chờ xử lý",
+  waiting: "Chờ hàng đợi (máy xử lý tạm ngừng)",
   splitting: "Đang tách trang",
   processing: "Đang đọc",
   done: "Đã đọc xong",

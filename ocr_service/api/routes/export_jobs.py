@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 from urllib.parse import quote
 
@@ -16,8 +17,10 @@ from ocr_service.api.deps import CurrentUser, LedgerId, SessionDep, StorageDep
 from ocr_service.errors import Conflict, NotFound
 from ocr_service.export.from_db import MEDIA_TYPES
 from ocr_service.jobs.export_jobs import create_export_job
-from ocr_service.jobs.lifecycle import JobTask
+from ocr_service.jobs.lifecycle import JobTask, QueueUnavailable
 from ocr_service.ledgers import get_ledger_for
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["export"])
 
@@ -62,7 +65,10 @@ def start_export(
     ledger = get_ledger_for(session, ledger_id, user)
     job = create_export_job(session, ledger, body, user.id)
     session.commit()  # committed before queued: the worker must find the job
-    request.app.state.dispatcher.submit(JobTask.export_ledger, job.id)
+    try:
+        request.app.state.dispatcher.submit(JobTask.export_ledger, job.id)
+    except QueueUnavailable:  # stored "queued": the sweep queues it once the queue is back
+        log.warning("export job queued while the queue is down; the sweep will queue it")
     return job_public(job)
 
 

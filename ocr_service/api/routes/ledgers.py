@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import func, select
 
 from models.book import BookMeta, InvalidBookMeta, parse_year
-from models.entities import Ledger, Page, PageOcr
+from models.entities import Ledger, LedgerStatus, Page, PageOcr
 from models.json_types import JsonObject
 from models.limits import MAX_FORM_TEXT
 from models.schemas import (
@@ -34,7 +34,7 @@ from ocr_service.api.deps import (
 )
 from ocr_service.errors import BadInput, Forbidden, InvalidField, NotFound, TooLarge
 from ocr_service.ingest.service import ingest_stream
-from ocr_service.jobs.lifecycle import JobTask
+from ocr_service.jobs.sweep import enqueue_ledger
 from ocr_service.ledgers import (
     get_ledger_for,
     get_page,
@@ -52,7 +52,13 @@ router = APIRouter(prefix="/ledgers", tags=["ledgers"])
     "",
     status_code=202,
     response_model=LedgerPublic,
-    responses={200: {"model": LedgerPublic, "description": "the same scan is already a ledger"}},
+    responses={
+        200: {
+            "model": LedgerPublic,
+            "description": "the same scan is already a ledger (one `waiting` for the queue is "
+            "queued again if the queue is back)",
+        }
+    },
 )
 def create_ledger(
     request: Request,
@@ -108,8 +114,11 @@ def create_ledger(
         user_id=user.id,
     )
     session.commit()
-    if not result.duplicate:
-        request.app.state.dispatcher.submit(JobTask.split_ledger, result.ledger.id)
+    if not result.duplicate or result.ledger.status == LedgerStatus.waiting:
+        # Stored either way: with the queue down the ledger waits, and the sweep (or the
+        # same upload again) queues it once the queue is back.
+        enqueue_ledger(settings, request.app.state.dispatcher, result.ledger.id)
+        session.refresh(result.ledger)
     body = ledger_public(session, result.ledger, duplicate=result.duplicate)
     return JSONResponse(
         status_code=200 if result.duplicate else 202,

@@ -12,6 +12,7 @@ from models.schemas import ErrorResponse, SessionPublic, UserPublic
 from ocr_service import login_throttle
 from ocr_service.api.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
 from ocr_service.auth import SESSION_HOURS, create_web_session, end_web_session, login, web_session
+from ocr_service.config import Settings
 from ocr_service.errors import Unauthorized
 from ocr_service.login_throttle import LoginKeys
 
@@ -76,10 +77,18 @@ def create_session(
         max_age=SESSION_HOURS * 3600,
         httponly=True,
         samesite="strict",
-        secure=settings.environment == "production",
+        secure=cookie_secure(settings, request),
         path="/",
     )
     return SessionPublic(user=UserPublic.model_validate(user), csrf_token=csrf)
+
+
+def cookie_secure(settings: Settings, request: Request) -> bool:
+    """SOHOA_COOKIE_SECURE: auto = Secure exactly when this request came over HTTPS (behind a
+    proxy: uvicorn's --proxy-headers give the scheme), so login over plain HTTP on a LAN works."""
+    if settings.cookie_secure == "auto":
+        return request.url.scheme == "https"
+    return settings.cookie_secure == "true"
 
 
 @router.get("", response_model=SessionPublic)
