@@ -34,7 +34,7 @@ from tests.conftest import (
 from tests.hosts import Namespace, RedisServer, TcpForwarder, network_namespace
 from tests.test_jobs_workers import ROOT, add_ledger, book_pdf, wait_ledger
 
-PAGES = 12
+PAGES = 16
 REDIS_PORT = 6394  # a port of this test's own: its Redis may be killed
 PG_TARGET = ("127.0.0.1", 5432)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".pdf", ".tif", ".tiff"}
@@ -102,7 +102,10 @@ def worker_env(site: Site, disk: Path) -> dict[str, str]:
         "SOHOA_OCR_ENGINE": settings.ocr_engine,
         "SOHOA_PAGE_LEASE_SECONDS": str(settings.page_lease_seconds),
         "SOHOA_QUEUE_NAME": settings.queue_name,
-        "SOHOA_FAKE_SECONDS": "0.4",
+        "SOHOA_FAKE_SECONDS": "0.6",
+        # The sweep queues again what a restarted, empty Redis forgot: soon, for the test.
+        "SOHOA_SWEEP_INTERVAL_SECONDS": "2",
+        "SOHOA_SWEEP_GRACE_SECONDS": "3",
         **s3_env(site.s3_endpoint, bucket, prefix),
     }
 
@@ -139,7 +142,18 @@ def test_the_namespace_reaches_only_the_link(site: Site, tmp_path: Path) -> None
     assert files_on(tmp_path / "far" / "data") == []
 
 
-def test_two_workers_one_in_a_namespace_finish_a_book_in_s3(site: Site, tmp_path: Path) -> None:
+def pages_done(settings: Settings, ledger_id: str) -> int:
+    with session_scope(settings) as session:
+        states = session.scalars(select(Page.state).where(Page.ledger_id == ledger_id)).all()
+    return sum(1 for s in states if s == "done")
+
+
+def test_two_workers_one_in_a_namespace_finish_a_book_in_s3_while_redis_is_killed(
+    site: Site, tmp_path: Path
+) -> None:
+    """Issue #15's must-show: two workers with separate empty data folders, one in its own
+    network namespace, finish a book stored in S3 while Redis is killed (-9) and restarted
+    empty mid-book: every page done exactly once, no API restart, no page image on a disk."""
     settings = site.settings
     ledger_id = add_ledger(settings, book_pdf(tmp_path / "book.pdf", PAGES))
     RqDispatcher(settings, announce=True).submit("split", ledger_id)  # as the API does
@@ -164,6 +178,15 @@ def test_two_workers_one_in_a_namespace_finish_a_book_in_s3(site: Site, tmp_path
         ),
     }
     try:
+        deadline = time.monotonic() + 180
+        while pages_done(settings, ledger_id) < 4:
+            assert time.monotonic() < deadline, "the workers did not start on the book"
+            assert all(w.poll() is None for w in workers.values())
+            time.sleep(0.2)
+        site.redis.kill()  # SIGKILL, mid-book: its queue is lost with it
+        time.sleep(3)
+        assert pages_done(settings, ledger_id) < PAGES, "the book ended before the outage"
+        site.redis.start()  # empty: the sweep must find what the queue forgot
         ledger = wait_ledger(settings, ledger_id, timeout=240)
         assert ledger.status == "done"
         with session_scope(settings) as session:
