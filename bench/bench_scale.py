@@ -172,26 +172,17 @@ def _populate(db_url: str, data_dir: Path, pages: int, books: int) -> list[int]:
     return ids
 
 
-def _enqueue(redis_url: str, queue_name: str, page_ids: list[int]) -> float:
-    from redis import Redis
-    from rq import Queue
+def _enqueue(db_url: str, data_dir: Path, redis_url: str, page_ids: list[int]) -> float:
+    """One job per page, queued as the split queues them (with the job-id note the sweep
+    reads and the installation id)."""
+    from ocr_service.jobs.dispatch import RqDispatcher
+    from ocr_service.jobs.lifecycle import JobTask
 
-    q = Queue(queue_name, connection=Redis.from_url(redis_url))
+    settings = Settings(database_url=db_url, data_dir=data_dir, redis_url=redis_url)
+    dispatcher = RqDispatcher(settings, announce=True)
     t0 = time.perf_counter()
-    batch = 1000
-    for i in range(0, len(page_ids), batch):
-        q.enqueue_many(
-            [
-                Queue.prepare_data(
-                    "ocr_service.jobs.tasks.page_job",
-                    args=(pid,),
-                    timeout=600,
-                    result_ttl=60,
-                    failure_ttl=86400,
-                )
-                for pid in page_ids[i : i + batch]
-            ]
-        )
+    for pid in page_ids:
+        dispatcher.submit(JobTask.process_page, pid)
     return time.perf_counter() - t0
 
 
@@ -251,7 +242,7 @@ def run(pages: int, books: int, workers: int, redis_port: int) -> dict[str, Any]
         ids = _populate(db_url, tmp / "data", pages, books)
         populate_s = time.perf_counter() - t0
         queue_name = "sohoa"
-        enqueue_s = _enqueue(redis_url, queue_name, ids)
+        enqueue_s = _enqueue(db_url, tmp / "data", redis_url, ids)
         env = dict(
             os.environ,
             SOHOA_DATABASE_URL=db_url,
