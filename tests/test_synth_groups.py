@@ -88,6 +88,15 @@ def test_a_held_out_book_uses_held_out_fonts_and_printing_only(tmp_path: Path) -
             assert next(s for s in FONTS if s.file == f).group == HELD_OUT
 
 
+def test_wide_tuning_books_load_as_tuning_sets(tmp_path: Path) -> None:
+    labels = set()
+    for seed in range(3):
+        out = generate_book("khai-tu", 1, tmp_path / f"{seed}", wide=True, seed=seed, dpi=100)
+        labels.add(json.loads((out / "truth.json").read_text(encoding="utf-8"))["fonts"]["label"])
+        assert {p.meta["group"] for p in load_dataset(out)} == {TUNING}
+    assert "DejaVuSerif-subset.ttf" in labels  # with its bold file, also in the catalogue
+
+
 def test_a_bench_set_that_mixes_groups_is_refused(tmp_path: Path) -> None:
     out = generate_book("khai-sinh", 1, tmp_path / "b", style="hand", group=HELD_OUT, dpi=100)
     assert {p.meta["group"] for p in load_dataset(out)} == {HELD_OUT}

@@ -176,7 +176,7 @@ class Variety:
     blot_rate: float = 0.0
 
     def fonts(self) -> list[str]:
-        return [self.pen.font, self.label_font]
+        return [self.pen.font, self.label_font, self.label_bold]
 
 
 STRIKE_RATE = 0.03  # share of handwritten values with one word crossed out and rewritten
@@ -225,7 +225,7 @@ def choose_variety(
     if variety.printing not in PRINTING_LAYOUTS:
         raise BadInput(f"unknown printing {variety.printing!r}")
     require_group(group, fonts=variety.fonts(), printing=variety.printing)
-    for f in {*variety.fonts(), variety.label_bold}:
+    for f in variety.fonts():
         require_vietnamese(f)
     return variety
 

@@ -25,8 +25,9 @@ HELD_OUT = "held-out"
 GROUPS = (TUNING, HELD_OUT)
 HASH_SALT = "sohoa-issue-13|"
 
-# Roles: "hand" handwritten values, "typed" typed values, "label" the printed form.
-ROLES = ("hand", "typed", "label")
+# Roles: "hand" handwritten values, "typed" typed values, "label" the printed form ("bold" its
+# bold labels where the printing has a bold file; the others draw bold labels with "label").
+ROLES = ("hand", "typed", "label", "bold")
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,9 @@ FONTS: tuple[FontSpec, ...] = (
     # Tuned on before issue #13.
     FontSpec("DejaVuSerif-subset.ttf", "DejaVu Serif", "dejavu-serif", "label", TUNING,
              "Debian fonts-dejavu-core 2.37-6", "DejaVu (Bitstream Vera) licence", 1.0, True),
+    FontSpec("DejaVuSerif-Bold-subset.ttf", "DejaVu Serif Bold", "dejavu-serif-bold", "bold",
+             TUNING, "Debian fonts-dejavu-core 2.37-6", "DejaVu (Bitstream Vera) licence", 1.0,
+             True),
     FontSpec("DejaVuSans-subset.ttf", "DejaVu Sans", "dejavu-sans", "typed", TUNING,
              "Debian fonts-dejavu-core 2.37-6", "DejaVu (Bitstream Vera) licence", 1.0, True),
     FontSpec("PatrickHand-Regular.ttf", "Patrick Hand", "patrick-hand", "hand", TUNING,
