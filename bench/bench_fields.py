@@ -84,6 +84,10 @@ def bench_book(
     engine: str,
     seed: int,
     layout_file: Path | None = None,
+    group: str = "tuning",
+    wide: bool = False,
+    degrade: str = "light",
+    block_spreads: bool = False,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SOHOA_DATA_DIR": str(Path(tmp) / "data"), "SOHOA_OCR_ENGINE": engine}
@@ -106,8 +110,12 @@ def bench_book(
                 "--seed",
                 str(seed),
                 "--degrade",
-                "light",
+                degrade,
                 *(["--layout", "table", "--spreads"] if layout_file else []),
+                *(["--spreads"] if block_spreads and not layout_file else []),
+                "--group",
+                group,
+                *(["--wide"] if wide else []),
             ],
             env,
         )
@@ -145,6 +153,11 @@ def bench_book(
             register=register,
             style=style,
             layout="table" if layout_file else "block",
+            group=truth.get("group", "tuning"),
+            printing=truth.get("printing", "2016"),
+            value_font=(truth.get("fonts") or {}).get("value"),
+            degrade=degrade,
+            spreads=bool(block_spreads or layout_file),
             pages=ledger["pages"],
             status=ledger["status"],
             ingest_seconds=round(seconds, 1),
@@ -164,14 +177,40 @@ def main() -> None:
     ap.add_argument(
         "--layout-file", type=Path, help="read table-ledger books (spreads) with this layout file"
     )
+    ap.add_argument(
+        "--groups",
+        nargs="+",
+        default=["tuning"],
+        choices=["tuning", "held-out"],
+        help="catalogue groups to draw books from (issue #13: report both)",
+    )
+    ap.add_argument("--wide", action="store_true", help="issue #13's wider books")
+    ap.add_argument("--degrade", default="light", help="none, light, heavy or phone")
+    ap.add_argument("--block-spreads", action="store_true", help="block pages as A3 spreads")
     args = ap.parse_args()
     books = [
-        bench_book(reg, style, args.records, args.engine, args.seed, args.layout_file)
+        bench_book(
+            reg,
+            style,
+            args.records,
+            args.engine,
+            args.seed,
+            args.layout_file,
+            group,
+            args.wide,
+            args.degrade,
+            args.block_spreads,
+        )
+        for group in args.groups
         for reg in args.registers
         for style in args.styles
     ]
     doc = {
         "engine": args.engine,
+        "by_group": [
+            dict(zip(("group", "style", "found", "records", "exact", "fields"), row, strict=True))
+            for row in by_group(books)
+        ],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "date": time.strftime("%Y-%m-%d"),
         "books": books,
@@ -183,10 +222,28 @@ def main() -> None:
         return
     for b in books:
         print(
-            f"{b['register']:>10} {b['style']:>5}: {b['records_found']}/{b['records_truth']} "
+            f"{b['group']:>8} {b['register']:>10} {b['style']:>5} {b['value_font'] or '':>24}: "
+            f"{b['records_found']}/{b['records_truth']} "
             f"records, exact match {b['exact_match']:.1%} ({b['exact']}/{b['fields']} fields), "
             f"{b['ingest_seconds']} s for {b['pages']} pages"
         )
+    for group, style, found, total_rec, exact, fields in by_group(books):
+        print(
+            f"{group:>8} {style:>5}: field exact {exact / max(fields, 1):.1%} ({exact}/{fields}), "
+            f"records found {found}/{total_rec}"
+        )
+
+
+def by_group(books: list[dict[str, Any]]) -> list[tuple[str, str, int, int, int, int]]:
+    """(group, style, records found, records, exact fields, fields), pooled over books."""
+    acc: dict[tuple[str, str], list[int]] = {}
+    for b in books:
+        cell = acc.setdefault((b["group"], b["style"]), [0, 0, 0, 0])
+        cell[0] += b["records_found"]
+        cell[1] += b["records_truth"]
+        cell[2] += b["exact"]
+        cell[3] += b["fields"]
+    return [(g, s, *v) for (g, s), v in sorted(acc.items())]  # type: ignore[misc]
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ocr_service.synth import generate_book
 
 # name -> generate_book arguments. Seeds are fixed so every machine builds the same bytes.
+# Every set is drawn from one group (catalog.py): tuning unless it says held-out in its name.
 SETS: dict[str, dict[str, object]] = {
     "ks-block-typed": {"register": "khai-sinh", "records": 20, "style": "typed", "seed": 101},
     "ks-block-hand": {"register": "khai-sinh", "records": 20, "style": "hand", "seed": 102},
@@ -28,6 +29,31 @@ SETS: dict[str, dict[str, object]] = {
     "ks-block-hand-heavy-errors": {
         "register": "khai-sinh", "records": 20, "style": "hand", "seed": 107, "degrade": "heavy",
         "plant_errors": True,
+    },
+    # Issue #13: the same wide books from each group (held-out fonts and printing never tuned on).
+    "ks-block-hand-wide-tuning": {
+        "register": "khai-sinh", "records": 6, "style": "hand", "seed": 131, "wide": True,
+        "group": "tuning",
+    },
+    "ks-block-hand-wide-held-out": {
+        "register": "khai-sinh", "records": 6, "style": "hand", "seed": 131, "wide": True,
+        "group": "held-out",
+    },
+    "kt-block-typed-wide-tuning": {
+        "register": "khai-tu", "records": 6, "style": "typed", "seed": 132, "wide": True,
+        "group": "tuning",
+    },
+    "kt-block-typed-wide-held-out": {
+        "register": "khai-tu", "records": 6, "style": "typed", "seed": 132, "wide": True,
+        "group": "held-out",
+    },
+    "ks-block-spread-phone-tuning": {
+        "register": "khai-sinh", "records": 4, "style": "hand", "seed": 133, "wide": True,
+        "spreads": True, "degrade": "phone", "group": "tuning",
+    },
+    "ks-block-spread-phone-held-out": {
+        "register": "khai-sinh", "records": 4, "style": "hand", "seed": 133, "wide": True,
+        "spreads": True, "degrade": "phone", "group": "held-out",
     },
 }  # fmt: skip
 

@@ -644,9 +644,20 @@ def synth(
     style: Annotated[str, typer.Option(help="typed or hand (handwriting-like values)")] = "typed",
     layout: Annotated[str, typer.Option(help="block (since 2016) or table (older)")] = "block",
     seed: Annotated[int, typer.Option(help="random seed: same seed, same book")] = 0,
-    degrade: Annotated[str, typer.Option(help="none, light or heavy scan defects")] = "light",
+    degrade: Annotated[
+        str, typer.Option(help="none, light or heavy scan defects, or phone (a phone photo)")
+    ] = "light",
     plant_errors: Annotated[bool, typer.Option(help="plant numbering/date errors")] = False,
-    spreads: Annotated[bool, typer.Option(help="table ledgers as two-page spreads")] = False,
+    spreads: Annotated[
+        bool, typer.Option(help="two pages per image (table ledgers; block pages with --wide)")
+    ] = False,
+    group: Annotated[
+        str, typer.Option(help="fonts and printings of the tuning or the held-out group")
+    ] = "tuning",
+    wide: Annotated[
+        bool,
+        typer.Option(help="wrapping values, capitals, crossed-out words, blots, other printings"),
+    ] = False,
 ) -> None:
     """Generate a realistic synthetic register book with its ground truth."""
     from ocr_service.synth import generate_book
@@ -661,6 +672,8 @@ def synth(
         degrade=degrade,
         plant_errors=plant_errors,
         spreads=spreads,
+        group=group,
+        wide=wide,
     )
     print(path)
 
@@ -674,15 +687,18 @@ def bench(
     engine: Annotated[
         list[str] | None, typer.Option(help="engine(s) to measure (repeat); default vi + tesseract")
     ] = None,
-    pages: Annotated[int, typer.Option(help="pages per generated set when no DIR is given")] = 8,
+    pages: Annotated[
+        int, typer.Option(help="pages per generated set (4 sets: tuning and held-out) when no DIR")
+    ] = 4,
     max_pages: Annotated[int | None, typer.Option(help="at most this many pages per set")] = None,
     raw: Annotated[
         bool, typer.Option("--raw", help="read page images as they are, not as the pipeline does")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Speed and accuracy of OCR engines on labelled sets (default: fresh synthetic books),
-    pages read as the pipeline reads them (printed dot leaders erased) unless --raw."""
+    """Speed and accuracy of OCR engines on labelled sets (default: fresh synthetic books of the
+    tuning and the held-out group), pages read as the pipeline reads them (printed dot leaders
+    erased) unless --raw; every figure also by group."""
     import tempfile
 
     from ocr_service.bench import format_report, run_bench
@@ -695,12 +711,20 @@ def bench(
     with tempfile.TemporaryDirectory() as tmp:
         sets = list(dirs or [])
         if not sets:
-            for style in ("typed", "hand"):
-                sets.append(
-                    generate_book(
-                        "khai-sinh", pages, Path(tmp) / f"khai-sinh-{style}", style=style, seed=3
+            # Both groups of issue #13's held-out discipline, drawn with the same variations.
+            for group in ("tuning", "held-out"):
+                for style in ("typed", "hand"):
+                    sets.append(
+                        generate_book(
+                            "khai-sinh",
+                            pages,
+                            Path(tmp) / f"khai-sinh-{group}-{style}",
+                            style=style,
+                            seed=3,
+                            group=group,
+                            wide=True,
+                        )
                     )
-                )
         result = run_bench(sets, engines, max_pages=max_pages, raw=raw)
     if as_json:
         emit_json(result)

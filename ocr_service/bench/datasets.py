@@ -29,9 +29,30 @@ class BenchPage:
     geometry: str = "bbox"
 
 
+REAL = "real"  # sets of real scans (PAGE/ALTO): neither synthetic group
+
+
+def synth_group(truth: dict[str, object]) -> str:
+    """The catalogue group (tuning | held-out) a synthetic book was drawn from; refuses a book
+    whose fonts or printing belong to another group than it says (one set, one group)."""
+    from ocr_service.synth.catalog import PRINTINGS, TUNING, font_group
+
+    group = str(truth.get("group") or TUNING)
+    fonts = truth.get("fonts") or {}
+    used = list(fonts.values()) if isinstance(fonts, dict) else []
+    for f in used:
+        if font_group(str(f)) != group:
+            raise ValueError(f"set mixes groups: font {f} is {font_group(str(f))}, set is {group}")
+    printing = truth.get("printing")
+    if printing is not None and PRINTINGS.get(str(printing)) != group:
+        raise ValueError(f"set mixes groups: printing {printing} is not {group}")
+    return group
+
+
 def read_synth_set(folder: Path) -> list[BenchPage]:
     """Pages of a `sohoa synth` set: OUT/truth.json + OUT/pages/*.jpg."""
     truth = json.loads((folder / "truth.json").read_text("utf-8"))
+    group = synth_group(truth)
     default_style = truth.get("style", "typed")
     pages = []
     for page in truth["pages"]:
@@ -51,7 +72,11 @@ def read_synth_set(folder: Path) -> list[BenchPage]:
                 lines=lines,
                 dataset=folder.name,
                 name=f"{folder.name}/{page['file']}",
-                meta={"layout": truth.get("layout"), "register": truth.get("register")},
+                meta={
+                    "layout": truth.get("layout"),
+                    "register": truth.get("register"),
+                    "group": group,
+                },
             )
         )
     return pages
@@ -138,6 +163,7 @@ def read_xml_set(folder: Path) -> list[BenchPage]:
                     dataset=folder.name,
                     name=image.name,
                     geometry="region",
+                    meta={"group": REAL},
                 )
             )
     return pages

@@ -276,6 +276,20 @@ def _attributed_errors(
     return out
 
 
+def is_date_field(code: str | None) -> bool:
+    """A date written in figures (ngayDangKy, nksNgaySinh, gbtNgay, …), not one in words."""
+    if not code:
+        return False
+    return ("Ngay" in code or code.startswith("ngay")) and "Chu" not in code
+
+
+def value_category(line: TruthLine) -> str:
+    """'<style> value' or '<style> date' for a written value's line; '' for anything else."""
+    if line.kind != "value":
+        return ""
+    return f"{line.style} {'date' if is_date_field(line.field) else 'value'}"
+
+
 def score_page(
     predicted: Sequence[tuple[str, Box]], truth: Sequence[TruthLine], min_iou: float = 0.5
 ) -> PageScore:
@@ -297,6 +311,14 @@ def score_page(
             [list(t) for t in t_texts], styles, list(p_text), " "
         ).items():
             score.chars.setdefault(style, ErrorCount()).add(count)
+        # The same edits by category of value line ("hand value", "hand date", ...): issue #13's
+        # line CER of handwritten values, dates included.
+        cats = [value_category(truth[j]) for j in t_sorted]
+        for cat, count in _attributed_errors(
+            [list(t) for t in t_texts], cats, list(p_text), " "
+        ).items():
+            if cat:
+                score.chars.setdefault(cat, ErrorCount()).add(count)
         for style, count in _attributed_errors(
             [t.split() for t in t_texts], styles, p_text.split(), None
         ).items():

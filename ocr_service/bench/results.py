@@ -53,6 +53,7 @@ class EngineResult(TypedDict):
     peak_rss_mb: float
     per_page: NotRequired[list[PageRow]]  # bench/bench_ocr.py drops it unless --per-page
     dataset: NotRequired[str]  # the set's folder, added by run_bench
+    group: NotRequired[str]  # tuning | held-out (synthetic, catalog.py) | real, by run_bench
 
 
 class BenchReport(TypedDict):

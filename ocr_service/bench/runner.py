@@ -208,6 +208,9 @@ def run_bench(
         pages = load_dataset(Path(folder))
         if max_pages is not None:
             pages = pages[:max_pages]
+        groups = {str(p.meta.get("group", "")) for p in pages}
+        if len(groups) > 1:
+            raise ValueError(f"set {folder} mixes groups: {', '.join(sorted(groups))}")
         datasets.append((Path(folder), pages))
     out: BenchReport = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -225,6 +228,7 @@ def run_bench(
         for folder, pages in datasets:
             res = bench_engine(name, pages, workers, max_side, split_spread, raw)
             res["dataset"] = str(folder)
+            res["group"] = str(pages[0].meta.get("group", "")) if pages else ""
             out["results"].append(res)
     return out
 
@@ -242,11 +246,12 @@ def _pct(value: float | None) -> str:
 
 
 def format_report(result: BenchReport) -> str:
-    """A human table of run_bench's result."""
+    """A human table of run_bench's result, then every figure again by group (issue #13:
+    the tuning and the held-out group side by side)."""
     head = (
-        f"{'engine':<10} {'dataset':<28} {'pages':>5} {'CER typed':>10} {'CER hand':>9} "
-        f"{'WER typed':>10} {'WER hand':>9} {'recall':>7} {'row rec':>7} {'s/page':>7} "
-        f"{'cpu s':>6} {'pages/min':>9} {'RSS MB':>7}"
+        f"{'engine':<10} {'group':<8} {'dataset':<24} {'pages':>5} {'CER typed':>10} "
+        f"{'CER hand':>9} {'hand val':>9} {'hand date':>9} {'WER typed':>10} {'WER hand':>9} "
+        f"{'recall':>7} {'row rec':>7} {'s/page':>7} {'cpu s':>6} {'pages/min':>9} {'RSS MB':>7}"
     )
     title = f"sohoa bench — {result['date']} — {result['machine']}"
     if result.get("input"):
@@ -254,14 +259,45 @@ def format_report(result: BenchReport) -> str:
     rows = [title, head, "-" * len(head)]
     for r in result["results"]:
         rows.append(
-            f"{r['engine']:<10} {Path(r['dataset']).name[:28]:<28} {r['pages']:>5} "
+            f"{r['engine']:<10} {r.get('group', ''):<8} {Path(r['dataset']).name[:24]:<24} "
+            f"{r['pages']:>5} "
             f"{_pct(r['cer'].get('typed')):>10} {_pct(r['cer'].get('hand')):>9} "
+            f"{_pct(r['cer'].get('hand value')):>9} {_pct(r['cer'].get('hand date')):>9} "
             f"{_pct(r['wer'].get('typed')):>10} {_pct(r['wer'].get('hand')):>9} "
             f"{_pct(r['line_recall']):>7} {_pct(r.get('row_recall')):>7} "
             f"{r['seconds_per_page_median'] or 0:>7.2f} "
             f"{r.get('cpu_seconds_per_page_median') or 0:>6.2f} "
             f"{r['pages_per_min'] or 0:>9.1f} {r['peak_rss_mb']:>7.0f}"
         )
+    rows += ["", "by group (characters pooled over the group's sets):"]
+    keys = ("typed", "hand", "typed value", "typed date", "hand value", "hand date")
+    rows.append(f"{'engine':<10} {'group':<8} " + " ".join(f"{k:>11}" for k in keys))
+    for engine, group, cer in group_cer(result):
+        rows.append(f"{engine:<10} {group:<8} " + " ".join(f"{_pct(cer.get(k)):>11}" for k in keys))
     rows.append("")
     rows += [f"{name}: {version}" for name, version in result["engines"].items()]
     return "\n".join(rows)
+
+
+def group_cer(result: BenchReport) -> list[tuple[str, str, dict[str, float | None]]]:
+    """CER per (engine, group), pooled: errors and characters summed over the group's sets.
+    Every synthetic group is listed (tuning and held-out), even one with no set this run."""
+    pooled: dict[tuple[str, str], dict[str, list[float]]] = {}
+    for r in result["results"]:
+        group = r.get("group", "")
+        acc = pooled.setdefault((r["engine"], group), {})
+        for key, rate in r["cer"].items():
+            total = r["chars"].get(key, 0)
+            if rate is None or not total:
+                continue
+            cell = acc.setdefault(key, [0.0, 0.0])
+            cell[0] += rate * total
+            cell[1] += total
+    engines = sorted({e for e, _ in pooled} | set(result["engines"]))
+    for engine in engines:
+        for group in ("tuning", "held-out"):
+            pooled.setdefault((engine, group), {})
+    return [
+        (engine, group, {k: round(e / t, 4) if t else None for k, (e, t) in acc.items()})
+        for (engine, group), acc in sorted(pooled.items())
+    ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ocr_service.synth.records import Record
 from ocr_service.synth.render import (
-    PRINT_FONT,
     Box,
     Canvas,
     Pen,
@@ -15,6 +16,41 @@ from ocr_service.synth.render import (
     text_width,
     tick,
 )
+
+
+@dataclass(frozen=True)
+class Printing:
+    """How one printing of the block form lays its labels out (catalog.PRINTINGS groups them)."""
+
+    name: str
+    label_scale: float = 1.0
+    margin_x: int = 110  # at 200 dpi
+    top: int = 120
+    split: float = 0.72  # the right column (tick-boxes, notes) starts here
+    header: tuple[str, ...] = ("so", "quyenSo", "ngayDangKy")
+    officer_title: bool = False  # 'Công chức tư pháp - hộ tịch' under 'Người thực hiện'
+
+
+PRINTING_LAYOUTS: dict[str, Printing] = {
+    "2016": Printing("2016"),
+    "2016b": Printing(
+        "2016b",
+        label_scale=0.9,
+        margin_x=135,
+        top=150,
+        split=0.68,
+        header=("quyenSo", "so", "ngayDangKy"),
+        officer_title=True,
+    ),
+}
+HEADER_SLOTS: dict[str, tuple[str, float]] = {"so": ("Số:", 0.22), "quyenSo": ("Quyển số:", 0.26)}
+
+# Values that run long (places, the declarant's relation): on wider books (issue #13) their
+# row has a second dotted line under it, and a value too long for the first line wraps onto it.
+WRAP_SUFFIXES = ("NoiCuTru", "NoiSinh", "QueQuan", "NoiChet", "NoiCapGiayToTuyThan", "CoQuanCap")
+WRAP_EARLY = 0.4  # share of long values (4 words and more) that wrap early
+WRAP_AT = 0.95  # a value that would shrink below this share of the pen's size wraps instead
+
 
 # A slot: (printed label, field code or None, right edge as a fraction of the box width).
 Slot = tuple[str, str | None, float]
@@ -184,8 +220,10 @@ def draw_slot_row(
     baseline: int,
     label_size: int,
     printed: dict[str, Box],
+    cont_baseline: int | None = None,
 ) -> None:
-    """Labels left to right, each followed by a dotted leader and its value."""
+    """Labels left to right, each followed by a dotted leader and its value. With
+    ``cont_baseline`` the row has a second dotted line there, and a long value wraps onto it."""
     start = x0
     gap = canvas.px(10)
     for label_text, code, end_frac in row:
@@ -194,6 +232,22 @@ def draw_slot_row(
         lead_x = lbox[2] + gap
         dotted(canvas, lead_x, end - gap, baseline + canvas.px(5))
         val = rec.get(code) if code else None
+        room = end - gap - lead_x - canvas.px(16)
+        if cont_baseline is not None and code and code.endswith(WRAP_SUFFIXES):
+            dotted(canvas, x0, end - gap, cont_baseline + canvas.px(5))
+            if val is not None and val.text:
+                # Clerks who write large run out of line: some long values wrap even where
+                # the font would have fitted them.
+                early = canvas.rng.random() < WRAP_EARLY and val.text.count(" ") >= 3
+                head, tail = wrap_value(pen, val.text, room, early=early)
+                if tail:
+                    b1 = put_value(canvas, pen, lead_x + canvas.px(6), baseline - canvas.px(3),
+                                   head, room, code)  # fmt: skip
+                    b2 = put_value(canvas, pen, x0 + canvas.px(6), cont_baseline - canvas.px(3),
+                                   tail, end - gap - x0 - canvas.px(16), code)  # fmt: skip
+                    printed[code] = union(b1, b2)
+                    start = end + gap
+                    continue
         if val is not None and val.text:
             box = put_value(
                 canvas,
@@ -201,39 +255,78 @@ def draw_slot_row(
                 lead_x + canvas.px(6),
                 baseline - canvas.px(3),
                 val.text,
-                end - gap - lead_x - canvas.px(16),
+                room,
                 code,
             )
             printed[code] = box  # type: ignore[index]
         start = end + gap
 
 
+def wrap_value(pen: Pen, text: str, room: int, *, early: bool = False) -> tuple[str, str]:
+    """(first line, rest): the words that fit ``room`` at the pen's size, the rest after them;
+    ('text', '') when the whole value fits at WRAP_AT of that size. ``early``: the first line
+    holds about 60 % of the value's width, as written by a large hand."""
+    size = pen.value_size()
+    margin = 0.93 if pen.style == "hand" else 1.0
+    if early:
+        room = min(room, int(0.6 * text_width(pen.font, size, text) / margin))
+    elif text_width(pen.font, round(size * WRAP_AT), text) <= room * margin:
+        return text, ""
+    words = text.split(" ")
+    head = words[0]
+    for i in range(1, len(words)):
+        trial = f"{head} {words[i]}"
+        if text_width(pen.font, size, trial) > room * margin:
+            return head, " ".join(words[i:])
+        head = trial
+    return text, ""
+
+
+def union(a: Box, b: Box) -> Box:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
 def render_block_page(
-    canvas: Canvas, pen: Pen, register: str, rec: Record, page_no: int, so_text: str
+    canvas: Canvas,
+    pen: Pen,
+    register: str,
+    rec: Record,
+    page_no: int,
+    so_text: str,
+    printing: Printing = PRINTING_LAYOUTS["2016"],
+    wrap: bool = False,
 ) -> dict[str, Box]:
-    """Draw one record as a block-form page; return field -> ink box of its value."""
+    """Draw one record as a block-form page; return field -> ink box of its value.
+    ``wrap``: long values have a continuation line and wrap onto it (issue #13's books)."""
     img = canvas.image
     W, H = img.size
     px = canvas.px
     d = canvas.draw
     printed: dict[str, Box] = {}
-    label_size = px(27)
-    margin_x, top = px(110), px(120)
+    label_size = px(round(27 * printing.label_scale))
+    margin_x, top = px(printing.margin_x), px(printing.top)
     full_w = W - 2 * margin_x
     # Header: Số / Quyển số / Ngày đăng ký over the full width.
     base = top + px(40)
-    header_row: Row = [("Số:", "so", 0.22), ("Quyển số:", "quyenSo", 0.48)]
+    header_row: Row = []
     date_label = (
         "Ngày, tháng, năm cấp:" if register == "xac-nhan-hon-nhan" else "Ngày, tháng, năm đăng ký:"
     )
-    header_row.append((date_label, "ngayDangKy", 1.0))
+    edge = 0.0
+    for code in printing.header:
+        if code == "ngayDangKy":
+            header_row.append((date_label, code, 1.0))
+        else:
+            label, share = HEADER_SLOTS[code]
+            edge += share
+            header_row.append((label, code, edge))
     rec_h = dict(rec)
     rec_h["so"] = type(rec["so"])(rec["so"].value, so_text)
     draw_slot_row(canvas, pen, rec_h, header_row, margin_x, full_w, base, label_size, printed)
     # Frame: left box ~72 %, right column for tick-boxes and notes.
     frame_top = base + px(40)
     frame_bottom = H - px(190)
-    split = margin_x + int(full_w * 0.72)
+    split = margin_x + int(full_w * printing.split)
     lw = max(2, px(3))
     d.rectangle(
         (margin_x - px(20), frame_top, W - margin_x + px(20), frame_bottom),
@@ -244,13 +337,22 @@ def render_block_page(
     left_x, left_w = margin_x, split - margin_x - px(20)
     rows = BLOCK_ROWS[register]
     sig_cols = SIGNATURES[register]
+    if printing.officer_title:
+        sig_cols = [
+            (("Người thực hiện", "(Công chức tư pháp - hộ tịch)"), code, role)
+            if code == "nguoiThucHien"
+            else (lines, code, role)
+            for lines, code, role in sig_cols
+        ]
     sig_h = px(330)
     avail = frame_bottom - frame_top - sig_h - px(40)
-    pitch = min(px(68), avail // max(len(rows), 1))
+    wraps = [wrap and any(c and c.endswith(WRAP_SUFFIXES) for _, c, _ in row) for row in rows]
+    pitch = min(px(68), avail // max(len(rows) + sum(wraps), 1))
     y = frame_top + px(20) + pitch - px(12)
-    for row in rows:
-        draw_slot_row(canvas, pen, rec, row, left_x, left_w, y, label_size, printed)
-        y += pitch
+    for row, has_cont in zip(rows, wraps, strict=True):
+        cont = y + pitch if has_cont else None
+        draw_slot_row(canvas, pen, rec, row, left_x, left_w, y, label_size, printed, cont)
+        y += pitch * (2 if has_cont else 1)
     _draw_signatures(
         canvas,
         pen,
@@ -279,7 +381,7 @@ def render_block_page(
     lbox = put_label(canvas, W // 2 - px(90), footer_base, "Trang số", label_size)
     tbox = put_value(
         canvas,
-        Pen("typed", PRINT_FONT, (28, 28, 30), label_size, 0.0),
+        Pen("typed", canvas.label_font, (28, 28, 30), label_size, 0.0),
         lbox[2] + px(14),
         footer_base,
         str(page_no),
@@ -309,7 +411,7 @@ def _draw_signatures(
         cx0 = x0 + i * col_w
         y = top + px(34)
         for text in label_lines:
-            w = text_width(PRINT_FONT, label_size, text)
+            w = text_width(canvas.label_font, label_size, text)
             put_label(
                 canvas,
                 cx0 + max(0, (col_w - w) // 2),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,18 +13,30 @@ from PIL import Image
 
 from ocr_service.errors import BadInput
 from ocr_service.synth import dates as dt
-from ocr_service.synth.block import BLOCK_ROWS, TICK_BOXES, render_block_page
+from ocr_service.synth.block import BLOCK_ROWS, PRINTING_LAYOUTS, TICK_BOXES, render_block_page
+from ocr_service.synth.catalog import (
+    TUNING,
+    check_group,
+    fonts_for,
+    printings_for,
+    require_group,
+)
 from ocr_service.synth.degrade import LEVELS, degrade_page
 from ocr_service.synth.ledger import LEDGER_COLUMNS, render_ledger_page
 from ocr_service.synth.records import EVENT_FIELD, GENERATORS, Record, Value, make_book
 from ocr_service.synth.render import (
     HAND_FONTS,
     HAND_INKS,
+    PRINT_BOLD,
+    PRINT_FONT,
     TYPED_INK,
     TYPED_VALUE_FONT,
     Box,
     Canvas,
+    Line,
     Pen,
+    blot,
+    require_vietnamese,
 )
 from ocr_service.synth.spec import field_enum, register_fields
 from ocr_service.synth.truth import BookTruth, FieldTruth, PageTruth, PlantedError, RecordTruth
@@ -55,6 +68,7 @@ def validate_args(
     plant_errors: bool,
     spreads: bool,
     dpi: int,
+    wide: bool = False,
 ) -> None:
     if register not in REGISTER_LAYOUTS:
         raise BadInput(f"unknown register {register!r}; use one of {', '.join(REGISTER_LAYOUTS)}")
@@ -71,8 +85,8 @@ def validate_args(
         raise BadInput(f"records must be between 1 and {MAX_RECORDS}")
     if plant_errors and records < 8:
         raise BadInput("plant_errors needs at least 8 records")
-    if spreads and layout != "table":
-        raise BadInput("spreads are only drawn for the table layout")
+    if spreads and layout != "table" and not wide:
+        raise BadInput("spreads are only drawn for the table layout (or block pages with wide)")
     if not 100 <= dpi <= 400:
         raise BadInput("dpi must be between 100 and 400")
 
@@ -145,6 +159,88 @@ def make_pen(rng: random.Random, style: str, px: float) -> Pen:
     return Pen("hand", rng.choice(HAND_FONTS), rng.choice(HAND_INKS), round(30 * px), 1.2)
 
 
+@dataclass(frozen=True)
+class Variety:
+    """What a book is drawn with: its group's fonts and printing, and (``wide``) issue #13's
+    variations: names in capitals, unpadded numbers, crossed-out words, blots, wrapping values,
+    block spreads."""
+
+    group: str
+    wide: bool
+    pen: Pen
+    label_font: str
+    label_bold: str
+    printing: str
+    capitals: bool = False
+    unpadded: bool = False
+    blot_rate: float = 0.0
+
+    def fonts(self) -> list[str]:
+        return [self.pen.font, self.label_font, self.label_bold]
+
+
+STRIKE_RATE = 0.03  # share of handwritten values with one word crossed out and rewritten
+BLOT_RATE = 0.5  # share of pages with ink blots
+NAME_SUFFIXES = ("HoTen", "nguoiKy", "nguoiThucHien")
+
+
+def choose_variety(
+    rng: random.Random,
+    vrng: random.Random,
+    style: str,
+    px: float,
+    group: str,
+    wide: bool,
+    printing: str | None,
+    hand_font: str | None,
+) -> Variety:
+    """The book's pen, label fonts and printing, from ``group`` only. Books of the tuning group
+    without ``wide`` are drawn exactly as before issue #13 (same rng calls, same bytes)."""
+    check_group(group)
+    if group == TUNING and not wide and hand_font is None:
+        pen = make_pen(rng, style, px)
+        variety = Variety(group, wide, pen, PRINT_FONT, PRINT_BOLD, printing or "2016")
+    else:
+        if style == "typed":
+            font = vrng.choice(fonts_for(group, "typed"))
+            pen = Pen("typed", font, TYPED_INK, round(28 * px), 0.0)
+        else:
+            font = hand_font or vrng.choice(fonts_for(group, "hand"))
+            # Wider books' clerks write a little larger: long values wrap more often.
+            pen = Pen("hand", font, vrng.choice(HAND_INKS), round((34 if wide else 30) * px), 1.2)
+        if wide and style == "hand":
+            pen.strike_rate = STRIKE_RATE
+        label = vrng.choice(fonts_for(group, "label"))
+        variety = Variety(
+            group,
+            wide,
+            pen,
+            label,
+            PRINT_BOLD if label == PRINT_FONT else label,
+            printing or vrng.choice(printings_for(group)),
+            capitals=wide and vrng.random() < 0.5,
+            unpadded=wide and vrng.random() < 0.5,
+            blot_rate=BLOT_RATE if wide else 0.0,
+        )
+    if variety.printing not in PRINTING_LAYOUTS:
+        raise BadInput(f"unknown printing {variety.printing!r}")
+    require_group(group, fonts=variety.fonts(), printing=variety.printing)
+    for f in variety.fonts():
+        require_vietnamese(f)
+    return variety
+
+
+def apply_variety(variety: Variety, rec: Record, layout: str) -> None:
+    """How this book's clerk writes: names in capitals, numbers without a leading zero."""
+    if variety.capitals:
+        for code, val in rec.items():
+            if code.endswith(NAME_SUFFIXES) and val.text:
+                rec[code] = Value(val.value, val.text.upper(), val.code)
+    so = rec["so"]
+    if variety.unpadded and layout == "block" and so.text and so.text.startswith("0"):
+        rec["so"] = Value(so.value, so.text[1:], so.code)
+
+
 def generate_book(
     register: str,
     records: int,
@@ -157,11 +253,22 @@ def generate_book(
     plant_errors: bool = False,
     spreads: bool = False,
     dpi: int = 200,
+    group: str = TUNING,
+    wide: bool = False,
+    printing: str | None = None,
+    hand_font: str | None = None,
 ) -> Path:
-    """Write OUT/truth.json, OUT/pages/NNNN.jpg and OUT/book.pdf; return OUT."""
-    validate_args(register, records, style, layout, degrade, plant_errors, spreads, dpi)
+    """Write OUT/truth.json, OUT/pages/NNNN.jpg and OUT/book.pdf; return OUT.
+
+    ``group`` draws the book from the tuning or the held-out fonts and printings only
+    (catalog.py); ``wide`` adds issue #13's variations, and lets block pages come as spreads
+    (two facing A4 pages per A3 landscape image); ``hand_font`` forces one hand font of the
+    group."""
+    validate_args(register, records, style, layout, degrade, plant_errors, spreads, dpi, wide)
     out = Path(out)
-    rng = random.Random(f"sohoa-synth|{register}|{layout}|{style}|{spreads}|{seed}")
+    base = f"sohoa-synth|{register}|{layout}|{style}|{spreads}|{seed}"
+    rng = random.Random(base)
+    vrng = random.Random(f"{base}|{group}|{wide}|{hand_font}")
     year = rng.randint(2016, 2023) if layout == "block" else rng.randint(1998, 2014)
     book = make_book(rng, register, year)
     regs = registration_dates(rng, year, records)
@@ -202,7 +309,10 @@ def generate_book(
         else:
             code, detail = plant_event_after(rng, register, recs[i], regs[i])
         planted.append({"record": i, "rule": rule, "field": code, "detail": detail})
-    pen = make_pen(rng, style, dpi / 200)
+    variety = choose_variety(rng, vrng, style, dpi / 200, group, wide, printing, hand_font)
+    pen = variety.pen
+    for rec in recs:
+        apply_variety(variety, rec, layout)
     pages_dir = out / "pages"
     pages_dir.mkdir(parents=True, exist_ok=True)
     # A re-run into the same folder must not leave pages of a longer earlier book behind.
@@ -210,48 +320,64 @@ def generate_book(
         stale.unlink()
     pages: list[PageTruth] = []
     truth_records: dict[int, RecordTruth] = {}
-    if layout == "block":
-        groups = [[i] for i in range(len(recs))]
-    else:
-        per = LEDGER_ROWS[spreads]
-        groups = [list(range(s, min(s + per, len(recs)))) for s in range(0, len(recs), per)]
+    per = (2 if spreads else 1) if layout == "block" else LEDGER_ROWS[spreads]
+    groups = [list(range(s, min(s + per, len(recs)))) for s in range(0, len(recs), per)]
     jpegs: list[tuple[bytes, int, int]] = []
-    for page_no, group in enumerate(groups, start=1):
+    for page_no, group_recs in enumerate(groups, start=1):
         page_rng = random.Random(f"{rng.random()}")
         paper = (
             246 + page_rng.randint(-6, 4),
             243 + page_rng.randint(-6, 4),
             232 + page_rng.randint(-8, 6),
         )
-        if layout == "block":
-            size = (round(8.27 * dpi), round(11.69 * dpi))
+        a4 = (round(8.27 * dpi), round(11.69 * dpi))
+        if layout == "block" and not spreads:
+            size = a4
         elif spreads:
             size = (round(16.54 * dpi), round(11.69 * dpi))
         else:
             size = (round(11.69 * dpi), round(8.27 * dpi))
         canvas = Canvas(Image.new("RGB", size, paper), dpi / 200, page_rng)
+        canvas.label_font, canvas.label_bold = variety.label_font, variety.label_bold
         gutter: int | None = None
+        halves: dict[int, str] = {}
+        struck: dict[int, dict[str, str]] = {}
         per_record: dict[int, dict[str, Box]]
-        for i in group:
-            recs[i]["trangSo"] = Value(str(page_no), str(page_no))
-        if layout == "block":
-            i = group[0]
+        for k, i in enumerate(group_recs):
+            # Facing block pages on one image keep their own printed numbers (2n-1, 2n).
+            trang = 2 * page_no - 1 + k if layout == "block" and spreads else page_no
+            recs[i]["trangSo"] = Value(str(trang), str(trang))
+        if layout == "block" and spreads:
+            per_record, gutter, halves, struck = render_block_spread(
+                canvas, pen, register, recs, group_recs, variety, paper, a4
+            )
+        elif layout == "block":
+            i = group_recs[0]
             per_record = {
                 i: render_block_page(
-                    canvas, pen, register, recs[i], page_no, recs[i]["so"].text or ""
+                    canvas,
+                    pen,
+                    register,
+                    recs[i],
+                    page_no,
+                    recs[i]["so"].text or "",
+                    PRINTING_LAYOUTS[variety.printing],
+                    wrap=variety.wide,
                 )
             }
+            struck[i] = struck_words(canvas.lines)
         else:
             per_record, gutter = render_ledger_page(
                 canvas,
                 pen,
                 register,
-                [(i, recs[i]) for i in group],
+                [(i, recs[i]) for i in group_recs],
                 LEDGER_ROWS[spreads],
                 page_no,
-                recs[group[0]]["quyenSo"],
+                recs[group_recs[0]]["quyenSo"],
                 spreads,
             )
+        blots = draw_blots(canvas, pen, variety.blot_rate)
         deg = degrade_page(canvas.image, degrade, page_rng.randrange(2**32))
         name = f"pages/{page_no:04d}.jpg"
         (out / name).write_bytes(deg.jpeg)
@@ -260,15 +386,18 @@ def generate_book(
         if gutter is not None:
             gx0, _, gx1, _ = deg.map_box((gutter, size[1] // 2, gutter, size[1] // 2))
             gx = (gx0 + gx1) // 2
-        pages.append({
+        page_truth: PageTruth = {
             "page": page_no, "file": name, "width": deg.width, "height": deg.height,
-            "rotation": round(deg.rotation, 3), "spread": spreads and layout == "table",
+            "rotation": round(deg.rotation, 3), "spread": spreads,
             "gutter_x": gx,
             "lines": [{**ln.as_json(), "bbox": list(deg.map_box(ln.bbox))} for ln in canvas.lines],
-            "records": group,
-        })  # fmt: skip
-        for row, i in enumerate(group):
-            truth_records[i] = record_truth(
+            "records": group_recs,
+        }  # fmt: skip
+        if variety.wide:
+            page_truth["blots"] = [list(deg.map_box(b)) for b in blots]
+        pages.append(page_truth)
+        for row, i in enumerate(group_recs):
+            rt = record_truth(
                 register,
                 i,
                 page_no,
@@ -276,7 +405,11 @@ def generate_book(
                 recs[i],
                 per_record.get(i, {}),
                 deg.map_box,
+                struck.get(i, {}),
             )
+            if i in halves:
+                rt["half"] = halves[i]
+            truth_records[i] = rt
     write_pdf(out / "book.pdf", jpegs, dpi)
     truth: BookTruth = {
         "generator": "sohoa synth", "version": 1, "register": register, "layout": layout,
@@ -286,9 +419,89 @@ def generate_book(
         "pages": pages, "records": [truth_records[i] for i in range(len(recs))],
         "planted_errors": planted,
     }  # fmt: skip
+    if not (group == TUNING and not wide and hand_font is None):
+        truth["group"] = variety.group
+        truth["wide"] = variety.wide
+        truth["printing"] = variety.printing
+        truth["fonts"] = {
+            "value": variety.pen.font,
+            "label": variety.label_font,
+            "label_bold": variety.label_bold,
+        }
     (out / "truth.json").write_text(
         json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
+    return out
+
+
+def render_block_spread(
+    canvas: Canvas,
+    pen: Pen,
+    register: str,
+    recs: list[Record],
+    group_recs: list[int],
+    variety: Variety,
+    paper: tuple[int, int, int],
+    a4: tuple[int, int],
+) -> tuple[dict[int, dict[str, Box]], int, dict[int, str], dict[int, dict[str, str]]]:
+    """Two facing block pages on one A3 landscape image: each drawn as an A4 page, then laid
+    left and right of the fold. Returns boxes per record, the fold's x, each record's half and
+    its crossed-out words."""
+    per_record: dict[int, dict[str, Box]] = {}
+    halves: dict[int, str] = {}
+    struck: dict[int, dict[str, str]] = {}
+    for half, i in zip(("left", "right"), group_recs, strict=False):
+        sub = Canvas(Image.new("RGB", a4, paper), canvas.scale, canvas.rng)
+        sub.label_font, sub.label_bold = canvas.label_font, canvas.label_bold
+        boxes = render_block_page(
+            sub,
+            pen,
+            register,
+            recs[i],
+            int(recs[i]["trangSo"].value),
+            recs[i]["so"].text or "",
+            PRINTING_LAYOUTS[variety.printing],
+            wrap=variety.wide,
+        )
+        dx = 0 if half == "left" else a4[0]
+        canvas.image.paste(sub.image, (dx, 0))
+        for ln in sub.lines:
+            x0, y0, x1, y1 = ln.bbox
+            canvas.lines.append(
+                Line(ln.text, (x0 + dx, y0, x1 + dx, y1), ln.kind, ln.style, ln.field, ln.struck)
+            )
+        per_record[i] = {c: (b[0] + dx, b[1], b[2] + dx, b[3]) for c, b in boxes.items()}
+        halves[i] = half
+        struck[i] = struck_words(sub.lines)
+    gutter = a4[0]
+    # The fold: a soft shadow darkening towards the middle of the spread.
+    d = canvas.draw
+    half_w = canvas.px(14)
+    for dx in range(-half_w, half_w + 1):
+        k = 1.0 - abs(dx) / (half_w + 1)
+        shade = tuple(round(c * (1.0 - 0.35 * k)) for c in paper)
+        d.line((gutter + dx, 0, gutter + dx, canvas.image.height), fill=shade)
+    return per_record, gutter, halves, struck
+
+
+def struck_words(lines: list[Line]) -> dict[str, str]:
+    """field -> the word crossed out on its line(s), for one record's page."""
+    return {ln.field: ln.struck for ln in lines if ln.struck and ln.field}
+
+
+def draw_blots(canvas: Canvas, pen: Pen, rate: float) -> list[Box]:
+    """Ink blots beside some written values (never over their text)."""
+    if rate <= 0 or canvas.rng.random() >= rate:
+        return []
+    values = [ln for ln in canvas.lines if ln.kind == "value"]
+    if not values:
+        return []
+    out = []
+    for _ in range(canvas.rng.randint(1, 2)):
+        ln = canvas.rng.choice(values)
+        _, y0, x1, y1 = ln.bbox
+        r = canvas.px(canvas.rng.randint(6, 14))
+        out.append(blot(canvas, x1 + r + canvas.px(18), (y0 + y1) // 2, r, pen.ink))
     return out
 
 
@@ -300,6 +513,7 @@ def record_truth(
     rec: Record,
     boxes: dict[str, Box],
     map_box: Callable[[Box], Box],
+    struck: dict[str, str] | None = None,
 ) -> RecordTruth:
     """Fields of one record: printed ones with text + box; book/derived ones with value only."""
     known = register_fields(register)
@@ -322,6 +536,9 @@ def record_truth(
                 "text": val.text,
                 "bbox": list(map_box(boxes[code])),
             }
+            if struck and code in struck:
+                # Written wrong, crossed out, rewritten: the book says `text`; this was struck.
+                fields[code]["struck"] = struck[code]
         elif val.text is None:
             fields[code] = {"value": val.value, "text": None, "bbox": None}
     return {"index": index, "page": page, "row": row, "fields": fields}

@@ -26,6 +26,8 @@ LEVELS = {
     "none": Level(0.0, 0.0, 0.0, 0.0, 90, 0.0),
     "light": Level(0.8, 0.004, 2.0, 0.8, 75, 0.08),
     "heavy": Level(2.0, 0.012, 6.0, 1.1, 55, 0.22),
+    # A phone photo of the open book (issue #13): tilted, in perspective, unevenly lit, soft.
+    "phone": Level(3.0, 0.035, 5.0, 1.6, 70, 0.45),
 }
 
 

@@ -12,19 +12,15 @@ from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr_service.errors import BadInput
+from ocr_service.synth.catalog import VIETNAMESE_LETTERS, hand_scale
 from ocr_service.synth.truth import LineTruth
 
 FONT_DIR = Path(__file__).parent / "fonts"
 PRINT_FONT = "DejaVuSerif-subset.ttf"
 PRINT_BOLD = "DejaVuSerif-Bold-subset.ttf"
 TYPED_VALUE_FONT = "DejaVuSans-subset.ttf"
+# The hand fonts of the books drawn before issue #13 (`wide=False`); catalog.FONTS has them all.
 HAND_FONTS = ("PatrickHand-Regular.ttf", "DancingScript-VF.ttf", "Itim-Regular.ttf")
-# Hand fonts have small x-heights; scale them so they read like the print at the same size.
-HAND_SCALE = {
-    "PatrickHand-Regular.ttf": 1.18,
-    "DancingScript-VF.ttf": 1.25,
-    "Itim-Regular.ttf": 1.0,
-}
 
 PRINT_INK = (28, 28, 30)
 TYPED_INK = (20, 20, 26)
@@ -46,6 +42,13 @@ def font_coverage(name: str) -> frozenset[str]:
     return frozenset(chr(c) for c in cmap)
 
 
+def require_vietnamese(name: str) -> None:
+    """A font the generator draws with must map every Vietnamese letter with every tone."""
+    missing = sorted(VIETNAMESE_LETTERS - font_coverage(name))
+    if missing:
+        raise BadInput(f"font {name} lacks Vietnamese glyphs {''.join(missing)!r}")
+
+
 def check_coverage(name: str, text: str) -> None:
     """A missing glyph would print as a box: refuse instead of writing a wrong truth."""
     missing = sorted({c for c in text if not c.isspace()} - font_coverage(name))
@@ -62,15 +65,19 @@ class Line:
     kind: str
     style: str
     field: str | None = None
+    struck: str | None = None  # a word written, crossed out and replaced on this line
 
     def as_json(self) -> LineTruth:
-        return {
+        out: LineTruth = {
             "text": self.text,
             "bbox": list(self.bbox),
             "kind": self.kind,
             "style": self.style,
             "field": self.field,
         }
+        if self.struck is not None:
+            out["struck"] = self.struck
+        return out
 
 
 @dataclass
@@ -81,6 +88,8 @@ class Canvas:
     scale: float
     rng: random.Random
     lines: list[Line] = field(default_factory=list)
+    label_font: str = "DejaVuSerif-subset.ttf"
+    label_bold: str = "DejaVuSerif-Bold-subset.ttf"
 
     @property
     def draw(self) -> ImageDraw.ImageDraw:
@@ -99,9 +108,12 @@ class Pen:
     ink: tuple[int, int, int]
     size: int
     jitter: float
+    # Issue #13's wider books: chance that a handwritten value has a word crossed out and
+    # rewritten after it (0 before).
+    strike_rate: float = 0.0
 
     def value_size(self) -> int:
-        return round(self.size * HAND_SCALE.get(self.font, 1.0))
+        return round(self.size * hand_scale(self.font)) if self.style == "hand" else self.size
 
 
 def text_width(font_name: str, size: int, text: str) -> int:
@@ -161,7 +173,7 @@ def put_label(
     kind: str = "label",
     max_width: int | None = None,
 ) -> Box:
-    font = PRINT_BOLD if bold else PRINT_FONT
+    font = canvas.label_bold if bold else canvas.label_font
     if max_width is not None:
         size = fit_size(font, size, text, max_width, floor=0.6)
     box = draw_text(canvas, x, baseline, text, font, size, PRINT_INK)
@@ -183,9 +195,16 @@ def put_value(
 ) -> Box:
     """Write a value the way the book's pen does, shrunk to fit its slot."""
     base = size or pen.value_size()
+    struck = None
+    if pen.style == "hand" and pen.strike_rate > 0 and canvas.rng.random() < pen.strike_rate:
+        # A slip of the pen: one word written wrong, crossed out, and rewritten after it.
+        words = text.split(" ")
+        k = canvas.rng.randrange(len(words))
+        struck = (k, misspell(canvas.rng, words[k]))
+    drawn = text if struck is None else f"{text} {struck[1]}"
     # Handwritten words are spaced wider than the font's space: keep a margin for that.
     room = int(width * 0.93) if pen.style == "hand" else width
-    s = fit_size(pen.font, base, text, max(room, 10))
+    s = fit_size(pen.font, base, drawn, max(room, 10))
     angle = 0.0
     dx = dy = 0
     if pen.style == "hand":
@@ -193,42 +212,70 @@ def put_value(
         dx = canvas.rng.randint(0, canvas.px(10))
         dy = canvas.rng.randint(-canvas.px(3), canvas.px(2))
         s = max(8, s - canvas.rng.randint(0, 2))
-    if pen.style == "hand" and " " in text:
-        box = _draw_words(canvas, pen, x + dx, baseline + dy, text, s, angle)
+    if pen.style == "hand" and (" " in text or struck is not None):
+        box = _draw_words(canvas, pen, x + dx, baseline + dy, text, s, angle, struck)
     else:
         box = draw_text(canvas, x + dx, baseline + dy, text, pen.font, s, pen.ink, angle=angle)
-    canvas.lines.append(Line(text, box, kind, pen.style, field_code))
+    canvas.lines.append(
+        Line(text, box, kind, pen.style, field_code, struck[1] if struck is not None else None)
+    )
     return box
 
 
+def misspell(rng: random.Random, word: str) -> str:
+    """The word as first (wrongly) written: one character changed."""
+    spots = [k for k, ch in enumerate(word) if ch.isalnum()] or list(range(len(word)))
+    i = rng.choice(spots)
+    c = word[i]
+    if c.isdigit():
+        new = str((int(c) + rng.randint(1, 9)) % 10)
+    else:
+        pool = [x for x in "aăâeêioôơuưnmhtc" if x != c.lower()]
+        new = rng.choice(pool)
+        new = new.upper() if c.isupper() else new
+    return word[:i] + new + word[i + 1 :]
+
+
 def _draw_words(
-    canvas: Canvas, pen: Pen, x: int, baseline: int, text: str, size: int, angle: float
+    canvas: Canvas,
+    pen: Pen,
+    x: int,
+    baseline: int,
+    text: str,
+    size: int,
+    angle: float,
+    struck: tuple[int, str] | None = None,
 ) -> Box:
     """Handwriting: each word with its own small tilt and baseline shift, spacing a little
-    uneven, and the line drifting with its overall slant."""
+    uneven, and the line drifting with its overall slant. ``struck``: (k, wrong word) is
+    written before word k and crossed out."""
     rng = canvas.rng
     font = load_font(pen.font, size)
     space = font.getlength(" ")
     slope = -np.tan(np.radians(angle))
     boxes = []
     cx = float(x)
-    for word in text.split(" "):
+    words: list[tuple[str, bool]] = [(w, False) for w in text.split(" ")]
+    if struck is not None:
+        words.insert(struck[0], (struck[1], True))
+    for word, crossed in words:
         if not word:
             cx += space
             continue
         drift = round(float((cx - x) * slope)) + rng.randint(-canvas.px(2), canvas.px(2))
-        boxes.append(
-            draw_text(
-                canvas,
-                int(cx),
-                baseline + drift,
-                word,
-                pen.font,
-                size,
-                pen.ink,
-                angle=angle + rng.uniform(-0.8, 0.8),
-            )
+        box = draw_text(
+            canvas,
+            int(cx),
+            baseline + drift,
+            word,
+            pen.font,
+            size,
+            pen.ink,
+            angle=angle + rng.uniform(-0.8, 0.8),
         )
+        if crossed:
+            strike_through(canvas, box, pen.ink)
+        boxes.append(box)
         cx += font.getlength(word) + space * rng.uniform(1.05, 1.45)
     return (
         min(b[0] for b in boxes),
@@ -236,6 +283,33 @@ def _draw_words(
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+def strike_through(canvas: Canvas, box: Box, ink: tuple[int, int, int]) -> None:
+    """One or two strokes through a word, as a clerk crosses out a slip."""
+    x0, y0, x1, y1 = box
+    rng = canvas.rng
+    mid = (y0 + y1) / 2
+    for _ in range(rng.randint(1, 2)):
+        a = mid + rng.uniform(-0.15, 0.15) * (y1 - y0)
+        b = mid + rng.uniform(-0.15, 0.15) * (y1 - y0)
+        canvas.draw.line(
+            [(x0 - canvas.px(4), a), (x1 + canvas.px(4), b)], fill=ink, width=max(2, canvas.px(3))
+        )
+
+
+def blot(canvas: Canvas, cx: int, cy: int, radius: int, ink: tuple[int, int, int]) -> Box:
+    """An ink blot: a cluster of overlapping round drops; returns its box."""
+    rng = canvas.rng
+    d = canvas.draw
+    x0, y0, x1, y1 = cx, cy, cx, cy
+    for _ in range(rng.randint(4, 9)):
+        r = max(2, int(radius * rng.uniform(0.3, 0.8)))
+        ox = cx + int(rng.uniform(-radius, radius) * 0.7)
+        oy = cy + int(rng.uniform(-radius, radius) * 0.5)
+        d.ellipse((ox - r, oy - r, ox + r, oy + r), fill=ink)
+        x0, y0, x1, y1 = min(x0, ox - r), min(y0, oy - r), max(x1, ox + r), max(y1, oy + r)
+    return (x0, y0, x1 + 1, y1 + 1)
 
 
 def dotted(canvas: Canvas, x0: int, x1: int, y: int) -> None:

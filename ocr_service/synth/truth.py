@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class LineTruth(TypedDict):
@@ -13,6 +13,7 @@ class LineTruth(TypedDict):
     kind: str  # label, value, header, other
     style: str  # typed, hand
     field: str | None
+    struck: NotRequired[str]  # a word written wrong and crossed out on this line (issue #13)
 
 
 class PageTruth(TypedDict):
@@ -25,6 +26,7 @@ class PageTruth(TypedDict):
     gutter_x: int | None  # x of the fold on spread images
     lines: list[LineTruth]
     records: list[int]  # indices into BookTruth.records drawn on this page
+    blots: NotRequired[list[list[int]]]  # ink blots' boxes (books drawn with wide=True)
 
 
 class FieldTruth(TypedDict):
@@ -33,12 +35,14 @@ class FieldTruth(TypedDict):
     value: str
     text: str | None
     bbox: list[int] | None
+    struck: NotRequired[str]  # the word crossed out before `text` was written (issue #13)
 
 
 class RecordTruth(TypedDict):
     index: int
-    page: int
+    page: int  # the image; on a spread of block pages `half` says which of its two pages
     row: int | None  # row on a ledger page; None on a block form
+    half: NotRequired[str]  # left | right: a block page on a spread image
     fields: dict[str, FieldTruth]
 
 
@@ -74,3 +78,8 @@ class BookTruth(TypedDict):
     pages: list[PageTruth]
     records: list[RecordTruth]
     planted_errors: list[PlantedError]
+    # Books drawn from a catalogue group (catalog.py) or with issue #13's variations say so:
+    group: NotRequired[str]  # tuning | held-out
+    wide: NotRequired[bool]
+    printing: NotRequired[str]  # printing of the block form: 2016 | 2016b
+    fonts: NotRequired[dict[str, str]]  # value / label / label_bold font files
