@@ -219,3 +219,25 @@ def test_an_export_job_whose_queue_entry_is_gone_is_queued_again(
     assert sorted(job.args[0] for job in dispatcher.queue.get_jobs()) == sorted(
         [lost_id, waiting_id]
     )
+
+
+def test_a_page_done_between_the_sweeps_two_looks_is_not_queued_again(
+    tmp_path: Path, db_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweep reads pending pages from the database, then asks Redis for their jobs; a
+    worker that finishes a page in between leaves no live job behind, yet the page needs none."""
+    settings = make_settings(tmp_path, db_url, redis_url=redis_url, queue_name="sweep-race")
+    upgrade_database(settings)
+    _, ids = split_book(settings, tmp_path, 3)
+    dispatcher = RqDispatcher(settings)
+
+    def finished_meanwhile(task: JobTask, args: list[int]) -> set[str]:
+        with session_scope(settings) as session:  # a worker finishes every page just now
+            session.execute(update(Page).values(state="done"))
+        return set()  # and their jobs are no longer waiting
+
+    monkeypatch.setattr(dispatcher, "live_targets", finished_meanwhile)
+    result = sweep(settings, dispatcher)
+    assert (result.ran, result.pages) == (True, 0)
+    assert dispatcher.queue.get_jobs() == []
+    assert len(ids) == 3

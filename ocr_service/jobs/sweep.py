@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from models.entities import ExportJob, ExportJobStatus, Ledger, LedgerStatus, Page, PageState
 from ocr_service.config import Settings
@@ -115,19 +115,19 @@ def _sweep(settings: Settings, dispatcher: RqDispatcher) -> SweepResult:
         if enqueue_ledger(settings, dispatcher, ledger_id) == LedgerStatus.queued:
             ledgers += 1
     for ledger_id in _lost(dispatcher, JobTask.split_ledger, queued):
-        _touch(settings, Ledger, ledger_id)
-        dispatcher.submit(JobTask.split_ledger, ledger_id)
-        ledgers += 1
+        if _touch(settings, Ledger, ledger_id, Ledger.status == LedgerStatus.queued):
+            dispatcher.submit(JobTask.split_ledger, ledger_id)
+            ledgers += 1
     requeued = 0
     for page_id in _lost(dispatcher, JobTask.process_page, pages):
-        _touch(settings, Page, page_id)
-        dispatcher.submit(JobTask.process_page, page_id)
-        requeued += 1
+        if _touch(settings, Page, page_id, Page.state == PageState.pending):
+            dispatcher.submit(JobTask.process_page, page_id)
+            requeued += 1
     exported = 0
     for job_id in _lost(dispatcher, JobTask.export_ledger, exports):
-        _touch(settings, ExportJob, job_id)
-        dispatcher.submit(JobTask.export_ledger, job_id)
-        exported += 1
+        if _touch(settings, ExportJob, job_id, ExportJob.status == ExportJobStatus.queued):
+            dispatcher.submit(JobTask.export_ledger, job_id)
+            exported += 1
     if requeued or ledgers or exported:
         log.warning(
             "sweep: queued %d pages, %d ledgers and %d exports again", requeued, ledgers, exported
@@ -145,16 +145,22 @@ def _lost(dispatcher: RqDispatcher, task: JobTask, targets: list[T]) -> list[T]:
 
 
 def _touch(
-    settings: Settings, entity: type[Page] | type[Ledger] | type[ExportJob], target: int | str
-) -> None:
-    """Restart the grace period: the next sweep leaves this job alone while it waits."""
+    settings: Settings,
+    entity: type[Page] | type[Ledger] | type[ExportJob],
+    target: int | str,
+    still: ColumnElement[bool],
+) -> bool:
+    """Restart the grace period of work that is `still` waiting (the next sweep leaves its new
+    job alone); False when it moved on meanwhile: a job the sweep saw as gone had just run it,
+    between the sweep's two looks (the database, then Redis), and it needs no new job."""
     with session_scope(settings) as session:
-        session.execute(
+        result = session.execute(
             update(entity)
-            .where(entity.id == target)
+            .where(entity.id == target, still)
             .values(updated_at=state.now())
             .execution_options(synchronize_session=False)
         )
+        return state.rowcount(result) == 1
 
 
 def _clean_abandoned(dispatcher: RqDispatcher) -> None:
