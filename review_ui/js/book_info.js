@@ -70,8 +70,11 @@ function pageLinks(ledgerId, pages) {
   return links;
 }
 
-/** The panel for one ledger (GET /ledgers/{id}); `saved` runs after a successful save. */
-export function bookInfoPanel(ledger, saved) {
+/**
+ * The panel for one ledger (GET /ledgers/{id}); `saved` runs after a successful save. `heading`:
+ * "h1" on its own screen, "h2" inside the book screen.
+ */
+export function bookInfoPanel(ledger, saved, { heading = "h1" } = {}) {
   const reading = ledger.book_reading || null;
   const facts = (reading && reading.facts) || {};
   const rows = Object.keys(FACT_LABELS).map((fact) => {
@@ -106,7 +109,7 @@ export function bookInfoPanel(ledger, saved) {
     notes.push(h("li.book-warning", w.message, " — ", pageLinks(ledger.id, [w.page])));
   }
   return h("section.book-info", { "aria-labelledby": "book-info-title" },
-    h("h1#book-info-title", "Thông tin sổ"),
+    h(`${heading}#book-info-title`, "Thông tin sổ"),
     reading ? null : h("p.muted", "Sổ chưa đọc xong: chưa có thông tin từ các trang."),
     table,
     notes.length ? h("ul.book-notes", { "aria-label": "Cảnh báo của sổ" }, notes) : null,
