@@ -24,7 +24,7 @@ from ocr_service.config import Settings
 from ocr_service.db import upgrade_database
 from ocr_service.export.naming import ascii_fold
 from ocr_service.synth import generate_book
-from tests.ui_support import PASSWORD, SCREEN, LiveServer, add_user
+from tests.ui_support import PASSWORD, SCREEN, LiveServer, add_user, keyboard_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -35,6 +35,7 @@ CORRECTED = "nksHoTen"  # the field the clerk corrects
 CORRECTED_NAME = "Đặng Thị Ngọc Ánh"  # as the clerk reads it in the book
 READ_TIMEOUT = 600_000  # ms: real OCR of two pages on a loaded 2-core machine
 STEP_TIMEOUT = 30_000  # ms: any other step of the UI
+PAGE_ERRORS: list[str] = []  # uncaught script errors and CSP refusals, from every page
 
 
 @pytest.fixture
@@ -63,35 +64,18 @@ def printed_book(tmp_path: Path) -> Path:
     return generate_book("khai-sinh", 2, tmp_path / "book", style="typed", degrade="light", seed=7)
 
 
-_page_errors: list[str] = []
-
-
-@pytest.fixture(autouse=True)
-def no_page_errors() -> Iterator[None]:
-    _page_errors.clear()
-    yield
-    assert not _page_errors, f"JavaScript errors in the page: {_page_errors}"
-
-
 def open_as(browser: Browser, server: LiveServer, username: str, password: str) -> Page:
-    """A fresh browser context logged in with the keyboard (script errors fail the test)."""
+    """A fresh browser context, logged in with the keyboard."""
     context = browser.new_context(viewport=SCREEN, locale="vi-VN", accept_downloads=True)
     page = context.new_page()
-    page.on("pageerror", lambda err: _page_errors.append(f"{username}: {err}"))
-    page.set_default_timeout(STEP_TIMEOUT)
-    page.goto(server.url + "/")
-    expect(page.locator("#login-user")).to_be_focused()
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(password)
-    page.keyboard.press("Enter")
-    expect(page.locator("#whoami")).to_contain_text(username)
+    keyboard_login(page, server.url, username, password, PAGE_ERRORS, STEP_TIMEOUT)
     return page
 
 
 def test_a_new_admin_and_a_clerk_do_the_working_day_in_the_browser(
     browser: Browser, server: LiveServer, printed_book: Path, tmp_path: Path
 ) -> None:
+    PAGE_ERRORS.clear()
     shots = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path)
     truth = json.loads((printed_book / "truth.json").read_text(encoding="utf-8"))
     volume, book_year = truth["ledger"]["book"].split("/")
@@ -99,6 +83,8 @@ def test_a_new_admin_and_a_clerk_do_the_working_day_in_the_browser(
 
     # The admin creates the clerk of the commune, from the top bar's "Quản trị".
     admin = open_as(browser, server, "quantri", PASSWORD)
+    for nav in ("upload", "search", "admin"):  # the same top bar on every screen
+        expect(admin.locator(f"#topbar a[data-nav={nav}]")).to_be_visible()
     admin.locator("#topbar a[data-nav=admin]").click()
     admin.locator("#new-username").fill(CLERK)
     admin.locator("#new-role").select_option("clerk")
@@ -110,6 +96,7 @@ def test_a_new_admin_and_a_clerk_do_the_working_day_in_the_browser(
 
     # The clerk uploads the scan with only its register type (the commune is the clerk's own).
     clerk = open_as(browser, server, CLERK, clerk_password)
+    expect(clerk.locator("#topbar a[data-nav=admin]")).to_be_hidden()
     clerk.locator("#topbar a[data-nav=upload]").click()
     expect(clerk.locator("#upload-commune")).to_have_value(COMMUNE)
     clerk.locator("#upload-register").select_option("khai-sinh")
@@ -181,4 +168,12 @@ def test_a_new_admin_and_a_clerk_do_the_working_day_in_the_browser(
     assert CORRECTED in header, header
     names = [r[header.index(CORRECTED)] for r in rows[1:] if any(r)]
     assert names == [CORRECTED_NAME]  # the one confirmed record, as corrected
+
+    # The book's card: its counts, the way to its screen and to its data.
+    clerk.locator("#topbar a[data-nav=queue]").click()
+    card = clerk.locator(".ledger-card")
+    expect(card).to_contain_text("Đã xác nhận: 1")
+    expect(card.locator("a.book-link")).to_have_attribute("href", "#" + book_url.split("#", 1)[1])
+    expect(card.locator("a.book-info-link")).to_have_text("Thông tin sổ")
     clerk.context.close()
+    assert not PAGE_ERRORS, f"JavaScript errors in the page: {PAGE_ERRORS}"

@@ -7,6 +7,9 @@ import { registerName } from "./registry.js";
 import { keyHandler } from "./shortcuts.js";
 import { poll } from "./poll.js";
 
+/** The link to a book's screen (progress, its data, downloads), on cards and after an upload. */
+export const BOOK_LINK_LABEL = "Mở sổ";
+
 export const STATUS_LEDGER_VI = {
   queued: "Chờ xử lý",
   splitting: "Đang tách trang",
@@ -104,7 +107,7 @@ function ledgerCard(ledger, regName) {
       p.pages_failed ? h("span.chip.failed", `Trang lỗi: ${p.pages_failed}`) : null),
     h("div.actions", start,
       h("a.button.book-info-link", { href: `#/book-info/${encodeURIComponent(ledger.id)}` }, "Thông tin sổ"),
-      h("a.button.book-link", { href: `#/book/${encodeURIComponent(ledger.id)}` }, "Tiến độ và tải xuống")));
+      h("a.button.book-link", { href: `#/book/${encodeURIComponent(ledger.id)}` }, BOOK_LINK_LABEL)));
 }
 
 /** "Khai sinh — Sổ 01/2019 (2019)": a book's name on its card and its screen. */
