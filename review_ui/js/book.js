@@ -54,7 +54,10 @@ export async function renderBook(view, [ledgerId]) {
     const key = JSON.stringify([l.register, l.book, l.year, l.authority, l.commune, l.book_reading]);
     if (!force && (key === lastBookData || bookData.contains(document.activeElement))) return false;
     lastBookData = key;
+    // After a save the focus stays on the control that had it (Enter again, Tab on).
+    const focused = bookData.contains(document.activeElement) ? document.activeElement.id : "";
     bookData.replaceChildren(bookInfoPanel(l, () => saved(), { heading: "h2" }));
+    if (focused) document.getElementById(focused)?.focus();
     return true;
   };
   async function saved() {
