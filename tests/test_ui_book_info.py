@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.entities import AuditEvent, DraftRecord, FieldValue, Ledger
+from models.entities import AuditEvent, DraftRecord, FieldValue, Ledger, RecordStatus
 from ocr_service.config import Settings
 from ocr_service.db import session_scope, upgrade_database
 from ocr_service.records.book_reading import apply_book_reading
@@ -158,4 +159,14 @@ def test_the_book_screen_shows_the_book_data_and_saves_it_by_keyboard(
     panel.locator("#book-info-title ~ form button.primary").focus()
     page.keyboard.press("Tab")
     expect(page.locator("#export-drafts")).to_be_focused()
+    # A live update of the progress (someone confirms a record) keeps the focus where it was.
+    start = page.locator("#start-review")
+    start.focus()
+    with session_scope(ui_settings) as session:
+        record = session.scalars(select(DraftRecord).where(DraftRecord.ledger_id == ledger_id))
+        next(iter(record)).status = RecordStatus.confirmed
+    expect(page.locator("#reading-counts")).to_contain_text("Đã xác nhận: 1", timeout=30_000)
+    expect(start).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#/review/"))
     assert errors == []

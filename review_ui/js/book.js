@@ -45,7 +45,7 @@ export async function renderBook(view, [ledgerId]) {
     ledger = l;
     title.textContent = bookTitle(name, l);
     sub.textContent = [l.commune, STATUS_LEDGER_VI[l.status] || l.status, l.filename].filter(Boolean).join(" · ");
-    reading.replaceChildren(h("div", readingPanel(l, { retryPage, retryAll, review: () => startReview(l.id) })));
+    redrawKeepingFocus(reading, h("div", readingPanel(l, { retryPage, retryAll, review: () => startReview(l.id) })));
     return true;
   };
   // The book's data (Thông tin sổ): redrawn when the pages' vote or a save changes it, never
@@ -54,10 +54,7 @@ export async function renderBook(view, [ledgerId]) {
     const key = JSON.stringify([l.register, l.book, l.year, l.authority, l.commune, l.book_reading]);
     if (!force && (key === lastBookData || bookData.contains(document.activeElement))) return false;
     lastBookData = key;
-    // After a save the focus stays on the control that had it (Enter again, Tab on).
-    const focused = bookData.contains(document.activeElement) ? document.activeElement.id : "";
-    bookData.replaceChildren(bookInfoPanel(l, () => saved(), { heading: "h2" }));
-    if (focused) document.getElementById(focused)?.focus();
+    redrawKeepingFocus(bookData, bookInfoPanel(l, () => saved(), { heading: "h2" }));
     return true;
   };
   async function saved() {
@@ -134,6 +131,20 @@ export async function renderBook(view, [ledgerId]) {
 
 const FINAL = ["done", "partial", "failed"];
 
+/**
+ * Replace `box`'s content; the control that had the focus in it (found again by its id or its
+ * aria-label) keeps it, so a keyboard user is not thrown out by a live update or a save.
+ */
+function redrawKeepingFocus(box, content) {
+  const el = box.contains(document.activeElement) ? document.activeElement : null;
+  const id = el && el.id;
+  const label = el && el.getAttribute("aria-label");
+  box.replaceChildren(content);
+  const again = id ? box.querySelector(`#${CSS.escape(id)}`)
+    : label ? box.querySelector(`[aria-label="${CSS.escape(label)}"]`) : null;
+  if (again) again.focus();
+}
+
 function readingPanel(l, actions) {
   const p = l.progress || {};
   const total = p.pages_total || l.pages || 0;
@@ -161,7 +172,7 @@ function readingPanel(l, actions) {
       `Thử lại tất cả trang lỗi (${failed.length})`)));
   }
   if (p.drafts) {
-    out.push(h("div.actions", h("button.primary", { type: "button", onclick: actions.review }, "Bắt đầu duyệt")));
+    out.push(h("div.actions", h("button.primary#start-review", { type: "button", onclick: actions.review }, "Bắt đầu duyệt")));
   }
   return out;
 }
