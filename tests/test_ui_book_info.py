@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,12 +11,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from models.entities import AuditEvent, DraftRecord, FieldValue, Ledger
+from models.entities import AuditEvent, DraftRecord, FieldValue, Ledger, RecordStatus
 from ocr_service.config import Settings
 from ocr_service.db import session_scope, upgrade_database
 from ocr_service.records.book_reading import apply_book_reading
 from tests.factories import add_book
-from tests.ui_support import PASSWORD, SCREEN, LiveServer, add_user
+from tests.ui_support import PASSWORD, SCREEN, LiveServer, add_user, keyboard_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -122,4 +123,50 @@ def test_clerk_sees_the_pages_proposal_and_corrects_the_book_by_keyboard(
             select(AuditEvent).where(AuditEvent.action == "ledger.update")
         ).one()
         assert event.data["changes"] == [{"field": "book", "old": "01/2021", "new": "02/2021"}]
+    assert errors == []
+
+
+def test_the_book_screen_shows_the_book_data_and_saves_it_by_keyboard(
+    page: Page, server: LiveServer, ui_settings: Settings, ledger_id: str
+) -> None:
+    errors: list[str] = []
+    keyboard_login(page, server.url, "canbo", PASSWORD, errors, 15_000)
+    # From the book's card, "Mở sổ": the book screen with its progress, its data and downloads.
+    card = page.locator(f".ledger-card[data-ledger='{ledger_id}']")
+    expect(card.locator("a.book-info-link")).to_have_text("Thông tin sổ")
+    card.locator("a.book-link").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#reading h2")).to_have_text("Tiến độ đọc")
+    expect(page.locator("#downloads h2")).to_have_text("Tải xuống")
+    panel = page.locator("#book-data")
+    expect(panel.locator("h2#book-info-title")).to_have_text("Thông tin sổ")
+    expect(page.locator("h1")).to_have_count(1)  # the panel is a section of the book screen
+    expect(panel.locator("tr[data-fact=book] td.proposed")).to_contain_text("01/2021")
+    expect(page.locator("h1")).to_contain_text("Sổ 01/2021 (2021)")
+    # The clerk corrects the quyển số in place; the title follows and the focus stays put.
+    panel.locator("#book-edit-book").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("02/2021")
+    page.keyboard.press("Enter")
+    expect(page.locator("#toast")).to_contain_text("Đã lưu thông tin sổ")
+    expect(panel.locator("tr[data-fact=book] td.current")).to_have_text("02/2021")
+    expect(page.locator("h1")).to_contain_text("Sổ 02/2021 (2021)")
+    expect(panel.locator("#book-edit-book")).to_be_focused()
+    with session_scope(ui_settings) as session:
+        ledger = session.get(Ledger, ledger_id)
+        assert ledger is not None and ledger.book == "02/2021"
+    # Tab leads on from the form to the downloads.
+    panel.locator("#book-info-title ~ form button.primary").focus()
+    page.keyboard.press("Tab")
+    expect(page.locator("#export-drafts")).to_be_focused()
+    # A live update of the progress (someone confirms a record) keeps the focus where it was.
+    start = page.locator("#start-review")
+    start.focus()
+    with session_scope(ui_settings) as session:
+        record = session.scalars(select(DraftRecord).where(DraftRecord.ledger_id == ledger_id))
+        next(iter(record)).status = RecordStatus.confirmed
+    expect(page.locator("#reading-counts")).to_contain_text("Đã xác nhận: 1", timeout=30_000)
+    expect(start).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#/review/"))
     assert errors == []

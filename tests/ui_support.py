@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from playwright.sync_api import ViewportSize
+from playwright.sync_api import Page as BrowserPage
+from playwright.sync_api import ViewportSize, expect
 
 from models.entities import (
     DraftRecord,
@@ -311,3 +312,26 @@ def add_user(settings: Settings, username: str, role: str, commune: str | None =
     with session_scope(settings) as session:
         create_user(session, username, role, commune=commune, password=PASSWORD)
     return username
+
+
+def keyboard_login(
+    page: BrowserPage, url: str, username: str, password: str, errors: list[str], timeout_ms: int
+) -> None:
+    """Log in with the keyboard only; script errors and CSP refusals go to `errors`."""
+    page.on("pageerror", lambda err: errors.append(f"{username}: {err}"))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(f"{username}: {msg.text}")
+            if "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    page.set_default_timeout(timeout_ms)
+    page.goto(url + "/")
+    expect(page.locator("#login-user")).to_be_focused()
+    page.keyboard.type(username)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    page.keyboard.press("Enter")
+    expect(page.locator("#whoami")).to_contain_text(username)

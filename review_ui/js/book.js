@@ -4,7 +4,8 @@
 import { api } from "./api.js";
 import { h, errorText, fmtDateTime, toast } from "./dom.js";
 import { poll } from "./poll.js";
-import { STATUS_LEDGER_VI, progressBar, startReview } from "./queue.js";
+import { bookInfoPanel } from "./book_info.js";
+import { STATUS_LEDGER_VI, bookTitle, progressBar, startReview } from "./queue.js";
 import { registerName } from "./registry.js";
 import { EXPORT_FORMATS, exportStatusText, formatLabel } from "./transfers.js";
 
@@ -17,7 +18,7 @@ export async function renderBook(view, [ledgerId]) {
     return;
   }
   const name = await registerName(ledger.register);
-  const title = h("h1", `${name} — Sổ ${ledger.book || "?"}${ledger.year ? " (" + ledger.year + ")" : ""}`);
+  const title = h("h1", bookTitle(name, ledger));
   const sub = h("p.muted.book-sub");
   const reading = h("section.panel#reading", { "aria-live": "polite" });
   const includeDrafts = h("input#export-drafts", { type: "checkbox" });
@@ -29,21 +30,42 @@ export async function renderBook(view, [ledgerId]) {
       type: "button", dataset: { format }, onclick: () => startExport(format),
     }, label))),
     jobs);
-  view.append(h("p", h("a", { href: "#/queue" }, "← Danh sách sổ")), title, sub, reading, downloads);
+  const bookData = h("section.panel#book-data");
+  view.append(h("p", h("a", { href: "#/queue" }, "← Danh sách sổ")), title, sub, reading, bookData, downloads);
 
   let lastLedger = "";
+  let lastBookData = "";
   let lastJobs = "";
   let jobList = [];
 
   const showLedger = (l) => {
-    const key = JSON.stringify([l.status, l.progress, l.failed_pages, l.error]);
+    const key = JSON.stringify([l.status, l.progress, l.failed_pages, l.error, l.book, l.year, l.register]);
     if (key === lastLedger) return false;
     lastLedger = key;
     ledger = l;
+    title.textContent = bookTitle(name, l);
     sub.textContent = [l.commune, STATUS_LEDGER_VI[l.status] || l.status, l.filename].filter(Boolean).join(" · ");
-    reading.replaceChildren(h("div", readingPanel(l, { retryPage, retryAll, review: () => startReview(l.id) })));
+    redrawKeepingFocus(reading, h("div", readingPanel(l, { retryPage, retryAll, review: () => startReview(l.id) })));
     return true;
   };
+  // The book's data (Thông tin sổ): redrawn when the pages' vote or a save changes it, never
+  // under the clerk's hands while they are editing it.
+  const showBookData = (l, force = false) => {
+    const key = JSON.stringify([l.register, l.book, l.year, l.authority, l.commune, l.book_reading]);
+    if (!force && (key === lastBookData || bookData.contains(document.activeElement))) return false;
+    lastBookData = key;
+    redrawKeepingFocus(bookData, bookInfoPanel(l, () => saved(), { heading: "h2" }));
+    return true;
+  };
+  async function saved() {
+    try {
+      const l = await api.ledger(ledgerId);
+      showLedger(l);
+      showBookData(l, true);
+    } catch (err) {
+      toast(errorText(err), "error");
+    }
+  }
   const showJobs = (items) => {
     const key = JSON.stringify(items);
     if (key === lastJobs) return false;
@@ -56,8 +78,9 @@ export async function renderBook(view, [ledgerId]) {
   const refresh = async () => {
     const [l, list] = await Promise.all([api.ledger(ledgerId), api.exports(ledgerId)]);
     const ledgerMoved = showLedger(l);
+    const dataMoved = showBookData(l);
     const jobsMoved = showJobs(list.items);
-    return { changed: ledgerMoved || jobsMoved, done: false };
+    return { changed: ledgerMoved || dataMoved || jobsMoved, done: false };
   };
   let stop = () => {};
   const restart = () => {
@@ -96,6 +119,7 @@ export async function renderBook(view, [ledgerId]) {
   }
 
   showLedger(ledger);
+  showBookData(ledger);
   try {
     showJobs((await api.exports(ledgerId)).items);
   } catch (err) {
@@ -106,6 +130,20 @@ export async function renderBook(view, [ledgerId]) {
 }
 
 const FINAL = ["done", "partial", "failed"];
+
+/**
+ * Replace `box`'s content; the control that had the focus in it (found again by its id or its
+ * aria-label) keeps it, so a keyboard user is not thrown out by a live update or a save.
+ */
+function redrawKeepingFocus(box, content) {
+  const el = box.contains(document.activeElement) ? document.activeElement : null;
+  const id = el && el.id;
+  const label = el && el.getAttribute("aria-label");
+  box.replaceChildren(content);
+  const again = id ? box.querySelector(`#${CSS.escape(id)}`)
+    : label ? box.querySelector(`[aria-label="${CSS.escape(label)}"]`) : null;
+  if (again) again.focus();
+}
 
 function readingPanel(l, actions) {
   const p = l.progress || {};
@@ -134,7 +172,7 @@ function readingPanel(l, actions) {
       `Thử lại tất cả trang lỗi (${failed.length})`)));
   }
   if (p.drafts) {
-    out.push(h("div.actions", h("button.primary", { type: "button", onclick: actions.review }, "Bắt đầu duyệt")));
+    out.push(h("div.actions", h("button.primary#start-review", { type: "button", onclick: actions.review }, "Bắt đầu duyệt")));
   }
   return out;
 }

@@ -4,6 +4,8 @@
 import { api } from "./api.js";
 import { h, errorText, toast } from "./dom.js";
 import { go, state } from "./app.js";
+import { BOOK_LINK_LABEL } from "./queue.js";
+import { REGISTER_NAMES } from "./registry.js";
 
 const FACT_LABELS = {
   register: "Loại sổ",
@@ -18,13 +20,6 @@ const STATUS_VI = {
   disputed: "Các trang không thống nhất",
   unread: "Không đọc được trên trang nào",
 };
-const REGISTERS_VI = {
-  "khai-sinh": "Khai sinh",
-  "khai-tu": "Khai tử",
-  "ket-hon": "Kết hôn",
-  "nhan-cha-me-con": "Nhận cha, mẹ, con",
-  "xac-nhan-hon-nhan": "Xác nhận tình trạng hôn nhân",
-};
 // Book attributes the form edits: [attribute, label, input type].
 const EDITABLE = [
   ["register", "Loại sổ", "select"],
@@ -35,7 +30,8 @@ const EDITABLE = [
 ];
 
 export async function renderBookInfo(view, [ledgerId]) {
-  view.append(h("p", h("a", { href: "#/queue" }, "← Danh sách sổ")));
+  view.append(h("p.crumbs", h("a", { href: "#/queue" }, "← Danh sách sổ"), " · ",
+    h("a.book-link", { href: `#/book/${encodeURIComponent(ledgerId)}` }, `${BOOK_LINK_LABEL}: tiến độ và tải xuống`)));
   const holder = h("div");
   view.append(holder);
   let ledger;
@@ -52,7 +48,7 @@ export async function renderBookInfo(view, [ledgerId]) {
 
 function shown(fact, value) {
   if (value === null || value === undefined || value === "") return "—";
-  return fact === "register" ? REGISTERS_VI[value] || value : String(value);
+  return fact === "register" ? REGISTER_NAMES[value] || value : String(value);
 }
 
 function pageLinks(ledgerId, pages) {
@@ -70,8 +66,11 @@ function pageLinks(ledgerId, pages) {
   return links;
 }
 
-/** The panel for one ledger (GET /ledgers/{id}); `saved` runs after a successful save. */
-export function bookInfoPanel(ledger, saved) {
+/**
+ * The panel for one ledger (GET /ledgers/{id}); `saved` runs after a successful save. `heading`:
+ * "h1" on its own screen, "h2" inside the book screen.
+ */
+export function bookInfoPanel(ledger, saved, { heading = "h1" } = {}) {
   const reading = ledger.book_reading || null;
   const facts = (reading && reading.facts) || {};
   const rows = Object.keys(FACT_LABELS).map((fact) => {
@@ -106,7 +105,7 @@ export function bookInfoPanel(ledger, saved) {
     notes.push(h("li.book-warning", w.message, " — ", pageLinks(ledger.id, [w.page])));
   }
   return h("section.book-info", { "aria-labelledby": "book-info-title" },
-    h("h1#book-info-title", "Thông tin sổ"),
+    h(`${heading}#book-info-title`, "Thông tin sổ"),
     reading ? null : h("p.muted", "Sổ chưa đọc xong: chưa có thông tin từ các trang."),
     table,
     notes.length ? h("ul.book-notes", { "aria-label": "Cảnh báo của sổ" }, notes) : null,
@@ -122,7 +121,7 @@ function editForm(ledger, facts, saved) {
     let input;
     if (type === "select") {
       input = h("select", { id, name },
-        Object.entries(REGISTERS_VI).map(([slug, vi]) => h("option", { value: slug }, vi)));
+        Object.entries(REGISTER_NAMES).map(([slug, vi]) => h("option", { value: slug }, vi)));
       input.value = ledger.register;
     } else {
       input = h("input", { id, name, type, value: ledger[name] ?? "", autocomplete: "off" });

@@ -7,6 +7,9 @@ import { registerName } from "./registry.js";
 import { keyHandler } from "./shortcuts.js";
 import { poll } from "./poll.js";
 
+/** The link to a book's screen (progress, its data, downloads), on cards and after an upload. */
+export const BOOK_LINK_LABEL = "Mở sổ";
+
 export const STATUS_LEDGER_VI = {
   queued: "Chờ xử lý",
   waiting: "Chờ hàng đợi (máy xử lý tạm ngừng)",
@@ -90,7 +93,7 @@ function ledgerCard(ledger, regName) {
   }, p.drafts ? "Bắt đầu duyệt" : "Không còn bản nháp");
   return h("section.ledger-card", { role: "listitem", dataset: { ledger: ledger.id } },
     h("div.ledger-head",
-      h("h2", `${regName} — Sổ ${ledger.book || "?"}${ledger.year ? " (" + ledger.year + ")" : ""}`),
+      h("h2", bookTitle(regName, ledger)),
       h("span.muted", [ledger.commune || "", " · ", STATUS_LEDGER_VI[ledger.status] || ledger.status])),
     progressBar("Trang đã đọc", p.pages_done || 0, p.pages_total || ledger.pages || 0, [
       ["done", p.pages_done || 0], ["failed", p.pages_failed || 0],
@@ -105,7 +108,12 @@ function ledgerCard(ledger, regName) {
       p.pages_failed ? h("span.chip.failed", `Trang lỗi: ${p.pages_failed}`) : null),
     h("div.actions", start,
       h("a.button.book-info-link", { href: `#/book-info/${encodeURIComponent(ledger.id)}` }, "Thông tin sổ"),
-      h("a.button.book-link", { href: `#/book/${encodeURIComponent(ledger.id)}` }, "Tiến độ và tải xuống")));
+      h("a.button.book-link", { href: `#/book/${encodeURIComponent(ledger.id)}` }, BOOK_LINK_LABEL)));
+}
+
+/** "Khai sinh — Sổ 01/2019 (2019)": a book's name on its card and its screen. */
+export function bookTitle(regName, ledger) {
+  return `${regName} — Sổ ${ledger.book || "?"}${ledger.year ? " (" + ledger.year + ")" : ""}`;
 }
 
 export function progressBar(label, done, total, parts) {

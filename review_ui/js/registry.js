@@ -3,21 +3,22 @@
 import { api } from "./api.js";
 
 const cache = new Map();
-const FALLBACK_NAMES = {
-  "khai-sinh": "Sổ đăng ký khai sinh",
-  "khai-tu": "Sổ đăng ký khai tử",
-  "ket-hon": "Sổ đăng ký kết hôn",
-  "nhan-cha-me-con": "Sổ đăng ký nhận cha, mẹ, con",
-  "xac-nhan-hon-nhan": "Sổ cấp giấy xác nhận tình trạng hôn nhân",
+/** Each register type's name (registers.json `name_vi`), the one list every screen shows. */
+export const REGISTER_NAMES = {
+  "khai-sinh": "Khai sinh",
+  "khai-tu": "Khai tử",
+  "ket-hon": "Kết hôn",
+  "nhan-cha-me-con": "Nhận cha, mẹ, con",
+  "xac-nhan-hon-nhan": "Xác nhận tình trạng hôn nhân",
 };
 
 /** The register types a book can be (models/registers.py REGISTER_SLUGS), in that order. */
-export const REGISTERS = Object.keys(FALLBACK_NAMES);
+export const REGISTERS = Object.keys(REGISTER_NAMES);
 
 export function registerSpec(slug) {
   if (!cache.has(slug)) {
     cache.set(slug, api.register(slug).catch(() => ({
-      slug, name_vi: FALLBACK_NAMES[slug] || slug, fields: [],
+      slug, name_vi: REGISTER_NAMES[slug] || slug, fields: [],
     })));
   }
   return cache.get(slug);
@@ -25,7 +26,7 @@ export function registerSpec(slug) {
 
 export async function registerName(slug) {
   const spec = await registerSpec(slug);
-  return spec.name_vi || FALLBACK_NAMES[slug] || slug;
+  return spec.name_vi || REGISTER_NAMES[slug] || slug;
 }
 
 /** Suggestion source for a field: a /suggest kind, or the enum labels. */

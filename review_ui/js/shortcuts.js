@@ -35,6 +35,8 @@ export const SHORTCUTS = [
     { keys: "Tab rồi Enter / Space", does: "Chọn tệp, điền thông tin sổ, bấm nút (Thử lại, Tải xuống)", on: [] },
     { keys: "Ctrl+Enter", does: "Tải các tệp đã chọn lên", on: [
       on("upload", "submit", { key: "Enter", ctrl: true })] },
+    // The form's own submit (book_info.js), on the book screen and on "Thông tin sổ".
+    { keys: "Enter", does: "Lưu thông tin sổ (trong một ô của biểu mẫu “Sửa thông tin sổ”)", on: [] },
   ] },
   { title: "Duyệt bản ghi — các ô", rows: [
     { keys: "Tab / Shift+Tab", does: "Ô sau / ô trước", on: [

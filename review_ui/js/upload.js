@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { state } from "./app.js";
 import { h, toast } from "./dom.js";
 import { poll } from "./poll.js";
-import { STATUS_LEDGER_VI, progressBar } from "./queue.js";
+import { BOOK_LINK_LABEL, STATUS_LEDGER_VI, progressBar } from "./queue.js";
 import { REGISTERS, registerName } from "./registry.js";
 import { keyHandler } from "./shortcuts.js";
 import { fmtSize, uploadErrorText, yearOfBook } from "./transfers.js";
@@ -150,7 +150,7 @@ async function uploadOne(file, meta, results, stops) {
   }
   bar.value = 100;
   const ledger = result.data;
-  const link = h("a.button", { href: `#/book/${encodeURIComponent(ledger.id)}` }, "Xem sổ");
+  const link = h("a.button", { href: `#/book/${encodeURIComponent(ledger.id)}` }, BOOK_LINK_LABEL);
   if (ledger.duplicate) {
     row.classList.add("duplicate");
     status.replaceChildren(h("span.error", "Trùng: tệp này đã được tải lên thành sổ trước đây"), " ", link);
