@@ -17,7 +17,7 @@ from PIL import Image
 
 from ocr_service.config import Settings
 from ocr_service.ocr.line_boxes import split_stacked_lines
-from ocr_service.ocr.vi import DENSE_READING, reading_density
+from ocr_service.ocr.vi import DENSE_READING, gives_back, reading_density
 from ocr_service.pipeline.stages import read_text
 from ocr_service.synth.render import (
     HAND_INKS,
@@ -66,6 +66,25 @@ def test_reading_density_counts_characters_per_recogniser_step() -> None:
     assert reading_density("30/03/1945", (32, 100)) == pytest.approx(0.4)
     # The same crop squeezed to 0.75 of its width holds them denser than a line can be read.
     assert reading_density("30/03/1945", (32, 100), 0.75) > DENSE_READING
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "kept"),
+    [
+        ("12/1/2001", "12/11/2001", True),  # the '1' the narrow crop had no step for
+        ("30/03/195", "30/03/1945", True),
+        ("Gàng Thị Xá", "Giàng Thị Xá", True),
+        ("14/06/195", "19/06/1935", True),  # and the crowded '9' read right
+        ("14/06/195", "19/08/1935", False),  # two characters read otherwise
+        ("xã Vinh Tiền, huyện", "xã Vinh Tiền,huyện", False),  # only a space lost
+        ("Chủ tịch", "Chủ tịch", False),  # the same reading
+        ("Chủ tịch", "Chủ tich", False),  # a different letter, not one given back
+    ],
+)
+def test_a_stretched_reading_is_kept_only_when_it_gives_characters_back(
+    first: str, second: str, kept: bool
+) -> None:
+    assert gives_back(first, second) is kept
 
 
 def capitals_and_labels(font: str, size: int) -> tuple[Image_, np.ndarray[Any, Any]]:

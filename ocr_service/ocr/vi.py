@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from ocr_service.config import OcrSettings, ViSettings
 from ocr_service.errors import EngineUnavailable
@@ -71,14 +72,17 @@ MARK_TOP = 0.8
 # text (narrow handwriting, tall ascenders, or the width squeeze) loses characters, usually at
 # its end ('30/03/1945' read '30/03/195', '12/11/2001' read '12/1/2001'). A reading with more
 # than DENSE_READING characters per step is read again stretched to SPARSE_READING (at most
-# MAX_STRETCH x), and the stretched reading is kept unless it is REREAD_MARGIN less sure.
-# (Printed labels squeezed to 0.75 read at 0.38-0.40 per step; handwritten values 0.22-0.40,
-# and those that lost characters at 0.41-0.57, on the three synth hand fonts narrowed to 0.6.)
+# MAX_STRETCH x). The stretched reading is kept only when it gives back characters the first
+# one lost — the first reading with characters added (spaces aside), at most REREAD_CHANGES
+# of its own read otherwise — and is no less sure: printed lines near the threshold read
+# the same stretched or lose a space, and stay as they were. (Printed labels squeezed to
+# 0.75 read at 0.37-0.42 per step; handwritten values 0.22-0.40, and those that lost
+# characters at 0.41-0.49, on the three synth hand fonts narrowed to 0.6.)
 REC_STEP_PX = 4
+REREAD_CHANGES = 1  # characters of the first reading the stretched one may read otherwise
 DENSE_READING = 0.4
 SPARSE_READING = 0.25
 MAX_STRETCH = 2.0
-REREAD_MARGIN = 0.05
 
 
 class _Models:
@@ -257,7 +261,7 @@ class ViEngine(OcrEngine):
         if vi.reread and density > DENSE_READING:
             stretch = min(MAX_STRETCH, density / SPARSE_READING)
             wide, wide_conf = self._read_grey(crop, squeeze * stretch)
-            if wide and wide_conf >= conf - REREAD_MARGIN:
+            if wide_conf >= conf and gives_back(text, wide):
                 text, conf = wide, wide_conf
         return text, conf
 
@@ -408,6 +412,15 @@ def reading_density(text: str, shape: tuple[int, ...], squeeze: float = 1.0) -> 
     h, w = shape[:2]
     steps = w * REC_HEIGHT * squeeze / max(1, h) / REC_STEP_PX
     return len(text) / steps if steps > 0 else 0.0
+
+
+def gives_back(first: str, second: str) -> bool:
+    """True when ``second`` is ``first`` with characters added (spaces aside), and at most
+    one of ``first``'s changed: a reading that recovered characters the first one dropped
+    ('14/06/195' → '19/06/1935': the crowded '9' had been read '4')."""
+    a, b = first.replace(" ", ""), second.replace(" ", "")
+    added = len(b) - len(a)
+    return added > 0 and Levenshtein.distance(a, b) <= added + REREAD_CHANGES
 
 
 def _float_box(box: tuple[int, int, int, int]) -> tuple[float, float, float, float]:
