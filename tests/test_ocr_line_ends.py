@@ -77,6 +77,7 @@ def test_reading_density_counts_characters_per_recogniser_step() -> None:
         ("14/06/195", "19/06/1935", True),  # and the crowded '9' read right
         ("14/06/195", "19/08/1935", False),  # two characters read otherwise
         ("xã Vinh Tiền, huyện", "xã Vinh Tiền,huyện", False),  # only a space lost
+        ("Nguyễn Anh Tùng", "Nguyễn AnhẵTùng", False),  # a mark gained, two words run together
         ("Chủ tịch", "Chủ tịch", False),  # the same reading
         ("Chủ tịch", "Chủ tich", False),  # a different letter, not one given back
     ],

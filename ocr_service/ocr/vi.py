@@ -415,9 +415,11 @@ def reading_density(text: str, shape: tuple[int, ...], squeeze: float = 1.0) -> 
 
 
 def gives_back(first: str, second: str) -> bool:
-    """True when ``second`` is ``first`` with characters added (spaces aside), and at most
-    one of ``first``'s changed: a reading that recovered characters the first one dropped
-    ('14/06/195' → '19/06/1935': the crowded '9' had been read '4')."""
+    """True when ``second`` is ``first`` with characters added (spaces aside, none lost), and
+    at most one of ``first``'s changed: a reading that recovered characters the first one
+    dropped ('14/06/195' → '19/06/1935': the crowded '9' had been read '4')."""
+    if second.count(" ") < first.count(" "):
+        return False  # words run together: no better a reading
     a, b = first.replace(" ", ""), second.replace(" ", "")
     added = len(b) - len(a)
     return added > 0 and Levenshtein.distance(a, b) <= added + REREAD_CHANGES
