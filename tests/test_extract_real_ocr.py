@@ -123,7 +123,7 @@ def test_each_tick_label_has_its_printed_box_found() -> None:
     assert inks["1"] < TICK_INK
 
 
-def test_misread_position_snaps_to_the_titles_with_an_issue() -> None:
+def test_misread_position_is_suggested_from_the_titles_with_an_issue() -> None:
     page, image, truth = load("synth_s11_ket-hon_hand_p3")
     ledger = BookMeta("ket-hon", commune="Xã Mẫu")
     (rec,) = extract_records(
@@ -131,7 +131,8 @@ def test_misread_position_snaps_to_the_titles_with_an_issue() -> None:
     )
     f = rec.fields["chucVuNguoiKy"]
     assert f.raw != truth["chucVuNguoiKy"]  # OCR misread it
-    assert f.value == truth["chucVuNguoiKy"]
+    assert f.value == f.raw  # the reading is not overwritten ...
+    assert f.candidates[0] == truth["chucVuNguoiKy"]  # ... the title is suggested
     assert "enum-fuzzy" in f.issues
 
 
@@ -147,14 +148,18 @@ def test_misread_position_snaps_to_the_titles_with_an_issue() -> None:
         ("Chiệch", "Chủ tịch", True),
         ("Công chức", "Công chức", False),
         ("Chuyên viên", "Chuyên viên", False),
+        ("Chủ Tịch UBND xã An Nhơn", "Chủ Tịch UBND xã An Nhơn", False),  # the book's case
+        ("PHÓ CHỦ TỊCH", "PHÓ CHỦ TỊCH", False),
     ],
 )
 def test_snap_position(read: str, want: str, flagged: bool) -> None:
     rec = RecordDraft(page=1, pages=[1])
     rec.fields["chucVuNguoiKy"] = FieldDraft(code="chucVuNguoiKy", raw=read, value=read)
     snap_position(rec)
-    assert rec.fields["chucVuNguoiKy"].value == want
-    assert ("enum-fuzzy" in rec.fields["chucVuNguoiKy"].issues) == flagged
+    f = rec.fields["chucVuNguoiKy"]
+    assert f.value == read  # never overwritten: a repaired title is only suggested
+    assert ("enum-fuzzy" in f.issues) == flagged
+    assert f.candidates == ([want] if flagged else [])
 
 
 def test_label_read_as_one_glued_word_is_found() -> None:

@@ -222,9 +222,12 @@ def test_date_words_field_exports_words_and_derives_the_date() -> None:
         ),
     ],
 )
-def test_misread_date_words_are_snapped_to_the_vocabulary(raw: str, value: str, date: str) -> None:
+def test_misread_date_words_are_suggested_from_the_vocabulary(
+    raw: str, value: str, date: str
+) -> None:
     result = normalise_field("khai-sinh", "nksNgaySinhBangChu", raw)
-    assert result.value == value
+    assert result.value == format_date_words(raw)  # the words as read, Title Case (§6.7)
+    assert result.candidates == (value,)  # the repaired words are a suggestion
     assert result.raw == raw
     assert result.extra == {"date": date}
     assert result.ok

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ocr_service.extract.normalise import normalise_field, normalise_place
+from ocr_service.extract.normalise.places import clean_place
 
 
 @pytest.mark.parametrize(
@@ -255,9 +256,10 @@ def test_place_fields_dispatch() -> None:
         ),
     ],
 )
-def test_ocr_misreadings_are_snapped_to_known_words(raw: str, value: str) -> None:
+def test_ocr_misreadings_are_suggested_from_known_words(raw: str, value: str) -> None:
     result = normalise_place(raw)
-    assert result.value == value
+    assert result.value == clean_place(raw)  # the book's text is never overwritten
+    assert result.candidates == (value,)  # the repaired reading is a suggestion
     assert result.raw == raw
     assert "place-corrected" in result.issues
     clean = normalise_place(value)
@@ -305,9 +307,10 @@ def test_unknown_unit_name_is_not_forced_onto_a_distant_one() -> None:
         ("Cục CS QLHC vỀ TTXH", "Cục CS QLHC về TTXH"),
     ],
 )
-def test_misread_issuing_authority_is_snapped(raw: str, value: str) -> None:
+def test_misread_issuing_authority_is_suggested(raw: str, value: str) -> None:
     result = normalise_field("khai-sinh", "nycNoiCapGiayToTuyThan", raw)
-    assert result.value == value
+    assert result.value == raw
+    assert result.candidates == (value,)
     assert result.raw == raw
     assert "place-corrected" in result.issues
 
@@ -317,3 +320,28 @@ def test_authority_in_the_books_own_case_is_kept(raw: str) -> None:
     result = normalise_field("khai-sinh", "nycNoiCapGiayToTuyThan", raw)
     assert result.value == raw
     assert "place-corrected" not in result.issues
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Trạm Y tế xã Tân Lập, huyện Đan Phượng, thành phố Hà Nội",  # the book's 'Y'
+        "TRẠM Y TẾ xã Tân Lập, huyện Đan Phượng, thành phố Hà Nội",
+        "số 24 phố Hàng Bạc, phường Hàng Đào, quận Hoàn Kiếm, thành phố Hà Nội",
+        "Số 24 Phố Huế, quận Hai Bà Trưng, Hà Nội",
+        "bệnh viện Đa Khoa tỉnh Phú Thọ",
+    ],
+)
+def test_the_books_case_and_wording_are_never_rewritten(raw: str) -> None:
+    # Tôn trọng sổ gốc: case and wording stay as written, and nothing is suggested for them.
+    result = normalise_place(raw)
+    assert result.value == raw
+    assert result.candidates == ()
+    assert "place-corrected" not in result.issues
+
+
+def test_misread_unit_name_keeps_the_reading_and_still_gives_its_province() -> None:
+    result = normalise_place("xã Tân Lập, huyện Đan Phượng, tỉnh Phủ Thọ")
+    assert result.value == "xã Tân Lập, huyện Đan Phượng, tỉnh Phủ Thọ"
+    assert result.candidates == ("xã Tân Lập, huyện Đan Phượng, tỉnh Phú Thọ",)
+    assert result.extra["province"] == "Tỉnh Phú Thọ"

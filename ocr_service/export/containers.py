@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from models.book import BookMeta
 from models.json_types import WarningJson
@@ -40,6 +40,7 @@ class ExportRecordJson(TypedDict):
     version: int
     fields: dict[str, ExportFieldJson]
     warnings: list[WarningJson]
+    side: NotRequired[str]  # 'left' / 'right': the page of a two-page spread `page` shows
 
 
 @dataclass
@@ -98,6 +99,8 @@ class ExportRecord:
     fields: dict[str, ExportField]
     warnings: list[WarningJson] = field(default_factory=list)
     pages: list[int] = field(default_factory=list)  # every 1-based ledger page it spans
+    # 'left' / 'right' when the page image is a spread of two facing pages (block forms)
+    side: str | None = None
 
     def value(self, code: str) -> str | None:
         """The normalised value of a field, or None when absent or blank."""
@@ -112,7 +115,7 @@ class ExportRecord:
 
     def to_json(self) -> ExportRecordJson:
         """One element of `records` in the export JSON (CONTRACT.md)."""
-        return {
+        out: ExportRecordJson = {
             "id": self.id,
             "page": self.page,
             "status": self.status,
@@ -120,3 +123,6 @@ class ExportRecord:
             "fields": {code: f.to_json() for code, f in self.fields.items()},
             "warnings": list(self.warnings),
         }
+        if self.side is not None:
+            out["side"] = self.side
+        return out

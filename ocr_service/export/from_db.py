@@ -23,6 +23,7 @@ from ocr_service.export.naming import book_excel_name, book_stem, book_zip_name
 from ocr_service.export.pagexml import page_xml
 from ocr_service.export.tabular import write_export_csv, write_export_json
 from ocr_service.export.training import write_training_set
+from ocr_service.extract.containers import SPREAD_SIDES
 from ocr_service.ocr.containers import OcrLine
 from ocr_service.records.book_reading import require_book_number
 from ocr_service.storage import get_storage
@@ -52,7 +53,9 @@ def export_ledger_meta(ledger: Ledger) -> ExportLedger:
     return ExportLedger(ledger.id, ledger.book_meta(), ledger.pages_total)
 
 
-def to_export_record(record: DraftRecord) -> ExportRecord:
+def to_export_record(record: DraftRecord, *, block_form: bool = False) -> ExportRecord:
+    """The stored record for the exporters; on a block-form book, a record's `row` is the side
+    of a spread it was read off (pipeline.sides)."""
     return ExportRecord(
         id=record.id,
         page=record.page,
@@ -64,6 +67,7 @@ def to_export_record(record: DraftRecord) -> ExportRecord:
         },
         warnings=list(record.warnings or []),
         pages=list(record.pages or []),
+        side=SPREAD_SIDES.get(record.row or 0) if block_form else None,
     )
 
 
@@ -72,6 +76,9 @@ def iter_records(
 ) -> Iterator[ExportRecord]:
     """Records in book order, fetched a batch at a time: a big book never sits in memory."""
     last_seq = -1
+    with session_scope(settings) as session:
+        ledger = session.get(Ledger, ledger_id)
+        block_form = ledger is not None and ledger.layout == "block"
     while True:
         with session_scope(settings) as session:
             query = (
@@ -83,7 +90,9 @@ def iter_records(
             )
             if not include_drafts:
                 query = query.where(DraftRecord.status == RecordStatus.confirmed)
-            batch = [(r.seq, to_export_record(r)) for r in session.scalars(query)]
+            batch = [
+                (r.seq, to_export_record(r, block_form=block_form)) for r in session.scalars(query)
+            ]
         if not batch:
             return
         for seq, record in batch:

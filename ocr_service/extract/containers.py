@@ -9,6 +9,8 @@ from models.json_types import WarningJson
 from ocr_service.ocr.containers import BBox
 
 FieldSource = Literal["ocr", "prefill", "derived", "book"]
+# A block-form record read off one side of a two-page spread has `row` 1 (left) or 2 (right).
+SPREAD_SIDES = {1: "left", 2: "right"}
 Band = Literal["sure", "check", "unsure"]
 
 
@@ -114,7 +116,8 @@ class RecordWarning:
 
 @dataclass
 class RecordDraft:
-    """One record as extracted: its first page, its row on a ledger page, fields and warnings."""
+    """One record as extracted: its first page, its row on a ledger page (on a block-form spread,
+    the side: SPREAD_SIDES), fields and warnings."""
 
     page: int
     row: int | None = None

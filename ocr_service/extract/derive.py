@@ -140,10 +140,11 @@ GLUED_MIN_SCORE = 72.0  # without spaces: 'Chủtcn', 'Chiệch' (77) snap; 'Cô
 
 
 def snap_position(rec: RecordDraft) -> None:
-    """chucVuNguoiKy: a misread title at the start of the position snapped to the closed list.
+    """chucVuNguoiKy: a misread title at the start of the position matched to the closed list.
 
-    Only the leading title words change ('Pho Chủ tích UBND xã X' → 'Phó Chủ tịch UBND xã X');
-    a snapped value carries 'enum-fuzzy' so the clerk checks it.
+    The value stays as read (tôn trọng sổ gốc); the repaired reading, where only the leading
+    title words change ('Pho Chủ tích UBND xã X' → 'Phó Chủ tịch UBND xã X'), becomes the
+    field's first candidate, and 'enum-fuzzy' asks the clerk to check it.
     """
     f = rec.fields.get("chucVuNguoiKy")
     if f is None or f.source != "ocr" or not (f.value or "").strip():
@@ -168,7 +169,9 @@ def snap_position(rec: RecordDraft) -> None:
     if best is None:
         return
     _, k, title = best
-    if " ".join(words[:k]) == title:
-        return
-    f.value = " ".join([title, *words[k:]])
+    if " ".join(words[:k]).lower() == title.lower():
+        return  # the title as printed, in the book's own case ('Chủ Tịch UBND …')
+    suggestion = " ".join([title, *words[k:]])
+    if suggestion not in f.candidates:
+        f.candidates = [suggestion, *f.candidates]
     f.issues = list(dict.fromkeys([*f.issues, "enum-fuzzy"]))

@@ -133,6 +133,15 @@ SIGNATURE_CAPTIONS = (
     "ký, ghi rõ họ tên",
 )
 
+# The civil-status officer who made the entry (nguoiThucHien) signs under their title in other
+# printings of the block form, with or without 'Người thực hiện' above it (REGISTERS.md:
+# 'công chức tư pháp - hộ tịch'; 'cán bộ tư pháp - hộ tịch' before the 2015 Law on Civil Status).
+OFFICER_TITLES = (
+    "Công chức tư pháp - hộ tịch",
+    "Công chức Tư pháp - Hộ tịch",
+    "Cán bộ tư pháp - hộ tịch",
+)
+
 
 @lru_cache(maxsize=8)
 def block_anchors(register: str) -> tuple[Anchor, ...]:
@@ -164,6 +173,8 @@ def block_anchors(register: str) -> tuple[Anchor, ...]:
                 words = lb.split()
                 labels += [" ".join(words[:k]) for k in range(len(words) - 1, 2, -1)]
                 stops += [" ".join(words[k:]) for k in range(2, len(words) - 2)]
+        if a.codes == ("nguoiThucHien",):
+            labels += OFFICER_TITLES
         out.append(Anchor(len(out), a.zone, tuple(dict.fromkeys(labels)), a.codes, a.tick, a.colon))
         for st in dict.fromkeys(stops):
             if len(st) > 6:

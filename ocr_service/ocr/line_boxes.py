@@ -40,6 +40,10 @@ STRADDLE_INK = 0.03
 # row with less than STACK_BLANK of its width in ink.
 STACK_GROW = 0.8  # SOHOA_VI_STACK_GROW
 STACK_BLANK = 0.01
+# Two lines of writing are of about one height: a part under STACK_PART_RATIO of the other's
+# (fitted) height is no line but the marks above capitals ('Ỗ', 'Ặ', 'Ễ' of a name written in
+# capitals stand clear of their letters), and the box stays whole.
+STACK_PART_RATIO = 0.5
 # A double spread is wider than SPREAD_ASPECT x its height; its gutter lies within
 # GUTTER_ZONE of the middle. A line printed across it is broken there into two pieces each
 # at least GUTTER_LINE_MIN x their height long, at most GUTTER_GAP x the height apart.
@@ -118,14 +122,27 @@ def split_stacked_lines(
                 top, bottom = float(profile[:row].max()), float(profile[row:].max())
                 if profile[row] <= valley * min(top, bottom):
                     cut = float(iy0 + row)
-        if cut is None:
-            out.append([x0, y0, x1, y1])
-        else:
-            out += [
+        parts = []
+        if cut is not None:
+            parts = [
                 fit_part(grey, [x0, y0, x1, cut], line_h, grow="up", reach=reach),
                 fit_part(grey, [x0, cut, x1, y1], line_h, grow="down", reach=reach),
             ]
+            heights = [_ink_height(grey, part) for part in parts]
+            if min(heights) < STACK_PART_RATIO * max(heights):
+                parts = []  # diacritics over capitals, not a line of their own
+        out += parts or [[x0, y0, x1, y1]]
     return np.asarray(out, np.float32).reshape(-1, 4)
+
+
+def _ink_height(grey: np.ndarray, box: list[float]) -> int:
+    """Rows from the first to the last one with ink in the box (0 when none)."""
+    ix0, iy0, ix1, iy1 = clip_box((box[0], box[1], box[2], box[3]), grey.shape[1], grey.shape[0])
+    strip = grey[iy0:iy1, ix0:ix1]
+    if strip.size == 0:
+        return 0
+    rows = np.flatnonzero((strip < float(np.percentile(strip, 90)) - 60).any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if rows.size else 0
 
 
 def _straddles(grey: np.ndarray, box: tuple[int, int, int, int], line_h: float) -> bool:

@@ -90,17 +90,39 @@ def run_page(inp: PageInput, storage: Storage, settings: Settings) -> PageOutput
     if settings.ocr_engine == "none":
         return out
 
+    from ocr_service.pipeline.sides import page_sides, read_sides, with_sides
     from ocr_service.pipeline.stages import extract_page_records, preprocess_image, read_text
 
     t = time.perf_counter()
     image = load_page_image(storage, inp.image_key)
     processed, info = preprocess_image(image)
+    sides = page_sides(processed, info, inp.meta.layout)
+    if len(sides) > 1:
+        info = with_sides(info, sides, processed.shape[0])
     timings["preprocess"] = time.perf_counter() - t
     if processed is not image:
         out.processed_key = f"processed/{inp.ledger_id}/{inp.index:05d}.jpg"
         storage.put_bytes(out.processed_key, encode_jpeg(processed))
         out.processed_size = (processed.shape[1], processed.shape[0])
     out.preprocess_info = info
+    if len(sides) > 1:
+        # Two facing pages in one image: each side read and extracted as a page of its own.
+        timings["ocr"] = timings["extract"] = 0.0
+
+        def read_side(img: np.ndarray) -> OcrPage:
+            started = time.perf_counter()
+            page = read_text(img, settings)
+            timings["ocr"] += time.perf_counter() - started
+            return page
+
+        def extract_side(ocr: OcrPage, img: np.ndarray) -> list[RecordDraft]:
+            started = time.perf_counter()
+            records = extract_page_records(inp, ocr, img, info)
+            timings["extract"] += time.perf_counter() - started
+            return records
+
+        out.ocr, out.records = read_sides(processed, sides, read_side, extract_side)
+        return out
     t = time.perf_counter()
     out.ocr = read_text(processed, settings)
     timings["ocr"] = time.perf_counter() - t

@@ -17,6 +17,8 @@ import { SuggestionBox } from "./suggest.js";
 import { PageViewer, drawCrop } from "./viewer.js";
 
 const REVIEW_LIST_KEY = "sohoa:review-list";
+// The page of a two-page spread a block-form record was read off (its row: 1 left, 2 right).
+const SPREAD_SIDE_VI = { 1: "Trang trái", 2: "Trang phải" };
 const ledgerCache = new Map();
 
 export async function renderReview(view, [recordId]) {
@@ -209,7 +211,10 @@ class ReviewScreen {
       h("strong", `${spec.name_vi || rec.register}`),
       h("span", ` · Sổ ${(l && l.book) || "?"}${l && l.commune ? " · " + l.commune : ""}`),
       h("span", ` · Trang ${rec.pages && rec.pages.length > 1 ? rec.pages.join("–") : rec.page}`),
-      rec.row !== null && rec.row !== undefined ? h("span", ` · Dòng ${rec.row + 1}`) : null,
+      rec.row === null || rec.row === undefined ? null
+        // A block-form book photographed as spreads: row 1 / 2 is the left / right page.
+        : l && l.layout === "block" ? h("span", ` · ${SPREAD_SIDE_VI[rec.row] || "Dòng " + rec.row}`)
+        : h("span", ` · Dòng ${rec.row + 1}`),
       h("span", ` · Số ${so || "?"}`)].filter(Boolean));
     const chips = [h(`span.chip.${rec.status}#rec-status`, STATUS_VI[rec.status] || rec.status),
       h("span.muted", ` phiên bản ${rec.version}`)];

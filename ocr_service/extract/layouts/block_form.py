@@ -27,7 +27,13 @@ from ocr_service.extract.layouts.signatures import (
     looks_like_name,
     split_into_columns,
 )
-from ocr_service.extract.spec import Anchor, block_anchors, enum_labels, register_spec
+from ocr_service.extract.spec import (
+    OFFICER_TITLES,
+    Anchor,
+    block_anchors,
+    enum_labels,
+    register_spec,
+)
 from ocr_service.ocr.containers import BBox, OcrLine, OcrPage
 
 # Printed wording of each tick-box (registers.json names them by label; codes per register).
@@ -202,8 +208,14 @@ def _assign_anchors(
         (rows[h.row].y0 for h in hits if h.key in body_keys),
         default=HEADER_ZONE * height,
     )
+    officer_keys = {fold_words(t) for t in OFFICER_TITLES}
     for h in hits:
         y = (rows[h.row].y0 + rows[h.row].y1) / 2
+        if h.key in officer_keys and _after_colon(rows[h.row], h.start):
+            # The officer's title as a value ('Chức vụ: Công chức tư pháp - hộ tịch') is no
+            # caption.
+            h.key = ""
+            continue
         # Header and footer labels only count in their part of the page ('Số' is everywhere):
         # elsewhere the words are part of a value ('… số: 0123') and not a label at all.
         placed = [
@@ -227,6 +239,12 @@ def _assign_anchors(
         h.anchor = a
         used.add(a.index)
         cursor[a.group] = max(cursor.get(a.group, -1), a.index)
+
+
+def _after_colon(row: _Row, pos: int) -> bool:
+    """True when the row's text before ``pos`` ends with a colon (leader dots aside): what
+    follows is a label's value."""
+    return row.text[:pos].rstrip(" .…_([").endswith(":")
 
 
 def tick_ink(

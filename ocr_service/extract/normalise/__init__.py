@@ -74,19 +74,21 @@ __all__ = [
 
 
 def normalise_date_words_field(raw: str) -> Normalised:
-    """A date-words field: value = the words in Title Case; extra['date'] = what they parse to.
+    """A date-words field: value = the words as read in Title Case; extra['date'] = their date.
 
-    OCR misreadings of date words ('Thăng', 'Thángmười', 'mười' for 'mươi') are snapped to the
-    vocabulary when the snapped words still parse as a date: issue 'date-words-corrected',
-    score 0.1 lower, so the clerk checks the field.
+    OCR misreadings of date words ('Thăng', 'Thángmười', 'mười' for 'mươi') are matched to the
+    vocabulary; when the matched words parse as a date they are a suggestion for the clerk
+    (the one candidate, issue 'date-words-corrected', score 0.1 lower) and give extra['date'],
+    while the value stays the book's words as read (tôn trọng sổ gốc).
     """
     parsed = parse_date_words(raw)
     value = format_date_words(raw) or None
+    candidates = parsed.candidates
     corrected = correct_date_words(raw)
     if corrected is not None:
         fixed = parse_date_words(corrected)
         # The snapped words are read whole; the raw reading may have parsed by dropping or
-        # fuzzily matching a damaged word ('mườiba' read as 'mười'), so the snapped one wins.
+        # fuzzily matching a damaged word ('mườiba' read as 'mười'), so their date wins.
         if fixed.value is not None:
             parsed = Normalised(
                 raw,
@@ -96,9 +98,9 @@ def normalise_date_words_field(raw: str) -> Normalised:
                 (*fixed.issues, "date-words-corrected"),
                 fixed.candidates,
             )
-            value = corrected
+            candidates = (corrected,)
     extra = {"date": parsed.value} if parsed.value else {}
-    return Normalised(raw, value, parsed.ok, parsed.score, parsed.issues, parsed.candidates, extra)
+    return Normalised(raw, value, parsed.ok, parsed.score, parsed.issues, candidates, extra)
 
 
 def _id_kind(code: str) -> str | None:

@@ -160,7 +160,8 @@ def _fix_phrases(words: list[str]) -> tuple[list[str], bool]:
                 out[i : i + n] = fixed
                 changed = True
         key = _key(phrase)
-        if n == 1 or len(key) < 7 or out[:n] == target:
+        # The same words in the book's own case ('Trạm Y tế') are no misreading.
+        if n == 1 or len(key) < 7 or [w.lower() for w in out[:n]] == [t.lower() for t in target]:
             continue
         # Spaces lost or added: compare the opening words run together.
         for size in range(max(1, n - 1), n + 2):

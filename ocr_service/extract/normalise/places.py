@@ -116,14 +116,15 @@ def clean_place(raw: str) -> str:
 
 
 def normalise_place(raw: str) -> Normalised:
-    """Place as written (cleaned) + derived units in extra.
+    """Place as written (cleaned) + derived units in extra; a repaired reading is a candidate.
 
     extra keys: province, province_code (63-province list, as vietnamadminunits names them),
     district / ward when the text names them, district_current / ward_current when the library
     only knows a later merged unit, province_2025 (34-province, non-export), country for places
     abroad, loaiCuTru when the text starts with 'Thường trú' / 'Tạm trú' (that prefix is removed
     from value). Lower score when no unit is recognised or the province is only inferred, and
-    when OCR misreadings were repaired toward known unit / institution words ('place-corrected').
+    when OCR misreadings could be repaired toward known unit / institution words
+    ('place-corrected': the repaired text is the one candidate, the value stays as written).
     """
     if is_blank(raw):
         return empty_result(raw)
@@ -138,13 +139,16 @@ def normalise_place(raw: str) -> Normalised:
         extra["country"] = country
         return Normalised(raw, text, True, 0.9, (), (), extra)
     # OCR misreadings of unit words, institution words and real unit names ('tình Phủ Thọ')
-    # are snapped to the closed vocabulary; the clerk is asked to check (issue, lower score).
-    text, corrected = correct_place(text)
+    # are matched to the closed vocabulary. The book's text stays the value (tôn trọng sổ
+    # gốc); the repaired wording is a suggestion for the clerk (issue, lower score, candidate),
+    # and only the units derived into `extra` are read from it.
+    suggested, corrected = correct_place(text)
+    candidates = (suggested,) if corrected else ()
     if corrected:
         issues.append("place-corrected")
-    historical = _historical_province(text)
-    unit = _parse_legacy(text)
-    folded = _fold_same_length(text)
+    historical = _historical_province(suggested)
+    unit = _parse_legacy(suggested)
+    folded = _fold_same_length(suggested)
     score = 1.0
     if historical:
         extra["province"] = historical
@@ -177,7 +181,7 @@ def normalise_place(raw: str) -> Normalised:
                 continue
             key = "" if _mentions(folded, short) else "_current"
             extra[level + key] = str(full)
-        modern = _province_2025(text)
+        modern = _province_2025(suggested)
         if modern:
             extra["province_2025"] = modern
     if "province" not in extra:
@@ -185,4 +189,4 @@ def normalise_place(raw: str) -> Normalised:
         score = 0.5
     if corrected:
         score = round(score - 0.1, 3)
-    return Normalised(raw, text, True, score, tuple(issues), (), extra)
+    return Normalised(raw, text, True, score, tuple(issues), candidates, extra)
