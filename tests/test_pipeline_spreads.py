@@ -85,7 +85,7 @@ def test_spread_of_block_pages_gives_a_record_per_page(
     images, truth = typed
     spread = np.hstack(images)
     settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", ocr_engine="vi")
-    storage = get_storage(settings.data_dir)
+    storage = get_storage(settings)
     ok, buf = cv2.imencode(".jpg", spread, [cv2.IMWRITE_JPEG_QUALITY, 92])
     assert ok
     storage.put_bytes("pages/spread.jpg", bytes(buf))
