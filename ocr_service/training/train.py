@@ -34,6 +34,9 @@ from ocr_service.training.version import write_model_dir
 EXPORT_RESERVE_S = 10.0  # of the time budget kept for writing and checking the model
 KEEP_HEIGHT = 64  # px: line images are kept at most this high in memory (read at 32)
 PROBE_LINES = 2  # lines the export is checked on
+# px of input width per batch at most: the backbone keeps ~0.4 GB of activations per 1024 px
+# of line for the backward pass, so a batch of eight full-width lines would pass 3 GB.
+MAX_BATCH_WIDTH = 3072
 LAST_LOSSES = 3  # the reported last loss: the mean of the last steps' losses
 REPLAY_BOOKS = 1  # synthetic books generated per kind for replay (a few seconds each)
 
@@ -114,14 +117,21 @@ class _Pool:
                 self.images.append(_kept(line.image))
                 self.targets.append(target)
 
-    def sample(self, rng: random.Random, count: int, augmented: bool) -> list[Sample]:
-        out = []
+    def sample(
+        self, rng: random.Random, count: int, augmented: bool, width: int = MAX_BATCH_WIDTH
+    ) -> list[Sample]:
+        """Up to `count` random lines (at least one) whose input widths add up to ≤ `width`."""
+        out: list[Sample] = []
         for _ in range(count):
             i = rng.randrange(len(self.images))
             grey = augment(self.images[i], rng) if augmented else self.images[i]
             if augmented and not fits(grey, self.targets[i], TRAINED_READING):
                 grey = self.images[i]
-            out.append(Sample(encode(grey, TRAINED_READING), self.targets[i]))
+            sample = Sample(encode(grey, TRAINED_READING), self.targets[i])
+            width -= sample.image.shape[2]
+            if out and width < 0:
+                break
+            out.append(sample)
         return out
 
 
@@ -196,7 +206,9 @@ def train_from_lines(
         if config.max_steps is not None and steps >= config.max_steps:
             break
         samples = pool.sample(rng, config.batch_size - n_replay, config.augment)
-        samples += replay_pool.sample(rng, n_replay, False)
+        room = MAX_BATCH_WIDTH - sum(s.image.shape[2] for s in samples)
+        if n_replay and room > 0:
+            samples += replay_pool.sample(rng, n_replay, False, room)
         images, flat, in_lens, tgt_lens = batch(samples)
         log_probs = model(torch.from_numpy(images))
         loss = ctc(
