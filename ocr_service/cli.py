@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn, NotRequired, TypedDict, TypeVar
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from models.book import BookMeta, InvalidBookMeta, parse_year
@@ -43,7 +44,7 @@ FINAL = {"done", "partial", "failed"}
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """One clear line on stderr, no traceback."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -535,6 +536,14 @@ def ocr(
     file: Annotated[Path, typer.Argument(help="an image or PDF")],
     engine: Annotated[str | None, typer.Option(help="vi, tesseract, paddle")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="a model dir (from `sohoa train`) for the vi engine's recogniser"),
+    ] = None,
+    line: Annotated[
+        bool,
+        typer.Option("--line", help="read each image or page as one text line (no detection)"),
+    ] = False,
 ) -> None:
     """OCR one image or PDF without the database; prints the lines of every page."""
     import cv2
@@ -547,6 +556,8 @@ def ocr(
     settings = settings_or_fail()
     if not file.is_file():
         fail(f"no such file: {file}")
+    if model is not None:
+        settings = _with_model(settings, engine, model)
     media = sniff_media_type(file, file.name)
     limits = Limits(settings.max_pages, settings.max_page_pixels, settings.render_dpi)
     inspect_document(file, media, limits)
@@ -556,6 +567,9 @@ def ocr(
         image = cv2.imdecode(np.frombuffer(sp.data, np.uint8), cv2.IMREAD_COLOR)
         if image is None:
             fail(f"page {sp.index} cannot be decoded")
+        if line:
+            pages.append(_one_line_page(sp.index, image, reader))
+            continue
         result = ocr_image(image, reader)
         lines = [
             OcrLineJson(text=ln.text, confidence=round(ln.confidence, 4), bbox=list(ln.bbox))
@@ -578,6 +592,89 @@ def ocr(
         print(f"--- page {p['page']} ({p['width']}×{p['height']})")
         for ln in p["lines"]:
             print(f"{ln['confidence']:.2f}  {ln['text']}")
+
+
+def _with_model(settings: Settings, engine: str | None, model: Path) -> Settings:
+    """The settings with the vi engine reading with the model dir `model` (checked first)."""
+    from ocr_service.ocr.rec_model import load_model_dir
+
+    if (engine or settings.ocr_engine) != "vi":
+        fail("--model needs the vi engine (--engine vi)")
+    load_model_dir(model)  # BadInput (exit 2) when it is not a usable model dir
+    vi = settings.ocr.vi.model_copy(update={"model_dir": str(model.resolve())})
+    return settings.model_copy(update={"ocr": settings.ocr.model_copy(update={"vi": vi})})
+
+
+def _one_line_page(index: int, image: Any, reader: Any) -> OcrPageJson:
+    """A page read as one text line (`--line`): the whole image is the line's box."""
+    import cv2
+
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    text, conf = reader.read_line(grey)
+    h, w = grey.shape[:2]
+    lines = [OcrLineJson(text=text, confidence=round(conf, 4), bbox=[0, 0, w, h])] if text else []
+    return OcrPageJson(page=index, width=w, height=h, lines=lines)
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option(help="the model dir to write (model.onnx + model.json)")],
+    lines: Annotated[
+        Path | None,
+        typer.Option(help="a folder with labels.tsv (file<TAB>text) or a training export"),
+    ] = None,
+    ledger: Annotated[
+        str | None, typer.Option(help="train on the confirmed fields of this ledger")
+    ] = None,
+    commune: Annotated[str | None, typer.Option(help="... of every ledger of this commune")] = None,
+    all_corrections: Annotated[
+        bool, typer.Option("--all-corrections", help="... of every ledger of the installation")
+    ] = False,
+    base: Annotated[
+        Path | None, typer.Option(help="the model dir to start from (default: the shipped one)")
+    ] = None,
+    minutes: Annotated[float, typer.Option(help="time budget, minutes", min=0.1)] = 3.0,
+    measure: Annotated[
+        bool, typer.Option(help="measure base and new model on the regression set")
+    ] = True,
+) -> None:
+    """Fine-tune the vi recogniser on labelled lines; prints a JSON summary."""
+    from ocr_service.training import require_torch
+    from ocr_service.training.data import Scope, lines_from_database, read_lines_dir
+
+    sources = [lines is not None, ledger is not None, commune is not None, all_corrections]
+    if sum(sources) != 1:
+        fail("give exactly one of --lines DIR, --ledger ID, --commune NAME, --all-corrections")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        fail(f"{out} already exists and is not an empty folder")
+    require_torch()
+    if base is not None:
+        from ocr_service.ocr.rec_model import load_model_dir
+
+        load_model_dir(base)
+    if lines is not None:
+        data = read_lines_dir(lines)
+    else:
+        settings = prepared_settings()
+        data = lines_from_database(settings, Scope(ledger_id=ledger, commune=commune))
+        if not data:
+            fail("no confirmed field crops to train on in that scope")
+    from ocr_service.training.train import TrainConfig, train_from_lines
+
+    result = train_from_lines(data, out, base=base, config=TrainConfig(minutes=minutes))
+    summary: dict[str, Any] = result.to_json()
+    if measure:
+        from ocr_service.training.guard import evaluate
+        from ocr_service.training.synthetic import load_regression_set
+        from ocr_service.training.version import update_metrics
+
+        metrics = {}
+        for kind, subset in load_regression_set().items():
+            metrics[f"regression_{kind}_cer_base"] = round(evaluate(base, subset), 4)
+            metrics[f"regression_{kind}_cer"] = round(evaluate(out, subset), 4)
+        update_metrics(out, metrics)
+        summary["metrics"] = metrics
+    emit_json(summary)
 
 
 @app.command()
@@ -979,7 +1076,7 @@ def main() -> None:
         exc.show()
         sys.exit(2)
     except SohoaError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(exc.message)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
