@@ -21,6 +21,7 @@ from models.book import BookMeta, InvalidBookMeta, parse_year
 from models.json_types import JsonObject
 from ocr_service.config import Settings, get_settings, log_level
 from ocr_service.errors import SohoaError
+from ocr_service.jobs.queues import WorkerQueue
 
 app = typer.Typer(
     name="sohoa",
@@ -91,6 +92,13 @@ def serve(
 @app.command()
 def worker(
     burst: Annotated[bool, typer.Option(help="exit when the queue is empty")] = False,
+    queue: Annotated[
+        WorkerQueue,
+        typer.Option(
+            help="pages: split and read books (SOHOA_QUEUE_NAME); train: train recogniser "
+            "versions from corrections (SOHOA_TRAIN_QUEUE_NAME, needs sohoa[train])"
+        ),
+    ] = WorkerQueue.pages,
 ) -> None:
     """Process queued jobs from Redis (needs SOHOA_REDIS_URL); run as many as you like."""
     settings = prepared_settings()
@@ -98,7 +106,7 @@ def worker(
         fail("sohoa worker needs SOHOA_REDIS_URL (without Redis, `sohoa serve` runs jobs itself)")
     from ocr_service.jobs.worker import run_worker
 
-    run_worker(settings, burst=burst)
+    run_worker(settings, burst=burst, queue=queue)
 
 
 # --- ingest ----------------------------------------------------------------------------------

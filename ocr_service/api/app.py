@@ -158,7 +158,8 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> 
     app.include_router(health.router)
     app.include_router(health.router, prefix=API_PREFIX)
     app.include_router(ledgers.router, prefix=API_PREFIX)
-    for name in ("records", "session", "stats", "exports", "registers", "ui_extra", "users"):
+    routes = ("records", "session", "stats", "exports", "registers", "ui_extra", "users", "models")
+    for name in routes:
         try:
             module = __import__(f"ocr_service.api.routes.{name}", fromlist=["router"])
         except ModuleNotFoundError:

@@ -24,6 +24,7 @@ from ocr_service.jobs.lifecycle import JobTask
 log = logging.getLogger(__name__)
 
 SPLIT_TIMEOUT = 6 * 3600
+TRAIN_OVERHEAD = 1200  # s beyond the training budget: loading data, the guard, storing
 
 
 class RqDispatcher:
@@ -35,6 +36,8 @@ class RqDispatcher:
         self.settings = settings
         self.connection = Redis.from_url(settings.redis_url)
         self.queue = Queue(settings.queue_name, connection=self.connection)
+        # Training runs on its own queue, so `sohoa worker --queue train` takes it anywhere.
+        self.train_queue = Queue(settings.train_queue_name, connection=self.connection)
 
     def submit(self, task: JobTask, arg: str | int) -> None:
         if task == JobTask.split_ledger:
@@ -54,8 +57,21 @@ class RqDispatcher:
                 result_ttl=600,
                 failure_ttl=7 * 86400,
             )
+        elif task == JobTask.train_scope:
+            self.train_queue.enqueue_call(
+                "ocr_service.learning.job.train_job",
+                args=(arg,),
+                timeout=train_timeout(self.settings),
+                result_ttl=7 * 86400,
+                failure_ttl=7 * 86400,
+            )
         else:
             raise ValueError(f"unknown task {task}")
+
+
+def train_timeout(settings: Settings) -> int:
+    """A training job's time: its budget, plus measuring, exporting and storing the model."""
+    return int(settings.train_minutes * 60) + TRAIN_OVERHEAD
 
 
 class _Job(NamedTuple):

@@ -33,6 +33,7 @@ class JobTask(StrEnum):
     # Named after the job functions (a member named `split` would hide str.split).
     split_ledger = "split"  # store a ledger's page images, queue a job per page
     process_page = "page"  # read one page into draft records
+    train_scope = "train"  # train a recogniser version from a scope's corrections (learning/)
 
 
 class PageOutcome(StrEnum):

@@ -29,6 +29,7 @@ from ocr_service.ingest.documents import split_pages
 from ocr_service.ingest.service import limits_from
 from ocr_service.jobs import lifecycle, state
 from ocr_service.jobs.lifecycle import Dispatcher, JobTask, PageOutcome, maybe_finish_ledger
+from ocr_service.learning.models import reading_settings
 from ocr_service.pipeline.page import PageInput, PageOutput, run_page
 from ocr_service.storage import get_storage
 
@@ -217,7 +218,8 @@ def process_page(
         return PageOutcome.skipped
     try:
         with _Heartbeat(claim, settings):
-            out = run_page(inp, storage, settings)
+            # The recogniser version active for the ledger reads it (learning/models.py).
+            out = run_page(inp, storage, reading_settings(settings, inp.ledger_id))
         with session_scope(settings) as session:
             if not state.mark_done(session, claim):
                 session.rollback()
@@ -323,5 +325,9 @@ def run_task(task: JobTask, arg: str | int, settings: Settings, dispatcher: Disp
         split_ledger(str(arg), settings, dispatcher)
     elif task == JobTask.process_page:
         process_page(int(arg), settings, dispatcher)
+    elif task == JobTask.train_scope:
+        from ocr_service.learning.job import run_training
+
+        run_training(str(arg), settings, dispatcher)
     else:
         raise ValueError(f"unknown task {task}")

@@ -15,6 +15,7 @@ from rq import Queue, SimpleWorker
 
 from ocr_service.config import Settings
 from ocr_service.jobs.dispatch import RqDispatcher
+from ocr_service.jobs.queues import WorkerQueue, queue_name
 from ocr_service.jobs.tasks import recover
 
 log = logging.getLogger(__name__)
@@ -41,17 +42,21 @@ def warm_up(settings: Settings) -> None:
         get_engine(settings.second_engine, settings.ocr)
 
 
-def run_worker(settings: Settings, *, burst: bool = False) -> bool:
+def run_worker(
+    settings: Settings, *, burst: bool = False, queue: WorkerQueue = WorkerQueue.pages
+) -> bool:
+    """Take jobs from `queue` (pages, or training) until stopped (or empty, with `burst`)."""
     assert settings.redis_url
     connection = Redis.from_url(settings.redis_url)
-    queue = Queue(settings.queue_name, connection=connection)
-    warm_up(settings)
+    rq_queue = Queue(queue_name(settings, queue), connection=connection)
+    if queue == WorkerQueue.pages:
+        warm_up(settings)
     stop = threading.Event()
     recover(settings, RqDispatcher(settings))
     reaper = threading.Thread(target=_reap, args=(settings, stop), daemon=True)
     reaper.start()
     try:
-        worker = SimpleWorker([queue], connection=connection)
+        worker = SimpleWorker([rq_queue], connection=connection)
         return bool(worker.work(burst=burst, logging_level="WARNING"))
     finally:
         stop.set()
