@@ -478,6 +478,14 @@ def ocr(
     file: Annotated[Path, typer.Argument(help="an image or PDF")],
     engine: Annotated[str | None, typer.Option(help="vi, tesseract, paddle")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    model: Annotated[
+        Path | None,
+        typer.Option(help="a model dir (from `sohoa train`) for the vi engine's recogniser"),
+    ] = None,
+    line: Annotated[
+        bool,
+        typer.Option("--line", help="read each image or page as one text line (no detection)"),
+    ] = False,
 ) -> None:
     """OCR one image or PDF without the database; prints the lines of every page."""
     import cv2
@@ -490,6 +498,8 @@ def ocr(
     settings = settings_or_fail()
     if not file.is_file():
         fail(f"no such file: {file}")
+    if model is not None:
+        settings = _with_model(settings, engine, model)
     media = sniff_media_type(file, file.name)
     limits = Limits(settings.max_pages, settings.max_page_pixels, settings.render_dpi)
     inspect_document(file, media, limits)
@@ -499,6 +509,9 @@ def ocr(
         image = cv2.imdecode(np.frombuffer(sp.data, np.uint8), cv2.IMREAD_COLOR)
         if image is None:
             fail(f"page {sp.index} cannot be decoded")
+        if line:
+            pages.append(_one_line_page(sp.index, image, reader))
+            continue
         result = ocr_image(image, reader)
         lines = [
             OcrLineJson(text=ln.text, confidence=round(ln.confidence, 4), bbox=list(ln.bbox))
@@ -521,6 +534,89 @@ def ocr(
         print(f"--- page {p['page']} ({p['width']}×{p['height']})")
         for ln in p["lines"]:
             print(f"{ln['confidence']:.2f}  {ln['text']}")
+
+
+def _with_model(settings: Settings, engine: str | None, model: Path) -> Settings:
+    """The settings with the vi engine reading with the model dir `model` (checked first)."""
+    from ocr_service.ocr.rec_model import load_model_dir
+
+    if (engine or settings.ocr_engine) != "vi":
+        fail("--model needs the vi engine (--engine vi)")
+    load_model_dir(model)  # BadInput (exit 2) when it is not a usable model dir
+    vi = settings.ocr.vi.model_copy(update={"model_dir": str(model.resolve())})
+    return settings.model_copy(update={"ocr": settings.ocr.model_copy(update={"vi": vi})})
+
+
+def _one_line_page(index: int, image: Any, reader: Any) -> OcrPageJson:
+    """A page read as one text line (`--line`): the whole image is the line's box."""
+    import cv2
+
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    text, conf = reader.read_line(grey)
+    h, w = grey.shape[:2]
+    lines = [OcrLineJson(text=text, confidence=round(conf, 4), bbox=[0, 0, w, h])] if text else []
+    return OcrPageJson(page=index, width=w, height=h, lines=lines)
+
+
+@app.command()
+def train(
+    out: Annotated[Path, typer.Option(help="the model dir to write (model.onnx + model.json)")],
+    lines: Annotated[
+        Path | None,
+        typer.Option(help="a folder with labels.tsv (file<TAB>text) or a training export"),
+    ] = None,
+    ledger: Annotated[
+        str | None, typer.Option(help="train on the confirmed fields of this ledger")
+    ] = None,
+    commune: Annotated[str | None, typer.Option(help="... of every ledger of this commune")] = None,
+    all_corrections: Annotated[
+        bool, typer.Option("--all-corrections", help="... of every ledger of the installation")
+    ] = False,
+    base: Annotated[
+        Path | None, typer.Option(help="the model dir to start from (default: the shipped one)")
+    ] = None,
+    minutes: Annotated[float, typer.Option(help="time budget, minutes", min=0.1)] = 3.0,
+    measure: Annotated[
+        bool, typer.Option(help="measure base and new model on the regression set")
+    ] = True,
+) -> None:
+    """Fine-tune the vi recogniser on labelled lines; prints a JSON summary."""
+    from ocr_service.training import require_torch
+    from ocr_service.training.data import Scope, lines_from_database, read_lines_dir
+
+    sources = [lines is not None, ledger is not None, commune is not None, all_corrections]
+    if sum(sources) != 1:
+        fail("give exactly one of --lines DIR, --ledger ID, --commune NAME, --all-corrections")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        fail(f"{out} already exists and is not an empty folder")
+    require_torch()
+    if base is not None:
+        from ocr_service.ocr.rec_model import load_model_dir
+
+        load_model_dir(base)
+    if lines is not None:
+        data = read_lines_dir(lines)
+    else:
+        settings = prepared_settings()
+        data = lines_from_database(settings, Scope(ledger_id=ledger, commune=commune))
+        if not data:
+            fail("no confirmed field crops to train on in that scope")
+    from ocr_service.training.train import TrainConfig, train_from_lines
+
+    result = train_from_lines(data, out, base=base, config=TrainConfig(minutes=minutes))
+    summary: dict[str, Any] = result.to_json()
+    if measure:
+        from ocr_service.training.guard import evaluate
+        from ocr_service.training.synthetic import load_regression_set
+        from ocr_service.training.version import update_metrics
+
+        metrics = {}
+        for kind, subset in load_regression_set().items():
+            metrics[f"regression_{kind}_cer_base"] = round(evaluate(base, subset), 4)
+            metrics[f"regression_{kind}_cer"] = round(evaluate(out, subset), 4)
+        update_metrics(out, metrics)
+        summary["metrics"] = metrics
+    emit_json(summary)
 
 
 @app.command()

@@ -45,6 +45,11 @@ class ViSettings(BaseSettings):
         description="1 / 0: the recogniser on onnxruntime with int8 matrix products, or not; "
         "unset: `auto` decides",
     )
+    model_dir: str | None = Field(
+        default=None,
+        description="a model dir (model.onnx + model.json, written by `sohoa train`) whose "
+        "recogniser reads instead of asterocr's shipped one; unset: the shipped model",
+    )
     width_step: int = Field(
         default=16,
         ge=4,

@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -165,13 +166,62 @@ def _openvino_bf16(model: Path, threads: int, required: bool, step: int) -> Reco
     )
 
 
-def rec_tensor(grey: np.ndarray, squeeze: float = 1.0, step: int = 4) -> np.ndarray:
-    """A grey crop as AsterNet input [1, 3, 32, W]: height 32, width ≤ 1024 rounded up to a
-    multiple of `step` (the recogniser's: see recogniser.py) by stretching the crop a little.
+@dataclass(frozen=True)
+class Reading:
+    """How a line crop becomes recogniser input (the reading convention of a model).
+
+    ``scale``: pixel values as ``unit`` (x/255, what AsterNet was trained on) or ``signed``
+    ((x/255 - 0.5) / 0.5). ``width``: x the aspect width at height 32 (AsterNet was trained
+    with at least ~8 px of width per character: 1.5 gives that to handwriting). ``squeeze``:
+    whether the engine may narrow a line whose strokes allow it (line_crops.line_squeeze).
+    Training (ocr_service/training) and reading use this same convention, from model.json."""
+
+    scale: Literal["unit", "signed"] = "signed"
+    width: float = 1.0
+    squeeze: bool = True
+
+    def to_json(self) -> dict[str, object]:
+        return {"scale": self.scale, "width": self.width, "squeeze": self.squeeze}
+
+
+# The shipped model as the engine has read it since its speed was tuned (signed pixels, no
+# widening, narrowed lines); see docs/BENCHMARKS.md "Training (issue #17)" for the measurement
+# of the unit/x1.5 convention on real handwriting and on print.
+SHIPPED_READING = Reading()
+# What a model fine-tuned by ocr_service/training reads with.
+TRAINED_READING = Reading(scale="unit", width=1.5, squeeze=False)
+
+
+def rec_width(h: int, w: int, factor: float = 1.0) -> int:
+    """The input width of an h x w crop at height 32 times `factor` (at least 32 px)."""
+    return max(32, round(w * REC_HEIGHT * factor / max(1, h)))
+
+
+def rec_input(grey32: np.ndarray, scale: str = "signed", step: int = 4) -> np.ndarray:
+    """A crop already at height 32 as AsterNet input [1, 3, 32, W]: its width rounded up to a
+    multiple of `step` (≤ 1024) by stretching a little, pixels scaled by `scale`."""
+    h, w = grey32.shape
+    nw = min(REC_MAX_WIDTH, -(-max(w, 32) // step) * step)
+    small = (
+        grey32
+        if (h, w) == (REC_HEIGHT, nw)
+        else cv2.resize(grey32, (nw, REC_HEIGHT), interpolation=cv2.INTER_AREA)
+    )
+    arr = small.astype(np.float32) / 255.0
+    if scale == "signed":
+        arr = (arr - 0.5) / 0.5
+    return np.repeat(arr[None, None], 3, axis=1)
+
+
+def rec_tensor(
+    grey: np.ndarray, squeeze: float = 1.0, step: int = 4, reading: Reading = SHIPPED_READING
+) -> np.ndarray:
+    """A grey crop as AsterNet input [1, 3, 32, W]: height 32, width (x squeeze x the
+    reading's width factor) ≤ 1024 rounded up to a multiple of `step` (the recogniser's: see
+    recogniser.py) by stretching the crop a little.
     (Padding with paper instead cost the hand-written table cells 0.4 points of CER.)"""
     h, w = grey.shape
-    nw = max(32, round(w * REC_HEIGHT * squeeze / max(1, h)))
+    nw = rec_width(h, w, squeeze * reading.width)
     nw = min(REC_MAX_WIDTH, -(-nw // step) * step)
     small = cv2.resize(grey, (nw, REC_HEIGHT), interpolation=cv2.INTER_AREA)
-    arr = (small.astype(np.float32) / 255.0 - 0.5) / 0.5
-    return np.repeat(arr[None, None], 3, axis=1)
+    return rec_input(small, reading.scale, step)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import threading
@@ -28,7 +27,8 @@ from ocr_service.ocr.base import (
 )
 from ocr_service.ocr.containers import OcrLine, OcrPage, OcrProvenance
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y, MIN_LINE_H, page_lines
-from ocr_service.ocr.line_crops import compact_line, is_gap, line_squeeze, split_points
+from ocr_service.ocr.line_crops import compact_line, line_squeeze
+from ocr_service.ocr.line_reader import LineReader, line_reader
 from ocr_service.ocr.marks import (
     DITTO,
     ditto_in_box,
@@ -37,7 +37,7 @@ from ocr_service.ocr.marks import (
     mark_verdict,
     reads_as_writing,
 )
-from ocr_service.ocr.recogniser import REC_HEIGHT, REC_MAX_WIDTH, load_recogniser, rec_tensor
+from ocr_service.ocr.rec_model import rec_model
 from ocr_service.ocr.regions import line_regions
 from ocr_service.ocr.table_lines import Table, median_height
 from ocr_service.preprocess.geometry import (
@@ -53,7 +53,6 @@ from ocr_service.preprocess.geometry import (
 # close together run into one; detecting at SOHOA_VI_DET_SIDE (ViSettings.det_side, a
 # multiple of 32) keeps them apart.
 DET_LONG_SIDE = 1024
-CHUNK_WHOLE = 1.25  # x SOHOA_VI_CHUNK: lines up to this long are read whole
 # Two or more dots in a row, or a dot standing alone between words: leader dots, not text
 # (dates and abbreviations use single dots inside a word: 19.10.2014, TP.).
 LEADER_DOTS = re.compile(r"[.…·_]{2,}|(?<=\s)[.·](?=\s|$)|^[.·](?=\s)")
@@ -80,9 +79,11 @@ class _Models:
         runtime: str = "auto",
         int8: bool | None = None,
         width_step: int = 16,
+        chunk: int = 512,
+        model_dir: str | None = None,
     ) -> None:
         try:
-            import asterocr
+            import asterocr  # noqa: F401  (the recogniser's package)
             import trueocr
             from trueocr.page import PageEngine
         except ImportError as exc:
@@ -90,33 +91,36 @@ class _Models:
                 f"OCR engine 'vi' needs trueocr and asterocr: pip install trueocr==0.1.1 "
                 f"asterocr==1.0.2 ({exc})"
             ) from exc
-        model_dir = Path(trueocr.__file__).parent / "models"
-        aster_model = Path(asterocr.__file__).parent / "assets" / "asternet.onnx"
-        if not (model_dir / "det.onnx").is_file() or not aster_model.is_file():
+        det_dir = Path(trueocr.__file__).parent / "models"
+        if not (det_dir / "det.onnx").is_file():
             raise EngineUnavailable(
-                "OCR engine 'vi': the model files of trueocr/asterocr are missing; "
-                "reinstall: pip install --force-reinstall trueocr==0.1.1 asterocr==1.0.2"
+                "OCR engine 'vi': the model files of trueocr are missing; "
+                "reinstall: pip install --force-reinstall trueocr==0.1.1"
             )
-        self.page = PageEngine(model_dir, threads=threads)
+        # The recogniser: asterocr's shipped model, or a model dir (SOHOA_VI_MODEL_DIR,
+        # `sohoa ocr --model`) written by ocr_service/training, read with its own convention.
+        self.model = rec_model(model_dir)
+        self.page = PageEngine(det_dir, threads=threads)
         self.page.long_side = max(int(self.page.long_side), det_side // 32 * 32)
         # int8 (SOHOA_VI_INT8): the recogniser on onnxruntime with int8 matrix products (see
         # quantise.py), or not; None: load_recogniser decides (int8 on a VNNI CPU when
         # OpenVINO's bfloat16 is not used).
-        self.rec = load_recogniser(aster_model, threads, runtime, int8=int8, width_step=width_step)
-        from asterocr.vocab import default_vocab
-
-        self.chars: dict[int, str] = dict(default_vocab.idx2char)
-        self.blank = int(default_vocab.blank_idx)
+        self.reader: LineReader = line_reader(
+            self.model, threads, runtime, int8=int8, width_step=width_step, chunk=chunk
+        )
+        self.rec = self.reader.rec
         packages = {name: metadata.version(name) for name in ("trueocr", "asterocr")}
         self.versions = (
             f"trueocr {packages['trueocr']} + asterocr {packages['asterocr']}" + self.rec.label
         )
-        self.det_name = json.loads((model_dir / "meta.json").read_text("utf-8")).get("name", "")
+        if model_dir is not None:
+            self.versions += f" + model {self.model.sha256[:12]}"
+        self.det_name = json.loads((det_dir / "meta.json").read_text("utf-8")).get("name", "")
         # What the provenance of each page says about the models (see ViEngine.provenance).
         self.files: dict[str, str] = {
             **packages,
-            "detector": f"{self.det_name} det.onnx {file_sha256(model_dir / 'det.onnx')}",
-            "recogniser": f"asternet.onnx {file_sha256(aster_model)}",
+            "detector": f"{self.det_name} det.onnx {file_sha256(det_dir / 'det.onnx')}",
+            "recogniser": self.model.label,
             "runtime": self.rec.runtime_name,
             "threads": str(threads),
         }
@@ -130,10 +134,22 @@ class _Models:
 
 @lru_cache(maxsize=1)
 def _models(
-    threads: int, det_side: int, runtime: str, int8: bool | None, width_step: int
+    threads: int,
+    det_side: int,
+    runtime: str,
+    int8: bool | None,
+    width_step: int,
+    chunk: int,
+    model_dir: str | None,
 ) -> _Models:
     return _Models(
-        threads=threads, det_side=det_side, runtime=runtime, int8=int8, width_step=width_step
+        threads=threads,
+        det_side=det_side,
+        runtime=runtime,
+        int8=int8,
+        width_step=width_step,
+        chunk=chunk,
+        model_dir=model_dir,
     )
 
 
@@ -147,7 +163,13 @@ class ViEngine(OcrEngine):
         self.settings: ViSettings = settings.vi
         vi = settings.vi
         self.models = _models(
-            ocr_threads(settings.threads), vi.det_side, vi.runtime, vi.int8, vi.width_step
+            ocr_threads(settings.threads),
+            vi.det_side,
+            vi.runtime,
+            vi.int8,
+            vi.width_step,
+            vi.chunk,
+            vi.model_dir,
         )
 
     @classmethod
@@ -168,56 +190,13 @@ class ViEngine(OcrEngine):
         }
 
     # --- recognition -------------------------------------------------------------------
-    def _decode(self, log_probs: np.ndarray) -> tuple[str, list[float]]:
-        """Greedy CTC: the text and the peak probability of every emitted character."""
-        lp = log_probs[:, 0, :]
-        best = lp.argmax(axis=1)
-        peak = np.exp(lp[np.arange(len(best)), best])
-        chars: list[str] = []
-        probs: list[float] = []
-        prev = -1
-        for i, idx in enumerate(best.tolist()):
-            if idx != prev and idx != self.models.blank:
-                chars.append(self.models.chars.get(idx, ""))
-                probs.append(float(peak[i]))
-            elif idx == prev and idx != self.models.blank and probs:
-                # A character held over several steps is as sure as its best step.
-                probs[-1] = max(probs[-1], float(peak[i]))
-            prev = idx
-        return "".join(chars), probs
-
-    def _recognise(self, grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, list[float]]:
-        h, w = grey.shape
-        if h < 2 or w < 2:
-            return "", []
-        natural = w * REC_HEIGHT * squeeze / h
-        chunk = self.settings.chunk
-        if natural <= min(REC_MAX_WIDTH, int(chunk * CHUNK_WHOLE)):
-            out = self.models.rec.run(rec_tensor(grey, squeeze, self.models.rec.width_step))
-            return self._decode(out)
-        # Longer lines are cut at blank columns into pieces of ≤ chunk px, read one by
-        # one and joined: the model has 1024 px at most, and its attention costs grow faster
-        # than the width (2 x 512 px is about half the time of 1 x 1024 px).
-        nw = round(natural)
-        grey32 = cv2.resize(grey, (nw, REC_HEIGHT), interpolation=cv2.INTER_AREA)
-        bounds = [0, *split_points(grey32, chunk), nw]
-        text, probs = "", []
-        for a, b in itertools.pairwise(bounds):
-            out = self.models.rec.run(rec_tensor(grey32[:, a:b], 1.0, self.models.rec.width_step))
-            piece_text, piece_probs = self._decode(out)
-            if text and piece_text and is_gap(grey32, a):
-                text += " "  # the cut fell in a gap between words
-            text += piece_text
-            probs += piece_probs
-        return text, probs
-
     def _read_grey(self, grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, float]:
         text, conf, _ = self._read_scored(grey, squeeze)
         return text, conf
 
     def _read_scored(self, grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, float, float]:
         """Text, confidence and the least sure character's probability (1.0 for no text)."""
-        raw, probs = self._recognise(grey, squeeze)
+        raw, probs = self.models.reader.recognise(grey, squeeze)
         text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", raw)).strip()
         # Leader dots of a printed form ("Họ, chữ đệm, tên: ........") are not text.
         text = " ".join(LEADER_DOTS.sub(" ", text).split())

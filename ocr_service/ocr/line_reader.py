@@ -1,0 +1,101 @@
+"""One text line crop in, its text and per-character probabilities out: the recogniser model
+(rec_model.RecModel) on its runtime (recogniser.py), read with the model's convention.
+
+The `vi` engine reads every page line through this; ocr_service/training measures models
+through it too, so a model is judged the way it will read.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocr_service.ocr.line_crops import is_gap, split_points
+from ocr_service.ocr.rec_model import RecModel
+from ocr_service.ocr.recogniser import (
+    REC_HEIGHT,
+    REC_MAX_WIDTH,
+    Recogniser,
+    load_recogniser,
+    rec_input,
+    rec_tensor,
+    rec_width,
+)
+
+CHUNK = 512  # px at height 32 (SOHOA_VI_CHUNK): longer lines are read in pieces
+CHUNK_WHOLE = 1.25  # x chunk: lines up to this long are read whole
+
+
+@dataclass(frozen=True)
+class LineReader:
+    """Reads line crops with one recogniser model on one runtime."""
+
+    model: RecModel
+    rec: Recogniser
+    chunk: int = CHUNK
+
+    def decode(self, log_probs: np.ndarray) -> tuple[str, list[float]]:
+        """Greedy CTC: the text and the peak probability of every emitted character."""
+        lp = log_probs[:, 0, :]
+        best = lp.argmax(axis=1)
+        peak = np.exp(lp[np.arange(len(best)), best])
+        chars: list[str] = []
+        probs: list[float] = []
+        prev = -1
+        blank, table = self.model.blank, self.model.chars
+        for i, idx in enumerate(best.tolist()):
+            if idx != prev and idx != blank:
+                chars.append(table[idx] if idx < len(table) else "")
+                probs.append(float(peak[i]))
+            elif idx == prev and idx != blank and probs:
+                # A character held over several steps is as sure as its best step.
+                probs[-1] = max(probs[-1], float(peak[i]))
+            prev = idx
+        return "".join(chars), probs
+
+    def recognise(self, grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, list[float]]:
+        """The crop's raw text and character probabilities. `squeeze` narrows it (only where
+        the model's reading convention allows it)."""
+        h, w = grey.shape
+        if h < 2 or w < 2:
+            return "", []
+        reading = self.model.reading
+        squeeze = squeeze if reading.squeeze else 1.0
+        factor = squeeze * reading.width
+        natural = w * REC_HEIGHT * factor / h
+        step = self.rec.width_step
+        if natural <= min(REC_MAX_WIDTH, int(self.chunk * CHUNK_WHOLE)):
+            return self.decode(self.rec.run(rec_tensor(grey, squeeze, step, reading)))
+        # Longer lines are cut at blank columns into pieces of ≤ chunk px, read one by
+        # one and joined: the model has 1024 px at most, CTC needs a time step (4 px) per
+        # character, and attention costs grow faster than the width (2 x 512 px is about
+        # half the time of 1 x 1024 px). Cut, never squeezed below the convention's width.
+        nw = rec_width(h, w, factor)
+        grey32 = cv2.resize(grey, (nw, REC_HEIGHT), interpolation=cv2.INTER_AREA)
+        bounds = [0, *split_points(grey32, self.chunk), nw]
+        text, probs = "", []
+        for a, b in itertools.pairwise(bounds):
+            out = self.rec.run(rec_input(grey32[:, a:b], reading.scale, step))
+            piece_text, piece_probs = self.decode(out)
+            if text and piece_text and is_gap(grey32, a):
+                text += " "  # the cut fell in a gap between words
+            text += piece_text
+            probs += piece_probs
+        return text, probs
+
+
+def line_reader(
+    model: RecModel,
+    threads: int,
+    runtime: str = "onnxruntime",
+    *,
+    int8: bool | None = None,
+    width_step: int = 16,
+    chunk: int = CHUNK,
+) -> LineReader:
+    """A LineReader for `model` on `runtime` ("auto", "onnxruntime", "openvino")."""
+    rec = load_recogniser(model.path, threads, runtime, int8=int8, width_step=width_step)
+    return LineReader(model=model, rec=rec, chunk=chunk)

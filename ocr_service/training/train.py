@@ -1,0 +1,258 @@
+"""CTC fine-tuning of the recogniser on labelled lines, bounded in time, on the CPU.
+
+train_from_lines(lines, out, base=..., config=...) -> TrainResult: the base model (a model dir,
+or asterocr's shipped model) is loaded into AsterNet (convert.py), fine-tuned on the lines
+(augmented) mixed with replayed synthetic print and handwriting-font lines (so print is not
+forgotten), within config.minutes on config.threads threads, then written as a model dir
+(export.py, version.py) read with the trained reading convention (x/255, width x1.5).
+
+BatchNorm statistics stay frozen (the shipped graph has them folded in; batches of a few
+lines would make poor statistics); dropout is on while training.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ocr_service.errors import BadInput
+from ocr_service.ocr.rec_model import MODEL_FILE, rec_model
+from ocr_service.ocr.recogniser import TRAINED_READING
+from ocr_service.training import require_torch
+from ocr_service.training.data import LabelledLine
+from ocr_service.training.preprocess import Sample, augment, batch, encode, fits, targets
+from ocr_service.training.version import write_model_dir
+
+EXPORT_RESERVE_S = 10.0  # of the time budget kept for writing and checking the model
+KEEP_HEIGHT = 64  # px: line images are kept at most this high in memory (read at 32)
+PROBE_LINES = 2  # lines the export is checked on
+LAST_LOSSES = 3  # the reported last loss: the mean of the last steps' losses
+REPLAY_BOOKS = 1  # synthetic books generated per kind for replay (a few seconds each)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How long and how to train. The defaults were chosen on the tuning writers of the
+    handwriting share (docs/BENCHMARKS.md "Training (issue #17)")."""
+
+    minutes: float = 3.0  # wall-clock budget of the whole run
+    # A budget of process CPU seconds instead (all threads): on a machine shared with other
+    # jobs, a fair measure of what the run would take alone (bench/bench_training.py).
+    cpu_seconds: float | None = None
+    max_steps: int | None = None  # stop earlier after this many steps
+    batch_size: int = 8
+    learning_rate: float = 1e-4
+    weight_decay: float = 1e-4
+    replay_share: float = 0.25  # of each batch: synthetic print / handwriting-font lines
+    replay_lines: int = 160  # synthetic lines generated for replay (half print, half hand)
+    augment: bool = True
+    threads: int = 2  # both cores of the reference machine
+    seed: int = 0
+    clip_norm: float = 5.0
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training run produced and measured."""
+
+    model_dir: Path
+    sha256: str
+    base_sha256: str
+    steps: int
+    seconds: float
+    cpu_seconds: float  # process CPU time of the run, all threads
+    first_loss: float
+    last_loss: float
+    peak_rss_mb: int
+    data: dict[str, int]
+    export_check: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["model_dir"] = str(self.model_dir)
+        return doc
+
+
+def peak_rss_mb() -> int:
+    """The process's peak resident memory so far, MiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _kept(grey: np.ndarray) -> np.ndarray:
+    h, w = grey.shape
+    if h <= KEEP_HEIGHT:
+        return grey
+    size = (max(2, round(w * KEEP_HEIGHT / h)), KEEP_HEIGHT)
+    return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+
+
+@dataclass
+class _Pool:
+    """Lines that can be trained on, with their targets."""
+
+    images: list[np.ndarray] = field(default_factory=list)
+    targets: list[list[int]] = field(default_factory=list)
+    skipped_charset: int = 0
+    skipped_long: int = 0
+
+    def add(self, lines: list[LabelledLine], index: dict[str, int]) -> None:
+        for line in lines:
+            target = targets(line.text, index)
+            if target is None:
+                self.skipped_charset += 1
+            elif not fits(line.image, target, TRAINED_READING):
+                self.skipped_long += 1
+            else:
+                self.images.append(_kept(line.image))
+                self.targets.append(target)
+
+    def sample(self, rng: random.Random, count: int, augmented: bool) -> list[Sample]:
+        out = []
+        for _ in range(count):
+            i = rng.randrange(len(self.images))
+            grey = augment(self.images[i], rng) if augmented else self.images[i]
+            if augmented and not fits(grey, self.targets[i], TRAINED_READING):
+                grey = self.images[i]
+            out.append(Sample(encode(grey, TRAINED_READING), self.targets[i]))
+        return out
+
+
+def _within(config: TrainConfig, deadline: float, cpu_start: float) -> bool:
+    """True while the run is inside its budget (wall clock, or CPU seconds when set)."""
+    if config.cpu_seconds is not None:
+        return time.process_time() - cpu_start < config.cpu_seconds
+    return time.perf_counter() < deadline
+
+
+def train_from_lines(
+    lines: list[LabelledLine],
+    out: Path,
+    *,
+    base: Path | str | None = None,
+    config: TrainConfig | None = None,
+    replay: list[LabelledLine] | None = None,
+    on_step: Callable[[int, float], None] | None = None,
+) -> TrainResult:
+    """Fine-tunes the base model (a model dir; None: the shipped model) on `lines` and writes
+    the result as the model dir `out`. `replay`: lines mixed into every batch (default:
+    config.replay_lines synthetic lines from ocr_service/synth). `on_step(step, loss)` is
+    called after every step."""
+    require_torch()
+    import torch
+
+    from ocr_service.training.convert import load_onnx
+    from ocr_service.training.export import export_model
+
+    config = config or TrainConfig()
+    started, cpu_start = time.perf_counter(), time.process_time()
+    deadline = started + max(0.0, config.minutes * 60 - EXPORT_RESERVE_S)
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+
+    base_model = rec_model(base)
+    index = {ch: i for i, ch in enumerate(base_model.chars) if ch and i != base_model.blank}
+    pool = _Pool()
+    pool.add(lines, index)
+    if not pool.images:
+        raise BadInput(
+            f"none of the {len(lines)} lines can be trained on "
+            f"({pool.skipped_charset} with characters the model lacks, "
+            f"{pool.skipped_long} with more characters than the line is wide)"
+        )
+    if replay is None and config.replay_share > 0:
+        from ocr_service.training.synthetic import synthetic_lines
+
+        half = config.replay_lines // 2
+        replay = synthetic_lines("print", config.seed + 1, half, books=REPLAY_BOOKS)
+        replay += synthetic_lines(
+            "hand", config.seed + 2, config.replay_lines - half, books=REPLAY_BOOKS
+        )
+    replay_pool = _Pool()
+    replay_pool.add(replay or [], index)
+
+    model = load_onnx(base_model.path)
+    model.train()
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.eval()  # frozen statistics (see the module's docstring)
+    optimiser = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad],
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
+    )
+    ctc = torch.nn.CTCLoss(blank=base_model.blank, zero_infinity=True)
+    n_replay = round(config.batch_size * config.replay_share) if replay_pool.images else 0
+    steps, losses = 0, []
+    while steps == 0 or _within(config, deadline, cpu_start):
+        if config.max_steps is not None and steps >= config.max_steps:
+            break
+        samples = pool.sample(rng, config.batch_size - n_replay, config.augment)
+        samples += replay_pool.sample(rng, n_replay, False)
+        images, flat, in_lens, tgt_lens = batch(samples)
+        log_probs = model(torch.from_numpy(images))
+        loss = ctc(
+            log_probs,
+            torch.from_numpy(flat),
+            torch.tensor(in_lens, dtype=torch.long),
+            torch.tensor(tgt_lens, dtype=torch.long),
+        )
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
+        optimiser.step()
+        steps += 1
+        losses.append(float(loss.item()))
+        if on_step is not None:
+            on_step(steps, losses[-1])
+
+    out.mkdir(parents=True, exist_ok=True)
+    probe_samples = [Sample(encode(img, TRAINED_READING), []) for img in pool.images[:PROBE_LINES]]
+    probe = batch(probe_samples)[0]
+    check = export_model(model, base_model.path, out / MODEL_FILE, probe)
+    data = {
+        "lines": len(lines),
+        "trained_on": len(pool.images),
+        "skipped_charset": pool.skipped_charset,
+        "skipped_too_long": pool.skipped_long,
+        "replay": len(replay_pool.images),
+    }
+    seconds = time.perf_counter() - started
+    meta = write_model_dir(
+        out,
+        charset=list(base_model.chars),
+        reading=TRAINED_READING,
+        base_sha256=base_model.sha256,
+        data=data,
+        metrics={},
+        training={
+            **asdict(config),
+            "steps": steps,
+            "seconds": round(seconds, 1),
+            "cpu_seconds": round(time.process_time() - cpu_start, 1),
+            "first_loss": round(losses[0], 4),
+            "last_loss": round(float(np.mean(losses[-LAST_LOSSES:])), 4),
+        },
+        blank=base_model.blank,
+    )
+    return TrainResult(
+        model_dir=out,
+        sha256=str(meta["sha256"]),
+        base_sha256=base_model.sha256,
+        steps=steps,
+        seconds=round(seconds, 1),
+        cpu_seconds=round(time.process_time() - cpu_start, 1),
+        first_loss=losses[0],
+        last_loss=float(np.mean(losses[-LAST_LOSSES:])),
+        peak_rss_mb=peak_rss_mb(),
+        data=data,
+        export_check=check,
+    )
