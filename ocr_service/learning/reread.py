@@ -49,7 +49,7 @@ def pages_to_reread(session: Session, ledger_id: str) -> list[int]:
 def queue_reread(session: Session, version: ModelVersion) -> list[int]:
     """Put back to pending the pages `version` now reads (its scope's ledgers that no more
     specific active version covers); the caller commits, then submits them (reread_pages)."""
-    scope = ScopeRef(version.scope_kind, version.scope_key)  # type: ignore[arg-type]
+    scope = ScopeRef.of(version)
     pages: list[int] = []
     for ledger_id in scope_ledger_ids(session, scope):
         ledger = session.get(Ledger, ledger_id)

@@ -30,6 +30,11 @@ class ScopeRef:
         return f"{self.kind.value}:{self.key}"
 
     @classmethod
+    def of(cls, version: ModelVersion) -> ScopeRef:
+        """The scope a stored version belongs to."""
+        return cls(ScopeKind(version.scope_kind), version.scope_key)
+
+    @classmethod
     def from_job_arg(cls, arg: str) -> ScopeRef:
         kind, sep, key = arg.partition(":")
         if not sep or kind not in ScopeKind.__members__:

@@ -52,7 +52,7 @@ def activate(
     a rollback when it is an earlier version)."""
     if version.state == ModelState.active:
         raise Conflict("this version is already active")
-    scope = ScopeRef(version.scope_kind, version.scope_key)  # type: ignore[arg-type]
+    scope = ScopeRef.of(version)
     previous = active_version(session, scope)
     if previous is not None:
         previous.state = ModelState.retired
