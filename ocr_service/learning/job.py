@@ -15,6 +15,7 @@ from models.entities import ScopeKind
 from models.json_types import JsonObject
 from ocr_service.config import Settings, get_settings
 from ocr_service.db import session_scope
+from ocr_service.jobs.dispatch import train_timeout
 from ocr_service.jobs.lifecycle import Dispatcher, failure_reason
 from ocr_service.learning import trigger
 from ocr_service.learning.models import local_model_dir
@@ -69,7 +70,9 @@ def run_training(arg: str, settings: Settings, dispatcher: Dispatcher) -> TrainO
     """Train the scope named by `arg` ("ledger:<id>", ...) once, if no other job is."""
     scope = ScopeRef.from_job_arg(arg)
     with session_scope(settings) as session:
-        held = trigger.claim(session, scope, settings.train_lease_seconds)
+        # Held at least as long as the job may run, so nobody takes over a live one.
+        lease = max(settings.train_lease_seconds, train_timeout(settings))
+        held = trigger.claim(session, scope, lease)
     if held is None:
         return TrainOutcome.skipped
     try:
