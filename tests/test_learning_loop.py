@@ -309,3 +309,26 @@ def test_pages_to_reread_skip_every_page_a_clerk_finished(loop_settings: Setting
         ids = pages_to_reread(session, book.ledger_id)
         indexes = [session.get(Page, i).index for i in ids]  # type: ignore[union-attr]
     assert indexes == [4, 5]
+
+
+def test_a_dropped_job_unqueues_its_scope_and_start_up_requeues_lost_jobs(
+    loop_settings: Settings,
+) -> None:
+    from ocr_service.jobs.tasks import recover
+
+    book = add_book(loop_settings, records=1)
+    scope = ScopeRef(ScopeKind.ledger, book.ledger_id)
+    with session_scope(loop_settings) as session:
+        running = trigger.claim(session, scope, 60)
+        assert running is not None
+    with session_scope(loop_settings) as session:  # a second job was queued meanwhile
+        session.execute(update(TrainScope).values(queued=True))
+    with session_scope(loop_settings) as session:
+        assert trigger.claim(session, scope, 60) is None  # dropped: one job per scope
+    with session_scope(loop_settings) as session:
+        assert session.scalar(select(TrainScope.queued)) is False
+        assert trigger.queued_scopes(session) == []
+        session.execute(update(TrainScope).values(queued=True))  # queued when the server died
+    recorder = Recorder()
+    recover(loop_settings, recorder, startup=True)
+    assert ("train", scope.job_arg()) in recorder.jobs

@@ -298,6 +298,14 @@ def recover(settings: Settings, dispatcher: Dispatcher, *, startup: bool = False
         requeued += 1
     for ledger_id in open_ledgers:
         maybe_finish_ledger(ledger_id, settings)
+    if startup:  # training jobs whose queue entries may have been lost (learning/trigger.py)
+        from ocr_service.learning.trigger import queued_scopes
+
+        with session_scope(settings) as session:
+            scopes = queued_scopes(session)
+        for scope in scopes:
+            dispatcher.submit(JobTask.train_scope, scope.job_arg())
+            requeued += 1
     return requeued
 
 

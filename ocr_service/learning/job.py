@@ -16,7 +16,7 @@ from models.json_types import JsonObject
 from ocr_service.config import Settings, get_settings
 from ocr_service.db import session_scope
 from ocr_service.jobs.dispatch import train_timeout
-from ocr_service.jobs.lifecycle import Dispatcher, failure_reason
+from ocr_service.jobs.lifecycle import Dispatcher, JobTask, failure_reason
 from ocr_service.learning import trigger
 from ocr_service.learning.models import local_model_dir
 from ocr_service.learning.reread import queue_reread, reread_pages
@@ -76,13 +76,20 @@ def run_training(arg: str, settings: Settings, dispatcher: Dispatcher) -> TrainO
     if held is None:
         return TrainOutcome.skipped
     try:
-        return _train(settings, dispatcher, held)
+        outcome = _train(settings, dispatcher, held)
     except Exception as exc:
         reason = failure_reason(exc)
         log.warning("training %s failed: %s", scope.kind.value, reason)
         with session_scope(settings) as session:
             trigger.release(session, held, error=reason)
-        return TrainOutcome.failed
+        outcome = TrainOutcome.failed
+    if outcome != TrainOutcome.skipped:
+        # Corrections confirmed while this job ran may already call for the next one.
+        with session_scope(settings) as session:
+            again = trigger.due(session, scope, settings.train_every)
+        if again:
+            dispatcher.submit(JobTask.train_scope, scope.job_arg())
+    return outcome
 
 
 def _train(settings: Settings, dispatcher: Dispatcher, held: trigger.TrainClaim) -> TrainOutcome:

@@ -127,6 +127,15 @@ def claim(session: Session, scope: ScopeRef, lease_seconds: int) -> TrainClaim |
     )
     if rowcount(result) != 1:
         session.rollback()
+        # This job is dropped: the scope is no longer queued, so the running job's end (or
+        # the next confirmation) queues another if corrections keep coming.
+        session.execute(
+            update(TrainScope)
+            .where(TrainScope.scope_kind == scope.kind, TrainScope.scope_key == scope.key)
+            .values(queued=False)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
         return None
     fields = corrected_fields(session, scope)
     session.commit()
@@ -162,3 +171,11 @@ def holds(session: Session, held: TrainClaim) -> bool:
         )
     )
     return token == held.token
+
+
+def queued_scopes(session: Session) -> list[ScopeRef]:
+    """Scopes marked queued: at start-up their jobs may have been lost with the queue."""
+    rows = session.execute(
+        select(TrainScope.scope_kind, TrainScope.scope_key).where(TrainScope.queued.is_(True))
+    ).all()
+    return [ScopeRef(ScopeKind(kind), key) for kind, key in rows]
