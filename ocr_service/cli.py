@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn, NotRequired, TypedDict, TypeVar
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from models.book import BookMeta, InvalidBookMeta, parse_year
@@ -43,7 +44,7 @@ FINAL = {"done", "partial", "failed"}
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """One clear line on stderr, no traceback."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -991,7 +992,7 @@ def main() -> None:
         exc.show()
         sys.exit(2)
     except SohoaError as exc:
-        err.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(exc.message)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

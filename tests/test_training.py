@@ -168,17 +168,20 @@ def test_the_guard_refuses_a_model_worse_on_the_regression_set(
 ) -> None:
     """Better on the held-out corrections is not enough when a regression set reads worse."""
     damaged = _damaged_model_dir(tmp_path / "damaged")
-    heldout = regression["hand"][:6]
-    # Lines labelled with what the damaged model reads them as: there the shipped one is worse.
-    reader = reader_for(damaged)
+    heldout = regression["hand"][:8]
+    # Lines labelled with what the damaged model reads them as, where the shipped model reads
+    # them otherwise: on these the shipped model is worse.
+    damaged_reader, shipped_reader = reader_for(damaged), reader_for(None)
     as_damaged_reads = [
-        LabelledLine(line.image, read_text(reader, line), line.name)
-        for line in regression["print"][:4]
+        LabelledLine(line.image, text, line.name)
+        for line in regression["hand"][8:28]
+        if (text := read_text(damaged_reader, line)) != read_text(shipped_reader, line)
     ]
-    decision = guard(None, damaged, heldout, {"print": as_damaged_reads})
+    assert as_damaged_reads
+    decision = guard(None, damaged, heldout, {"hand": as_damaged_reads})
     assert decision.heldout["candidate"] < decision.heldout["current"]
-    assert decision.regression["print"]["candidate"] > decision.regression["print"]["current"]
-    assert not decision.activate and "regression" in decision.reason
+    assert decision.regression["hand"]["candidate"] > decision.regression["hand"]["current"]
+    assert not decision.activate and "regression set worse: hand" in decision.reason
 
 
 def test_the_regression_set_is_committed_and_readable() -> None:

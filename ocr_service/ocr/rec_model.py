@@ -8,6 +8,7 @@ sha256 of the ONNX file and what it was trained from. Nothing here needs PyTorch
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,16 @@ class RecModel:
     def label(self) -> str:
         """The provenance line: file name and sha256."""
         return f"{self.name} {self.sha256}"
+
+
+def model_sha256(path: Path) -> str:
+    """ "sha256:<hex>" of a model file, read now (base.file_sha256 caches per path: a model
+    dir's file can be replaced by a new version at the same path)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
 
 
 def shipped_model() -> RecModel:
@@ -95,7 +106,7 @@ def load_model_dir(model_dir: Path | str) -> RecModel:
     folder = Path(model_dir)
     meta = read_meta(folder)
     path = folder / MODEL_FILE
-    sha = file_sha256(path)
+    sha = model_sha256(path)
     if meta.get("sha256") != sha:
         raise BadInput(f"{path} does not match the sha256 in its {META_FILE}")
     return RecModel(

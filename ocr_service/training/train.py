@@ -34,6 +34,10 @@ from ocr_service.training.version import write_model_dir
 EXPORT_RESERVE_S = 10.0  # of the time budget kept for writing and checking the model
 KEEP_HEIGHT = 64  # px: line images are kept at most this high in memory (read at 32)
 PROBE_LINES = 2  # lines the export is checked on
+# px of padded input per batch at most (lines x the widest line): the backbone keeps ~0.4 GB
+# of activations per 1024 px of line for the backward pass, so a batch of eight full-width
+# lines would pass 3 GB; this keeps a step under ~1 GB.
+MAX_BATCH_WIDTH = 2560
 LAST_LOSSES = 3  # the reported last loss: the mean of the last steps' losses
 REPLAY_BOOKS = 1  # synthetic books generated per kind for replay (a few seconds each)
 
@@ -114,14 +118,23 @@ class _Pool:
                 self.images.append(_kept(line.image))
                 self.targets.append(target)
 
-    def sample(self, rng: random.Random, count: int, augmented: bool) -> list[Sample]:
-        out = []
+    def sample(
+        self, rng: random.Random, count: int, augmented: bool, width: int = MAX_BATCH_WIDTH
+    ) -> list[Sample]:
+        """Up to `count` random lines (at least one) that padded to the widest of them take
+        ≤ `width` px in all (batch() pads every line to the widest)."""
+        out: list[Sample] = []
+        widest = 0
         for _ in range(count):
             i = rng.randrange(len(self.images))
             grey = augment(self.images[i], rng) if augmented else self.images[i]
             if augmented and not fits(grey, self.targets[i], TRAINED_READING):
                 grey = self.images[i]
-            out.append(Sample(encode(grey, TRAINED_READING), self.targets[i]))
+            sample = Sample(encode(grey, TRAINED_READING), self.targets[i])
+            widest = max(widest, sample.image.shape[2])
+            if out and (len(out) + 1) * widest > width:
+                break
+            out.append(sample)
         return out
 
 
@@ -196,7 +209,14 @@ def train_from_lines(
         if config.max_steps is not None and steps >= config.max_steps:
             break
         samples = pool.sample(rng, config.batch_size - n_replay, config.augment)
-        samples += replay_pool.sample(rng, n_replay, False)
+        widest = max(s.image.shape[2] for s in samples)
+        room = MAX_BATCH_WIDTH // widest - len(samples)  # replay lines padded to `widest`
+        if n_replay and room > 0:
+            samples += replay_pool.sample(rng, min(n_replay, room), False)[:room]
+        while len(samples) > 1 and len(samples) * max(x.image.shape[2] for x in samples) > (
+            MAX_BATCH_WIDTH
+        ):
+            samples.pop()  # a replayed line wider than the rest: the batch stays in bounds
         images, flat, in_lens, tgt_lens = batch(samples)
         log_probs = model(torch.from_numpy(images))
         loss = ctc(

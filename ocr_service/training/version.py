@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ocr_service.errors import BadInput
-from ocr_service.ocr.base import file_sha256
-from ocr_service.ocr.rec_model import FORMAT, META_FILE, MODEL_FILE, read_meta
+from ocr_service.ocr.rec_model import FORMAT, META_FILE, MODEL_FILE, model_sha256, read_meta
 from ocr_service.ocr.recogniser import Reading
 from ocr_service.storage import Storage
 
@@ -38,7 +37,7 @@ def write_model_dir(
         raise BadInput(f"{onnx_path} is missing")
     meta: dict[str, Any] = {
         "format": FORMAT,
-        "sha256": file_sha256(onnx_path),
+        "sha256": model_sha256(onnx_path),
         "base_sha256": base_sha256,
         "charset": charset,
         "blank": blank,
@@ -70,7 +69,7 @@ def store_model_dir(storage: Storage, folder: Path) -> str:
     model twice is stored once."""
     meta = read_meta(folder)
     sha = str(meta["sha256"])
-    if file_sha256(folder / MODEL_FILE) != sha:
+    if model_sha256(folder / MODEL_FILE) != sha:
         raise BadInput(f"{folder / MODEL_FILE} does not match the sha256 of its {META_FILE}")
     if not storage.exists(store_key(sha, MODEL_FILE)):
         storage.put_bytes(store_key(sha, MODEL_FILE), (folder / MODEL_FILE).read_bytes())
@@ -87,6 +86,6 @@ def fetch_model_dir(storage: Storage, sha256: str, dest: Path) -> Path:
             raise BadInput(f"no stored model {sha256}")
         with storage.open(key) as src, (dest / name).open("wb") as out:
             shutil.copyfileobj(src, out)
-    if file_sha256(dest / MODEL_FILE) != sha256:
+    if model_sha256(dest / MODEL_FILE) != sha256:
         raise BadInput(f"stored model {sha256} is damaged")
     return dest
