@@ -25,13 +25,28 @@ from ocr_service.export.spec import field_spec
 from ocr_service.export.training import VERBATIM_TYPES
 from ocr_service.ingest.service import ingest_path
 from ocr_service.jobs.dispatch import LocalRunner
+from ocr_service.jobs.lifecycle import JobTask
 from ocr_service.storage import get_storage
 from ocr_service.synth import generate_book
 from tests.conftest import auth, make_settings
 
 RECORDS = 8  # one record a page
+# The book's hand: seed 0 draws DancingScript, the handwriting font the shipped recogniser
+# reads worst, so the clerk has real corrections to make and a new version real room to win.
+SEED = 0
 CORRECTED = 4  # the clerk corrects and confirms the first pages
-WAIT_S = 600
+WAIT_S = 1200
+TRAIN_MINUTES = 4.0  # the training job's budget (the guard and the re-read come on top)
+
+
+class SubmitOnly:
+    """The runner's submit, without its close."""
+
+    def __init__(self, runner: LocalRunner) -> None:
+        self.runner = runner
+
+    def submit(self, task: JobTask, arg: str | int) -> None:
+        self.runner.submit(task, arg)
 
 
 def _wait(settings: Settings, ledger_id: str, done: Any) -> None:
@@ -98,7 +113,7 @@ def _exact(stored: dict[int, dict[str, Any]], truth: dict[int, dict[str, str]]) 
 def test_corrections_train_a_version_that_rereads_the_untouched_drafts_better(
     tmp_path: Path,
 ) -> None:
-    book = generate_book("khai-sinh", RECORDS, tmp_path / "book", style="hand", seed=7)
+    book = generate_book("khai-sinh", RECORDS, tmp_path / "book", style="hand", seed=SEED)
     truth = json.loads((book / "truth.json").read_text(encoding="utf-8"))
     register = truth["register"]
     truth_by_page = {r["page"]: r for r in truth["records"]}
@@ -133,14 +148,13 @@ def test_corrections_train_a_version_that_rereads_the_untouched_drafts_better(
             for page in range(1, CORRECTED + 1)
         }
         count = sum(len(c) for c in corrections.values())
-        assert count > 20, "the shipped model should misread this hand"
-        settings = base.model_copy(
-            update={"train_every": count, "train_minutes": 1.5, "train_max_steps": 150}
-        )
+        assert count > 10, "the shipped model should misread this hand"
+        settings = base.model_copy(update={"train_every": count, "train_minutes": TRAIN_MINUTES})
         from ocr_service.api.app import create_app
 
         with TestClient(create_app(settings, start_jobs=False)) as client:
-            client.app.state.dispatcher = runner  # type: ignore[attr-defined]
+            # The runner takes the training job; the app must not close it when it stops.
+            client.app.state.dispatcher = SubmitOnly(runner)  # type: ignore[attr-defined]
             for page, fields in corrections.items():
                 record_id = before[page]["id"]
                 version = before[page]["version"]
@@ -184,6 +198,7 @@ def test_corrections_train_a_version_that_rereads_the_untouched_drafts_better(
             p.index: (p.finished_at, session.get(PageOcr, p.id).provenance)  # type: ignore[union-attr]
             for p in session.scalars(select(Page).where(Page.ledger_id == ledger_id))
         }
+    print(f"version {state}: {reason}; {metrics}")
     # The guard really decided: better on the held-out corrections, no worse on print.
     assert state == ModelState.active, reason
     assert metrics["heldout_cer_after"] < metrics["heldout_cer_before"]
