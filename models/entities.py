@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -437,3 +438,69 @@ class ExportJob(Base):
         Index("ix_export_jobs_ledger", "ledger_id", "created_at"),
         Index("ix_export_jobs_status", "status"),
     )
+
+
+class ModelState(StrEnum):
+    """Where a recogniser version stands in its scope (`ModelVersion.state`)."""
+
+    candidate = "candidate"  # trained, not yet judged
+    active = "active"  # reads the scope's pages now (one per scope)
+    rejected = "rejected"  # the guard found it no better
+    retired = "retired"  # was active; replaced by another version or a rollback
+
+
+class ScopeKind(StrEnum):
+    """How far a recogniser version reaches; the most specific active one reads a page."""
+
+    installation = "installation"
+    commune = "commune"
+    ledger = "ledger"
+
+
+class ModelVersion(Base):
+    """A recogniser version trained from clerks' corrections (ocr_service/learning): its model
+    dir is stored content-addressed under its ONNX file's sha256 (training/version.py)."""
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    base_sha256: Mapped[str | None] = mapped_column(String(64))  # None: the shipped model
+    scope_kind: Mapped[str] = mapped_column(String(16))
+    scope_key: Mapped[str] = mapped_column(String(200), default="")  # "" for the installation
+    state: Mapped[str] = mapped_column(String(16), default=ModelState.candidate)
+    data: Mapped[JsonObject] = mapped_column(JSON, default=dict)  # line counts
+    metrics: Mapped[JsonObject] = mapped_column(JSON, default=dict)  # CERs, guard decision
+    reason: Mapped[str | None] = mapped_column(Text)  # why activated / rejected / retired
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(TZDateTime())
+    activated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        Index("ix_model_versions_scope", "scope_kind", "scope_key", "state"),
+        # One active version per scope, enforced by the database.
+        Index(
+            "uq_model_versions_active",
+            "scope_kind",
+            "scope_key",
+            unique=True,
+            postgresql_where=text("state = 'active'"),
+            sqlite_where=text("state = 'active'"),
+        ),
+    )
+
+
+class TrainScope(Base):
+    """The training state of one scope: confirmed corrections counted at its last training,
+    and the claim (token + lease) of the one training job that may run for it at a time."""
+
+    __tablename__ = "train_scopes"
+
+    scope_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    trained_fields: Mapped[int] = mapped_column(Integer, default=0)
+    queued: Mapped[bool] = mapped_column(default=False)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(TZDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=utcnow, onupdate=utcnow)

@@ -22,6 +22,7 @@ from models.book import BookMeta, InvalidBookMeta, parse_year
 from models.json_types import JsonObject
 from ocr_service.config import Settings, get_settings, log_format, log_level
 from ocr_service.errors import SohoaError
+from ocr_service.jobs.queues import WorkerQueue
 from ocr_service.logs import configure as configure_logging
 
 app = typer.Typer(
@@ -100,6 +101,13 @@ def uvicorn_logging(settings: Settings) -> dict[str, Any]:
 @app.command()
 def worker(
     burst: Annotated[bool, typer.Option(help="exit when the queue is empty")] = False,
+    queue: Annotated[
+        WorkerQueue,
+        typer.Option(
+            help="pages: split and read books (SOHOA_QUEUE_NAME); train: train recogniser "
+            "versions from corrections (SOHOA_TRAIN_QUEUE_NAME, needs sohoa[train])"
+        ),
+    ] = WorkerQueue.pages,
 ) -> None:
     """Process queued jobs from Redis (needs SOHOA_REDIS_URL); run as many as you like, on any
     machine that reaches the database, Redis and the store (SOHOA_STORAGE_URL)."""
@@ -112,7 +120,7 @@ def worker(
         preflight(settings)
     except SohoaError as exc:
         fail(exc.message, code=exc.exit_code)
-    run_worker(settings, burst=burst)
+    run_worker(settings, burst=burst, queue=queue)
 
 
 # --- ingest ----------------------------------------------------------------------------------

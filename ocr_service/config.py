@@ -287,6 +287,18 @@ class Settings(BaseSettings):
     # does not pass the scheme on; false never.
     cookie_secure: CookieSecure = "auto"
 
+    # Learning from corrections (ocr_service/learning): after every `train_every` newly
+    # confirmed corrected fields in a ledger (or a commune: `train_scope`), a training job runs
+    # on its own queue (`sohoa worker --queue train`); every `train_heldout_every`-th line is
+    # held out to judge the new version against the one it would replace.
+    train_every: int = Field(default=200, ge=1)
+    train_scope: Literal["ledger", "commune"] = "ledger"
+    train_queue_name: str = "sohoa-train"
+    train_minutes: float = Field(default=3.0, gt=0)
+    train_max_steps: int | None = Field(default=None, ge=1)
+    train_heldout_every: int = Field(default=5, ge=2)
+    train_lease_seconds: int = Field(default=1800, ge=10)
+
     # Login throttling (login_throttle.py): after this many failed logins within the window
     # a user name, or a client address, is refused with 429 for the lockout.
     login_user_failures: int = Field(default=5, ge=1)

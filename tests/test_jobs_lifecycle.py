@@ -202,6 +202,6 @@ def test_a_stopped_split_keeps_the_pages_it_stored(settings: Settings) -> None:
 
 def test_outcomes_keep_their_wire_values() -> None:
     # CLI JSON, API bodies, RQ results in Redis and log lines carry these strings.
-    assert [t.value for t in JobTask] == ["split", "page", "export"]
+    assert [t.value for t in JobTask] == ["split", "page", "export", "train"]
     assert [o.value for o in PageOutcome] == ["done", "failed", "retry", "skipped"]
     assert str(JobTask.process_page) == "page" and json.dumps(PageOutcome.retry) == '"retry"'

@@ -32,7 +32,7 @@ def test_a_book_given_only_its_register_exports_named_from_its_pages(tmp_path: P
         meta = BookMeta("khai-sinh", commune="Xã Mẫu")
         ledger_id = ingest_path(
             session,
-            get_storage(settings.data_dir),
+            get_storage(settings),
             settings,
             book / "book.pdf",
             meta=meta,

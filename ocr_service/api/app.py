@@ -193,6 +193,7 @@ def create_app(settings: Settings | None = None, *, start_jobs: bool = True) -> 
         "users",
         "retries",
         "export_jobs",
+        "models",
     ):
         try:
             module = __import__(f"ocr_service.api.routes.{name}", fromlist=["router"])

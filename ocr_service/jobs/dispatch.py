@@ -38,6 +38,7 @@ JOB_NOTE_TTL = 60 * 86400
 LIVE_JOB_STATES = frozenset(
     {"created", "queued", "started", "deferred", "scheduled", "rate_limited", "ready_to_enqueue"}
 )
+TRAIN_OVERHEAD = 1200  # s beyond the training budget: loading data, the guard, storing
 
 
 class RqDispatcher:
@@ -56,6 +57,8 @@ class RqDispatcher:
             settings.redis_url, socket_connect_timeout=5, socket_timeout=30
         )
         self.queue = Queue(settings.queue_name, connection=self.connection)
+        # Training runs on its own queue, so `sohoa worker --queue train` takes it anywhere.
+        self.train_queue = Queue(settings.train_queue_name, connection=self.connection)
         self._announce = announce
         self._announced = False
         if announce:
@@ -132,6 +135,15 @@ class RqDispatcher:
                 failure_ttl=7 * 86400,
                 job_id=job_id,
             )
+        elif task == JobTask.train_scope:
+            self.train_queue.enqueue_call(
+                "ocr_service.learning.job.train_job",
+                args=(arg,),
+                job_id=job_id,
+                timeout=train_timeout(self.settings),
+                result_ttl=7 * 86400,
+                failure_ttl=7 * 86400,
+            )
         else:
             raise ValueError(f"unknown task {task}")
 
@@ -155,6 +167,11 @@ class RqDispatcher:
             return bool(self.connection.ping())
         except Exception:
             return False
+
+
+def train_timeout(settings: Settings) -> int:
+    """A training job's time: its budget, plus measuring, exporting and storing the model."""
+    return int(settings.train_minutes * 60) + TRAIN_OVERHEAD
 
 
 class _Job(NamedTuple):

@@ -35,6 +35,7 @@ class JobTask(StrEnum):
     split_ledger = "split"  # store a ledger's page images, queue a job per page
     process_page = "page"  # read one page into draft records
     export_ledger = "export"  # write one export job's file (`jobs.export_jobs`)
+    train_scope = "train"  # train a recogniser version from a scope's corrections (learning/)
 
 
 class PageOutcome(StrEnum):

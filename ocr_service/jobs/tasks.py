@@ -37,6 +37,7 @@ from ocr_service.jobs.lifecycle import (
     QueueUnavailable,
     maybe_finish_ledger,
 )
+from ocr_service.learning.models import reading_settings
 from ocr_service.metrics import stage_timings
 from ocr_service.pipeline.page import PageInput, PageOutput, run_page
 from ocr_service.storage import StorageUnavailable, get_storage
@@ -246,7 +247,8 @@ def process_page(
         return PageOutcome.skipped
     try:
         with _Heartbeat(claim, settings):
-            out = run_page(inp, storage, settings)
+            # The recogniser version active for the ledger reads it (learning/models.py).
+            out = run_page(inp, storage, reading_settings(settings, inp.ledger_id))
         with session_scope(settings) as session:
             if not state.mark_done(session, claim):
                 session.rollback()
@@ -326,6 +328,14 @@ def recover(settings: Settings, dispatcher: Dispatcher, *, startup: bool = False
         requeued += 1
     for ledger_id in open_ledgers:
         maybe_finish_ledger(ledger_id, settings)
+    if startup:  # training jobs whose queue entries may have been lost (learning/trigger.py)
+        from ocr_service.learning.trigger import queued_scopes
+
+        with session_scope(settings) as session:
+            scopes = queued_scopes(session)
+        for scope in scopes:
+            dispatcher.submit(JobTask.train_scope, scope.job_arg())
+            requeued += 1
     from ocr_service.jobs.export_jobs import recover_exports
 
     return requeued + recover_exports(settings, dispatcher, startup=startup)
@@ -385,5 +395,9 @@ def run_task(task: JobTask, arg: str | int, settings: Settings, dispatcher: Disp
         from ocr_service.jobs.export_jobs import run_export_job
 
         run_export_job(str(arg), settings)
+    elif task == JobTask.train_scope:
+        from ocr_service.learning.job import run_training
+
+        run_training(str(arg), settings, dispatcher)
     else:
         raise ValueError(f"unknown task {task}")

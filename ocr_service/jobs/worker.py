@@ -36,6 +36,7 @@ from ocr_service.jobs.dispatch import RqDispatcher
 from ocr_service.jobs.installation import WrongInstallation, check_worker, database_label
 from ocr_service.jobs.lifecycle import QueueUnavailable
 from ocr_service.jobs.outage import Backoff, OutageLog, is_connection_error
+from ocr_service.jobs.queues import WorkerQueue, queue_name
 from ocr_service.jobs.sweep import sweep
 from ocr_service.jobs.tasks import recover
 from ocr_service.storage import get_storage
@@ -191,12 +192,16 @@ def _default_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, _stop)
 
 
-def run_worker(settings: Settings, *, burst: bool = False) -> bool:
+def run_worker(
+    settings: Settings, *, burst: bool = False, queue: WorkerQueue = WorkerQueue.pages
+) -> bool:
+    """Take jobs from `queue` (pages, or training) until stopped (or empty, with `burst`)."""
     assert settings.redis_url
     logging.getLogger("rq.worker").addFilter(_QuietRetries())
     connection = Redis.from_url(settings.redis_url, socket_connect_timeout=5)
-    queue = Queue(settings.queue_name, connection=connection)
-    warm_up(settings)
+    rq_queue = Queue(queue_name(settings, queue), connection=connection)
+    if queue == WorkerQueue.pages:
+        warm_up(settings)
     stop = threading.Event()
     _default_signals(stop)
     upkeep = threading.Thread(
@@ -208,7 +213,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     worked = False
     try:
         while _wait_for_redis(connection, outage, backoff, stop):
-            worker = HealingWorker([queue], connection=connection)
+            worker = HealingWorker([rq_queue], connection=connection)
             worker.stop = stop
             try:
                 worked = worker.work(burst=burst, logging_level="WARNING") or worked

@@ -1,9 +1,11 @@
-// Administration (admin role): users (create, role, commune, password, disable) and API tokens
-// (create — shown once —, list, revoke). Every action is a button or a form: keyboard reachable.
+// Administration (admin role): users (create, role, commune, password, disable), API tokens
+// (create — shown once —, list, revoke) and the recogniser versions (models_admin.js). Every
+// action is a button or a form: keyboard reachable.
 
 import { api } from "./api.js";
 import { state } from "./app.js";
 import { h, modal, toast, errorText, fmtDateTime } from "./dom.js";
+import { ModelsSection } from "./models_admin.js";
 
 export const ROLE_VI = { clerk: "Cán bộ nhập liệu", reviewer: "Người kiểm tra", admin: "Quản trị viên" };
 const MIN_PASSWORD = 8;
@@ -16,7 +18,8 @@ export async function renderAdmin(view) {
     return;
   }
   const screen = new AdminScreen(view);
-  await screen.load();
+  const models = new ModelsSection(view, confirmAction);
+  await Promise.all([screen.load(), models.load()]);
 }
 
 /** Ask before an action that cuts someone off; resolves true only on the confirm button. */

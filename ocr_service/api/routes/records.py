@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -29,8 +29,11 @@ from ocr_service.api.deps import (
     QueryText,
     RecordId,
     SessionDep,
+    SettingsDep,
 )
 from ocr_service.errors import BadInput, NotFound
+from ocr_service.jobs.lifecycle import JobTask
+from ocr_service.learning.trigger import due_after_confirm
 from ocr_service.ledgers import get_ledger_for
 from ocr_service.records import service
 from ocr_service.records.search import MAX_PER_PAGE, parse_query, search_records
@@ -139,9 +142,19 @@ def update_record(
     responses={409: {"model": StaleRecord, "description": STALE}},
 )
 def confirm_record(
-    record_id: RecordId, body: VersionBody, session: SessionDep, user: CurrentUser
+    record_id: RecordId,
+    body: VersionBody,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> RecordPublic:
     record = service.confirm_record(session, record_id, user, body.version)
+    # Every SOHOA_TRAIN_EVERY corrected fields confirmed, the scope trains a new recogniser.
+    scope = due_after_confirm(session, settings, record.ledger_id)
+    if scope is not None:
+        session.commit()  # the job claims the scope's row: it must see it queued
+        request.app.state.dispatcher.submit(JobTask.train_scope, scope.job_arg())
     return service.record_public(session, record)
 
 

@@ -1,0 +1,150 @@
+"""The training job: one scope's confirmed corrections train a candidate version from the one
+that reads the scope now; the guard activates it only if it reads the held-out corrections
+better and the regression set no worse; then the scope's untouched pages are read again."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from models.entities import ScopeKind
+from models.json_types import JsonObject
+from ocr_service.config import Settings, get_settings
+from ocr_service.db import session_scope
+from ocr_service.jobs.dispatch import train_timeout
+from ocr_service.jobs.lifecycle import Dispatcher, JobTask, failure_reason
+from ocr_service.learning import trigger
+from ocr_service.learning.models import local_model_dir
+from ocr_service.learning.reread import queue_reread, reread_pages
+from ocr_service.learning.scopes import ScopeRef, version_reaching
+from ocr_service.learning.versions import activate, record_candidate, reject
+from ocr_service.storage import get_storage
+
+if TYPE_CHECKING:
+    from ocr_service.training.data import LabelledLine, Scope
+
+log = logging.getLogger(__name__)
+
+
+class TrainOutcome(StrEnum):
+    """What a training job came to; the value is the RQ job's result."""
+
+    activated = "activated"
+    rejected = "rejected"  # the guard kept the current version
+    too_few = "too-few"  # not enough corrections to train and hold out
+    skipped = "skipped"  # another job holds the scope, or this one lost its claim
+    failed = "failed"
+
+
+@dataclass(frozen=True)
+class Split:
+    train: list[LabelledLine]
+    heldout: list[LabelledLine]
+
+
+def split_heldout(lines: list[LabelledLine], every: int) -> Split:
+    """Every `every`-th line (by its stable order) held out to judge the version: the same
+    split each run, so a line judged once is never trained on later."""
+    ordered = sorted(lines, key=lambda line: line.name)
+    return Split(
+        train=[line for i, line in enumerate(ordered) if i % every != every - 1],
+        heldout=[line for i, line in enumerate(ordered) if i % every == every - 1],
+    )
+
+
+def _data_scope(scope: ScopeRef) -> Scope:
+    from ocr_service.training.data import Scope
+
+    if scope.kind == ScopeKind.ledger:
+        return Scope(ledger_id=scope.key)
+    if scope.kind == ScopeKind.commune:
+        return Scope(commune=scope.key)
+    return Scope()
+
+
+def run_training(arg: str, settings: Settings, dispatcher: Dispatcher) -> TrainOutcome:
+    """Train the scope named by `arg` ("ledger:<id>", ...) once, if no other job is."""
+    scope = ScopeRef.from_job_arg(arg)
+    with session_scope(settings) as session:
+        # Held at least as long as the job may run, so nobody takes over a live one.
+        lease = max(settings.train_lease_seconds, train_timeout(settings))
+        held = trigger.claim(session, scope, lease)
+    if held is None:
+        return TrainOutcome.skipped
+    try:
+        outcome = _train(settings, dispatcher, held)
+    except Exception as exc:
+        reason = failure_reason(exc)
+        log.warning("training %s failed: %s", scope.kind.value, reason)
+        with session_scope(settings) as session:
+            trigger.release(session, held, error=reason)
+        outcome = TrainOutcome.failed
+    if outcome != TrainOutcome.skipped:
+        # Corrections confirmed while this job ran may already call for the next one.
+        with session_scope(settings) as session:
+            again = trigger.due(session, scope, settings.train_every)
+        if again:
+            dispatcher.submit(JobTask.train_scope, scope.job_arg())
+    return outcome
+
+
+def _train(settings: Settings, dispatcher: Dispatcher, held: trigger.TrainClaim) -> TrainOutcome:
+    from ocr_service.training.data import lines_from_database
+    from ocr_service.training.guard import guard
+    from ocr_service.training.train import TrainConfig, train_from_lines
+    from ocr_service.training.version import store_model_dir
+
+    scope = held.scope
+    lines = lines_from_database(settings, _data_scope(scope))
+    split = split_heldout(lines, settings.train_heldout_every)
+    if not split.train or not split.heldout:
+        with session_scope(settings) as session:
+            trigger.release(session, held, error="too few corrected lines to train and measure")
+        return TrainOutcome.too_few
+    with session_scope(settings) as session:
+        current = version_reaching(session, scope)
+        base_sha = current.sha256 if current is not None else None
+    base = local_model_dir(settings, base_sha) if base_sha else None
+    config = TrainConfig(minutes=settings.train_minutes, max_steps=settings.train_max_steps)
+    with tempfile.TemporaryDirectory(prefix="sohoa-train-") as tmp:
+        out = Path(tmp) / "model"
+        result = train_from_lines(split.train, out, base=base, config=config)
+        decision = guard(out, base, split.heldout)
+        sha = store_model_dir(get_storage(settings), out)
+    data: JsonObject = {"train": len(split.train), "heldout": len(split.heldout)}
+    data.update({k: int(v) for k, v in result.data.items()})
+    metrics: JsonObject = {
+        "heldout_cer_before": decision.heldout.get("current"),
+        "heldout_cer_after": decision.heldout.get("candidate"),
+        "regression": {k: dict(v) for k, v in decision.regression.items()},
+        "steps": result.steps,
+        "seconds": round(result.seconds, 1),
+        "peak_rss_mb": result.peak_rss_mb,
+    }
+    pages: list[int] = []
+    with session_scope(settings) as session:
+        if not trigger.holds(session, held):
+            return TrainOutcome.skipped
+        version = record_candidate(
+            session, scope, sha256=sha, base_sha256=base_sha, data=data, metrics=metrics
+        )
+        if decision.activate:
+            activate(session, version, user_id=None, reason=decision.reason)
+            pages = queue_reread(session, version)
+        else:
+            reject(session, version, decision.reason)
+        trigger.release(session, held)
+    reread_pages(dispatcher, pages)
+    return TrainOutcome.activated if decision.activate else TrainOutcome.rejected
+
+
+def train_job(arg: str) -> str:
+    """The RQ entry point (queue SOHOA_TRAIN_QUEUE_NAME, `sohoa worker --queue train`)."""
+    from ocr_service.jobs.dispatch import RqDispatcher
+
+    settings = get_settings()
+    return run_training(arg, settings, RqDispatcher(settings)).value
