@@ -39,6 +39,7 @@ from ocr_service.ocr.marks import (
     reads_as_writing,
 )
 from ocr_service.ocr.rec_model import rec_model
+from ocr_service.ocr.recogniser import REC_HEIGHT
 from ocr_service.ocr.regions import line_regions
 from ocr_service.ocr.table_lines import Table, median_height
 from ocr_service.preprocess.geometry import (
