@@ -13,6 +13,11 @@ around `jobs.state.claim_page`), and the safety figures: pages not done, pages c
 than once, attempts that did not end "done".
 
     python bench/bench_scale.py [--pages 100000] [--books 100] [--workers 8] [--json]
+    python bench/bench_scale.py --real --pages 24 --books 1 --workers 2   # the real engine
+
+`--real`: the pages are a synthetic book's printed block pages, read by the real pipeline
+(preprocessing, the `vi` engine, extraction): pages per minute of N worker processes of the
+real engine on this machine.
 
 Needs PostgreSQL (SOHOA_TEST_POSTGRES_ADMIN, default postgresql://postgres@127.0.0.1:5432/test)
 and `redis-server` on the PATH; creates and drops its own database and Redis.
@@ -83,13 +88,14 @@ def fast_page(inp: PageInput, storage: Storage, settings: Settings) -> PageOutpu
     return PageOutput(thumb_key=inp.image_key, ocr=ocr, timings={"fetch_bytes": len(data)})
 
 
-def worker_main(latency_file: Path) -> None:
+def worker_main(latency_file: Path, real: bool) -> None:
     """`sohoa worker --burst` with the fast page and a timer around every claim."""
     from ocr_service.config import get_settings
     from ocr_service.jobs import state, tasks
     from ocr_service.jobs.worker import run_worker
 
-    setattr(tasks, "run_page", fast_page)  # noqa: B010 (a patch, for this process only)
+    if not real:
+        setattr(tasks, "run_page", fast_page)  # noqa: B010 (a patch, for this process only)
     timings: list[float] = []
     claim = state.claim_page
 
@@ -122,7 +128,17 @@ def _page_png() -> bytes:
     return buf.getvalue()
 
 
-def _populate(db_url: str, data_dir: Path, pages: int, books: int) -> list[int]:
+def _real_pages(pages: int, tmp: Path) -> list[bytes]:
+    """The page images of a printed synthetic khai-sinh book (the tuning group)."""
+    from ocr_service.synth.book import generate_book
+
+    out = generate_book("khai-sinh", pages, tmp / "book", style="typed", seed=5)
+    return [p.read_bytes() for p in sorted((out / "pages").glob("*.jpg"))][:pages]
+
+
+def _populate(
+    db_url: str, data_dir: Path, pages: int, books: int, images: list[bytes] | None = None
+) -> list[int]:
     """Books and pending pages written straight into the database, as a split leaves them."""
     from sqlalchemy import insert, select
 
@@ -133,9 +149,12 @@ def _populate(db_url: str, data_dir: Path, pages: int, books: int) -> list[int]:
 
     settings = Settings(database_url=db_url, data_dir=data_dir)
     upgrade_database(settings)
-    image = _page_png()
-    key = "pages/bench/00001.png"
-    get_storage(settings).put_bytes(key, image)
+    storage = get_storage(settings)
+    keys = []
+    for i, image in enumerate(images or [_page_png()]):
+        keys.append(f"pages/bench/{i + 1:05d}.{'jpg' if images else 'png'}")
+        storage.put_bytes(keys[-1], image)
+    key = keys[0]
     per_book = pages // books
     with session_scope(settings) as session:
         for b in range(books):
@@ -162,7 +181,7 @@ def _populate(db_url: str, data_dir: Path, pages: int, books: int) -> list[int]:
                         "attempts": 0,
                         "width": 600,
                         "height": 850,
-                        "image_key": key,
+                        "image_key": keys[i % len(keys)],
                         "image_source": "image",
                     }
                     for i in range(per_book)
@@ -215,7 +234,7 @@ def _pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * len(s)))]
 
 
-def run(pages: int, books: int, workers: int, redis_port: int) -> dict[str, Any]:
+def run(pages: int, books: int, workers: int, redis_port: int, real: bool) -> dict[str, Any]:
     name = f"sohoa_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -239,7 +258,8 @@ def run(pages: int, books: int, workers: int, redis_port: int) -> dict[str, Any]
     try:
         time.sleep(0.5)
         t0 = time.perf_counter()
-        ids = _populate(db_url, tmp / "data", pages, books)
+        images = _real_pages(pages, tmp) if real else None
+        ids = _populate(db_url, tmp / "data", pages, books, images)
         populate_s = time.perf_counter() - t0
         queue_name = "sohoa"
         enqueue_s = _enqueue(db_url, tmp / "data", redis_url, ids)
@@ -248,14 +268,17 @@ def run(pages: int, books: int, workers: int, redis_port: int) -> dict[str, Any]
             SOHOA_DATABASE_URL=db_url,
             SOHOA_REDIS_URL=redis_url,
             SOHOA_DATA_DIR=str(tmp / "data"),
-            SOHOA_OCR_ENGINE="none",
+            SOHOA_OCR_ENGINE="vi" if real else "none",
             SOHOA_QUEUE_NAME=queue_name,
             PYTHONPATH=str(ROOT),
         )
         files = [tmp / f"lat-{i}.json" for i in range(workers)]
         t0 = time.perf_counter()
         procs = [
-            subprocess.Popen([sys.executable, __file__, "worker", str(f)], env=env) for f in files
+            subprocess.Popen(
+                [sys.executable, __file__, "worker", str(f), "real" if real else "fast"], env=env
+            )
+            for f in files
         ]
         for p in procs:
             p.wait()
@@ -278,7 +301,9 @@ def run(pages: int, books: int, workers: int, redis_port: int) -> dict[str, Any]
         "populate_s": round(populate_s, 1),
         "enqueue_s": round(enqueue_s, 1),
         "wall_s": round(wall, 1),
+        "engine": "vi (real pipeline)" if real else "fast fake page",
         "pages_per_s": round(checks["pages_done"] / wall, 1),
+        "pages_per_min": round(60 * checks["pages_done"] / wall, 1),
         "claims": len(latencies),
         "claim_p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
         "claim_p95_ms": round(_pct(latencies, 0.95) * 1000, 2),
@@ -290,17 +315,18 @@ def run(pages: int, books: int, workers: int, redis_port: int) -> dict[str, Any]
 
 
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "worker":
-        worker_main(Path(sys.argv[2]))
+    if len(sys.argv) > 3 and sys.argv[1] == "worker":
+        worker_main(Path(sys.argv[2]), sys.argv[3] == "real")
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=100_000)
     ap.add_argument("--books", type=int, default=100)
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--redis-port", type=int, default=6421)
+    ap.add_argument("--real", action="store_true", help="real pages, the real vi pipeline")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    result = run(args.pages, args.books, args.workers, args.redis_port)
+    result = run(args.pages, args.books, args.workers, args.redis_port, args.real)
     if args.json:
         print(json.dumps(result))
     else:

@@ -10,6 +10,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import re
 import threading
 import time
 import uuid
@@ -28,6 +29,7 @@ from ocr_service.jobs.outage import is_connection_error
 log = logging.getLogger(__name__)
 
 SPLIT_TIMEOUT = 6 * 3600
+JOB_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 EXPORT_TIMEOUT = 4 * 3600
 
 
@@ -90,7 +92,8 @@ class RqDispatcher:
         """Queue a job for `installation_id`'s workers (a job put back keeps its own); raises
         QueueUnavailable when Redis cannot be reached."""
         task = JobTask(task)
-        job_id = f"sohoa-{task.value}-{arg}-{uuid.uuid4().hex[:12]}"
+        # RQ job ids take letters, digits, '_' and '-' only (a training scope is "ledger:ID").
+        job_id = f"sohoa-{task.value}-{JOB_ID_UNSAFE.sub('_', str(arg))}-{uuid.uuid4().hex[:12]}"
         try:
             # Noted before it is queued: a job never runs without its note.
             self.connection.set(self.note_key(task, arg), job_id, ex=JOB_NOTE_TTL)
