@@ -19,7 +19,7 @@ from prometheus_client.samples import Sample
 from redis import Redis
 from sqlalchemy import func, select, update
 
-from models.entities import Ledger, Page
+from models.entities import ExportJob, Ledger, Page, TrainScope
 from ocr_service.config import Settings
 from ocr_service.db import session_scope, upgrade_database
 from ocr_service.logs import configure
@@ -72,6 +72,10 @@ def test_metrics_need_auth_and_match_the_database(
 ) -> None:
     client, settings = metrics_client
     installation(settings)
+    with session_scope(settings) as session:  # an export waiting, a training job queued
+        ledger_id = session.scalars(select(Ledger.id)).first()
+        session.add(ExportJob(ledger_id=ledger_id, format="json"))
+        session.add(TrainScope(scope_kind="ledger", scope_key=str(ledger_id), queued=True))
     _, admin = add_user(settings, "quan-tri", "admin")
     _, clerk = add_user(settings, "can-bo", "clerk")
     assert client.get("/metrics").status_code == 401
@@ -99,6 +103,13 @@ def test_metrics_need_auth_and_match_the_database(
     assert ledgers[(("status", "waiting"),)] == 0
     failed = samples(r.text, "sohoa_pages_failed")
     assert failed == {(("reason", "worker process died"),): 1, (("reason", "RuntimeError"),): 1}
+    assert samples(r.text, "sohoa_export_jobs")[(("status", "queued"),)] == 1
+    assert samples(r.text, "sohoa_export_jobs")[(("status", "done"),)] == 0
+    assert samples(r.text, "sohoa_training_jobs") == {
+        (("state", "queued"),): 1,
+        (("state", "running"),): 0,
+    }
+    assert samples(r.text, "sohoa_model_versions")[(("state", "active"),)] == 0
     # No Redis in this installation: no queue figures, rather than made-up zeros.
     assert samples(r.text, "sohoa_queue_up") == {}
 

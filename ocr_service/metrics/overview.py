@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.entities import Ledger, LedgerStatus, Page, PageAttempt, PageState
+from models.entities import (
+    ExportJob,
+    ExportJobStatus,
+    Ledger,
+    LedgerStatus,
+    ModelState,
+    ModelVersion,
+    Page,
+    PageAttempt,
+    PageState,
+    TrainScope,
+)
 from ocr_service.config import Settings
 from ocr_service.metrics import stage_timings
 
@@ -38,6 +49,9 @@ class Overview:
     failures: dict[str, int]  # failed pages by reason class
     queue: QueueOverview | None  # None: no Redis (the API runs jobs itself)
     stages: list[stage_timings.StageHistogram] = field(default_factory=list)
+    exports: dict[str, int] = field(default_factory=dict)  # export jobs by status
+    training: dict[str, int] = field(default_factory=dict)  # training jobs: queued, running
+    models: dict[str, int] = field(default_factory=dict)  # recogniser versions by state
 
 
 def failure_reason(error: str | None) -> str:
@@ -73,6 +87,24 @@ def database_overview(session: Session) -> tuple[dict[str, int], ...]:
     return ledgers, pages, attempts, failures
 
 
+def jobs_overview(session: Session) -> tuple[dict[str, int], ...]:
+    """Export jobs by status, training jobs (queued, running) and recogniser versions by
+    state, zeros included."""
+    exports = {s.value: 0 for s in ExportJobStatus}
+    for status, n in session.execute(
+        select(ExportJob.status, func.count()).group_by(ExportJob.status)
+    ):
+        exports[str(status)] = n
+    queued = session.scalar(select(func.count()).where(TrainScope.queued.is_(True))) or 0
+    running = session.scalar(select(func.count()).where(TrainScope.claim_token.is_not(None))) or 0
+    models = {s.value: 0 for s in ModelState}
+    for st, n in session.execute(
+        select(ModelVersion.state, func.count()).group_by(ModelVersion.state)
+    ):
+        models[str(st)] = n
+    return exports, {"queued": queued, "running": running}, models
+
+
 def queue_overview(
     settings: Settings,
 ) -> tuple[QueueOverview | None, list[stage_timings.StageHistogram]]:
@@ -105,5 +137,6 @@ def queue_overview(
 
 def installation_overview(settings: Settings, session: Session) -> Overview:
     ledgers, pages, attempts, failures = database_overview(session)
+    exports, training, models = jobs_overview(session)
     queue, stages = queue_overview(settings)
-    return Overview(ledgers, pages, attempts, failures, queue, stages)
+    return Overview(ledgers, pages, attempts, failures, queue, stages, exports, training, models)

@@ -48,6 +48,15 @@ class OverviewCollector(Collector):
         for reason, n in sorted(o.failures.items()):
             failed.add_metric([reason], n)
         yield failed
+        for name, doc, label, values in (
+            ("sohoa_export_jobs", "Export jobs by status", "status", o.exports),
+            ("sohoa_training_jobs", "Recogniser training jobs", "state", o.training),
+            ("sohoa_model_versions", "Recogniser versions by state", "state", o.models),
+        ):
+            family = GaugeMetricFamily(name, doc, labels=[label])
+            for key, n in sorted(values.items()):
+                family.add_metric([key], n)
+            yield family
         if o.queue is None:
             return
         up = GaugeMetricFamily("sohoa_queue_up", "1 if Redis answered", labels=["queue"])
