@@ -499,6 +499,9 @@ def _status_all(settings: Settings, as_json: bool) -> None:
                 "attempts": o.attempts,
                 "failures": o.failures,
                 "queue": queue_doc,
+                "exports": o.exports,
+                "training": o.training,
+                "models": o.models,
             }
         )
         return
@@ -509,6 +512,8 @@ def _status_all(settings: Settings, as_json: bool) -> None:
     print(f"ledgers: {counts(o.ledgers)}")
     print(f"pages: {counts(o.pages)}")
     print(f"page runs: {counts(o.attempts)}")
+    print(f"export jobs: {counts(o.exports)}")
+    print(f"training jobs: {counts(o.training)}; recogniser versions: {counts(o.models)}")
     if q is None:
         print("queue: none (no SOHOA_REDIS_URL: `sohoa serve` runs jobs itself)")
     elif not q.reachable:

@@ -168,9 +168,12 @@ def test_status_all_reports_the_whole_installation(settings: Settings, redis_url
     assert doc["failures"] == {"worker process died": 1, "RuntimeError": 1}
     assert doc["queue"]["reachable"] is True
     assert doc["queue"]["jobs"]["queued"] == 2 and doc["queue"]["workers"] == 0
+    assert doc["exports"]["queued"] == 0 and doc["training"] == {"queued": 0, "running": 0}
+    assert doc["models"]["active"] == 0
     text = run_cli(with_queue, "status", "--all").stdout
     assert "pages: 1 pending, 0 running, 4 done, 2 failed" in text
     assert "queue st-test: 2 queued" in text and "workers alive: 0" in text
+    assert "export jobs: 0 queued" in text and "training jobs: 0 queued, 0 running" in text
     down = settings.model_copy(update={"redis_url": NO_REDIS_HERE})
     assert "UNREACHABLE" in run_cli(down, "status", "--all").stdout
     bad = run_cli(settings, "status")
