@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -421,3 +422,10 @@ def log_format() -> str:
         return get_settings().log_format
     except ConfigError:
         return "text"
+
+
+def openmp_thread_limit() -> int | None:
+    """OMP_THREAD_LIMIT as this process's OpenMP runtime read it at load (the tesseract engine
+    sets 1 for itself, and child processes inherit it); None when unset or not a number."""
+    value = os.environ.get("OMP_THREAD_LIMIT", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None

@@ -193,3 +193,16 @@ def test_the_regression_set_is_committed_and_readable() -> None:
 def test_a_labels_folder_without_labels_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match=r"labels\.tsv"):
         read_lines_dir(tmp_path)
+
+
+def test_training_never_asks_for_more_threads_than_openmp_allows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under OMP_THREAD_LIMIT=1 (the tesseract engine's, inherited by child processes), asking
+    PyTorch for 2 threads made one step take minutes: training takes what OpenMP allows."""
+    from ocr_service.training.train import TrainConfig, training_threads
+
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
+    assert training_threads(TrainConfig(threads=2)) == 1
+    monkeypatch.delenv("OMP_THREAD_LIMIT")
+    assert training_threads(TrainConfig(threads=2)) == 2

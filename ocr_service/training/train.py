@@ -23,6 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ocr_service.config import openmp_thread_limit
 from ocr_service.errors import BadInput
 from ocr_service.ocr.rec_model import MODEL_FILE, rec_model
 from ocr_service.ocr.recogniser import TRAINED_READING
@@ -138,6 +139,14 @@ class _Pool:
         return out
 
 
+def training_threads(config: TrainConfig) -> int:
+    """The threads PyTorch may use: never more than the OpenMP runtime allows. Asking for 2
+    under OMP_THREAD_LIMIT=1 (set by the tesseract engine, inherited by child processes) made
+    one training step take minutes instead of seconds (oneDNN's backward convolutions)."""
+    limit = openmp_thread_limit()
+    return min(config.threads, limit) if limit else config.threads
+
+
 def _within(config: TrainConfig, deadline: float, cpu_start: float) -> bool:
     """True while the run is inside its budget (wall clock, or CPU seconds when set)."""
     if config.cpu_seconds is not None:
@@ -167,7 +176,7 @@ def train_from_lines(
     config = config or TrainConfig()
     started, cpu_start = time.perf_counter(), time.process_time()
     deadline = started + max(0.0, config.minutes * 60 - EXPORT_RESERVE_S)
-    torch.set_num_threads(config.threads)
+    torch.set_num_threads(training_threads(config))
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
 
