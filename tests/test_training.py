@@ -213,3 +213,46 @@ def test_training_never_asks_for_more_threads_than_openmp_allows(
     assert training_threads(TrainConfig(threads=2)) == 1
     monkeypatch.delenv("OMP_THREAD_LIMIT")
     assert training_threads(TrainConfig(threads=2)) == 2
+
+
+_FRAGMENTING_ALLOCATIONS = """
+import sys
+import numpy as np
+from ocr_service.training.train import return_freed_memory
+if sys.argv[1] == "fixed":
+    assert return_freed_memory()
+def rss_mb():
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) // 1024 for l in fh if l.startswith("VmRSS"))
+start = rss_mb()
+pins, blocks = [], []
+for i in range(80):  # activations of batches, each a little smaller, small buffers kept between
+    blocks.append(np.ones(8 * 1024 * 1024 - i * 4096, np.uint8))
+    if i % 2 == 0:
+        del blocks[0]
+    pins.append(bytearray(100_000))
+blocks.clear()
+print(rss_mb() - start)
+"""
+
+
+def test_training_gives_freed_tensor_memory_back_to_the_system() -> None:
+    """glibc's growing mmap threshold kept a training run's freed activations in a fragmented
+    heap (5.8 GB after 60 steps on real lines); with the threshold fixed they go back."""
+    import subprocess
+    import sys
+
+    def resident_after_free(mode: str) -> int:
+        run = subprocess.run(
+            [sys.executable, "-c", _FRAGMENTING_ALLOCATIONS, mode],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return int(run.stdout.split()[-1])
+
+    default, fixed = resident_after_free("default"), resident_after_free("fixed")
+    # ~300 MB of freed blocks: mostly still resident under glibc's default (measured +304 MB),
+    # given back with the fixed threshold (measured -7 MB)
+    assert default > 120
+    assert fixed < 40

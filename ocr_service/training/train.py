@@ -12,8 +12,11 @@ lines would make poor statistics); dropout is on while training.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import random
 import resource
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -139,6 +142,36 @@ class _Pool:
         return out
 
 
+# glibc's mallopt parameters (malloc.h)
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+# Allocations from this size on get their own mapping, returned to the system when freed.
+MMAP_THRESHOLD = 128 * 1024
+TRIM_THRESHOLD = 1024 * 1024
+
+
+def return_freed_memory() -> bool:
+    """Makes glibc give freed tensor memory back to the system. By default glibc raises its
+    mmap threshold each time a large block is freed (up to 32 MiB), so the activations of the
+    next, differently shaped batch come from the heap, which fragments and never shrinks:
+    measured on 300 handwriting lines, the resident memory after 10 steps was 3.8 GB, growing
+    to 5.8 GB (peak) by step 60; with the threshold fixed at 128 KiB, 0.76 GB after 10 steps
+    (peak 2.1 GB, during a step). A fixed threshold also stops glibc's adjustment, so this
+    holds for the rest of the process (a training process). False where there is no glibc."""
+    if not sys.platform.startswith("linux"):
+        return False
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False  # not glibc (musl has no mallopt)
+    ok = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+    return bool(ok and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1)
+
+
 def training_threads(config: TrainConfig) -> int:
     """The threads PyTorch may use: never more than the OpenMP runtime allows. Asking for 2
     under OMP_THREAD_LIMIT=1 (set by the tesseract engine, inherited by child processes) made
@@ -174,6 +207,7 @@ def train_from_lines(
     from ocr_service.training.export import export_model
 
     config = config or TrainConfig()
+    return_freed_memory()
     started, cpu_start = time.perf_counter(), time.process_time()
     deadline = started + max(0.0, config.minutes * 60 - EXPORT_RESERVE_S)
     torch.set_num_threads(training_threads(config))
