@@ -28,9 +28,10 @@ from typing import Any
 from models.registers import load_spec
 
 # Types whose export value is a format of what is written (a date as dd.mm.yyyy, a list value,
-# a code of a code list): the generator's `value` is that export form.
+# a code of a code list, a register number with the year REGISTERS.md completes it with): the
+# generator's `value` is that export form.
 FORMATTED_TYPES = frozenset(
-    {"date", "partial-date", "time", "enum", "list", "id-number", "number", "date-words"}
+    {"date", "partial-date", "time", "enum", "list", "id-number", "number", "date-words", "code"}
 )
 MAX_MISSES = 40
 
@@ -78,7 +79,7 @@ def field_type(register: str, code: str) -> tuple[str, str | None]:
 
 def expected(register: str, code: str, truth: Mapping[str, Any]) -> str | None:
     """What a right export holds for this field: the page's text for what is written as-is
-    (text, place, name, code), the generator's export form for formatted types and for what
+    (text, place, name), the generator's export form for formatted types and for what
     the page does not print."""
     ftype, _ = field_type(register, code)
     text = clean(truth.get("text"))
