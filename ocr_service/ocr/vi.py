@@ -26,6 +26,7 @@ from ocr_service.ocr.base import (
     reading_order,
     to_grey,
 )
+from ocr_service.ocr.blots import erase_blots
 from ocr_service.ocr.containers import OcrLine, OcrPage, OcrProvenance
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y, MIN_LINE_H, page_lines
 from ocr_service.ocr.line_crops import compact_line, line_squeeze
@@ -277,6 +278,8 @@ class ViEngine(OcrEngine):
                 upright, turns, skew = grey, 0, 0.0
             else:
                 upright, turns, skew = self.models.page.upright(grey)
+            # Ink blots beside a value are otherwise read as its last letter ('Chủ tịch O').
+            upright = erase_blots(upright)
             detected = self.models.page.detect(upright)[:, :4]
         vi = self.settings
         table = Table.of_page(upright, detected, rule_join=vi.rule_join)
