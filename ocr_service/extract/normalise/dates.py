@@ -176,6 +176,10 @@ def _single_group(raw: str, digits: str, issues: list[str], partial: bool) -> No
     return _result(raw, None, [*issues, "date-invalid"], partial_allowed=partial)
 
 
+# A whole day-first date closing the text, after other words (a space or a colon before it).
+_DATE_AT_END = re.compile(r"(?<=[\s:])(\d{1,2})\s?[/.\-]\s?(\d{1,2})\s?[/.\-]\s?(\d{4})[\s.,;:]*$")
+
+
 def normalise_date(raw: str, *, partial: bool = True) -> Normalised:
     """A date as read → 'dd.mm.yyyy' (or 'mm.yyyy' / 'yyyy' when that is all the text gives).
 
@@ -203,6 +207,14 @@ def normalise_date(raw: str, *, partial: bool = True) -> Normalised:
     if changed:
         issues.append("ocr-digit-fixed")
     parts = re.findall(r"\d+", fixed)
+    if len(parts) > 3:
+        # Other text before the date: a neighbour's words run into the field ('46 phút ngày:
+        # 30/01/2020'), or a date written, crossed out and rewritten after it.
+        last = _DATE_AT_END.search(fixed)
+        if last is not None:
+            found = _from_parts(raw, list(last.groups()), [*issues, "date-extra-text"], partial)
+            if found.value is not None:
+                return found
     if not parts or len(parts) > 3:
         return _result(raw, None, ["date-invalid"], partial_allowed=partial)
     return _from_parts(raw, parts, issues, partial)
