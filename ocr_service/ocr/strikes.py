@@ -44,7 +44,9 @@ def find_strikes(grey: np.ndarray) -> list[tuple[int, int]]:
     # Where a straight line this long fits in the ink, at one of a few slants of a hand.
     level = np.zeros_like(ink)
     for angle in ANGLES:
-        level |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, line_kernel(length, angle))
+        level = cv2.bitwise_or(
+            level, cv2.morphologyEx(ink, cv2.MORPH_OPEN, line_kernel(length, angle))
+        )
     n, _, stats, _ = cv2.connectedComponentsWithStats(level, connectivity=8)
     out = []
     for i in range(1, n):
