@@ -2,7 +2,12 @@
 
 For each book: `sohoa synth` → `sohoa ingest --wait` (split, preprocess, OCR, layout,
 normalise, rules) → `sohoa export --format json --include-drafts`, then every field value of
-every truth record is compared with the exported value (exact string match after NFC).
+every truth record is scored by ocr_service/bench/fields.py: the truth is what the page
+shows, compared by issue #13's rules (names in Title Case, any spelling of an ethnic group,
+'5/2019' = '05/2019'), as the exported value ("value exact") and as the value or the field's
+top suggestion offered to the clerk ("value or suggestion"; the candidates are read from the
+stored drafts, which the export JSON does not carry). `--keep DIR` keeps each book with its
+export; `--rescore DIR` scores kept books again without reading them.
 
     python bench/bench_fields.py [--records 20] [--styles typed hand] [--registers khai-sinh]
                                  [--engine vi] [--json] [--out FILE]
@@ -14,14 +19,15 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+from ocr_service.bench.fields import pair_by_page, score_records, with_candidates
 
 
 def run(cmd: list[str], env: dict[str, str]) -> str:
@@ -31,50 +37,20 @@ def run(cmd: list[str], env: dict[str, str]) -> str:
     return proc.stdout
 
 
-def nfc(v: Any) -> str | None:
-    if v is None:
-        return None
-    return unicodedata.normalize("NFC", str(v)).strip() or None
+def export_with_candidates(cli: list[str], ledger_id: str, env: dict[str, str]) -> dict[str, Any]:
+    """The book's JSON export (with drafts), each field with the candidates stored for it."""
+    exported = json.loads(
+        run([*cli, "export", ledger_id, "--format", "json", "--include-drafts"], env)
+    )
+    stored = json.loads(run([sys.executable, "-m", "ocr_service.bench.fields", ledger_id], env))
+    return with_candidates(exported, stored)
 
 
 def compare(truth: dict[str, Any], export: dict[str, Any]) -> dict[str, Any]:
-    # Records are matched in book order within each page (a table page holds many rows).
-    by_page: dict[tuple[int, int | None], dict[str, Any]] = {}
-    seen: dict[int, int] = defaultdict(int)
-    for rec in export["records"]:
-        by_page[(rec["page"], seen[rec["page"]])] = rec
-        seen[rec["page"]] += 1
-    truth_seen: dict[int, int] = defaultdict(int)
-    per_field: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    found = 0
-    misses: list[dict[str, Any]] = []
-    for t in truth["records"]:
-        rec = by_page.get((t["page"], truth_seen[t["page"]]))
-        truth_seen[t["page"]] += 1
-        if rec is not None:
-            found += 1
-        for code, f in t["fields"].items():
-            want = nfc(f.get("value"))
-            if want is None:
-                continue
-            got = nfc(rec["fields"].get(code, {}).get("value")) if rec else None
-            per_field[code][1] += 1
-            if got == want:
-                per_field[code][0] += 1
-            elif len(misses) < 40:
-                misses.append({"page": t["page"], "field": code, "want": want, "got": got})
-    ok = sum(v[0] for v in per_field.values())
-    total = sum(v[1] for v in per_field.values())
-    return {
-        "records_truth": len(truth["records"]),
-        "records_found": found,
-        "records_exported": len(export["records"]),
-        "fields": total,
-        "exact": ok,
-        "exact_match": round(ok / total, 4) if total else 0.0,
-        "per_field": {k: {"exact": v[0], "total": v[1]} for k, v in sorted(per_field.items())},
-        "misses": misses,
-    }
+    """Issue #13's honest scoring (ocr_service/bench/fields.py): truth = what the page shows;
+    value exact and value-or-suggestion exact."""
+    pairs = pair_by_page(truth, export)
+    return score_records(truth["register"], pairs, len(export["records"]))
 
 
 def bench_book(
@@ -88,6 +64,7 @@ def bench_book(
     wide: bool = False,
     degrade: str = "light",
     block_spreads: bool = False,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SOHOA_DATA_DIR": str(Path(tmp) / "data"), "SOHOA_OCR_ENGINE": engine}
@@ -145,9 +122,14 @@ def bench_book(
         )
         seconds = time.perf_counter() - t
         (ledger,) = json.loads(out)["ledgers"]
-        exported = json.loads(
-            run([*cli, "export", ledger["id"], "--format", "json", "--include-drafts"], env)
-        )
+        exported = export_with_candidates(cli, ledger["id"], env)
+        if keep is not None:
+            name = f"{truth.get('group', 'tuning')}-{register}-{style}-{seed}"
+            kept = keep / name
+            shutil.copytree(book, kept, dirs_exist_ok=True)
+            (kept / "export.json").write_text(
+                json.dumps(exported, ensure_ascii=False, indent=1), encoding="utf-8"
+            )
         result = compare(truth, exported)
         result.update(
             register=register,
@@ -187,30 +169,36 @@ def main() -> None:
     ap.add_argument("--wide", action="store_true", help="issue #13's wider books")
     ap.add_argument("--degrade", default="light", help="none, light, heavy or phone")
     ap.add_argument("--block-spreads", action="store_true", help="block pages as A3 spreads")
+    ap.add_argument(
+        "--keep", type=Path, help="keep each book, its truth and its export under this folder"
+    )
+    ap.add_argument("--rescore", type=Path, help="score the books kept in this folder again")
     args = ap.parse_args()
-    books = [
-        bench_book(
-            reg,
-            style,
-            args.records,
-            args.engine,
-            args.seed,
-            args.layout_file,
-            group,
-            args.wide,
-            args.degrade,
-            args.block_spreads,
-        )
-        for group in args.groups
-        for reg in args.registers
-        for style in args.styles
-    ]
+    books = (
+        rescore(args.rescore)
+        if args.rescore
+        else [
+            bench_book(
+                reg,
+                style,
+                args.records,
+                args.engine,
+                args.seed,
+                args.layout_file,
+                group,
+                args.wide,
+                args.degrade,
+                args.block_spreads,
+                args.keep,
+            )
+            for group in args.groups
+            for reg in args.registers
+            for style in args.styles
+        ]
+    )
     doc = {
         "engine": args.engine,
-        "by_group": [
-            dict(zip(("group", "style", "found", "records", "exact", "fields"), row, strict=True))
-            for row in by_group(books)
-        ],
+        "by_group": [dict(zip(BY_GROUP_KEYS, row, strict=True)) for row in by_group(books)],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "date": time.strftime("%Y-%m-%d"),
         "books": books,
@@ -224,26 +212,53 @@ def main() -> None:
         print(
             f"{b['group']:>8} {b['register']:>10} {b['style']:>5} {b['value_font'] or '':>24}: "
             f"{b['records_found']}/{b['records_truth']} "
-            f"records, exact match {b['exact_match']:.1%} ({b['exact']}/{b['fields']} fields), "
-            f"{b['ingest_seconds']} s for {b['pages']} pages"
+            f"records, value exact {b['exact_match']:.1%} ({b['exact']}/{b['fields']}), "
+            f"value or suggestion {b['value_or_suggestion_match']:.1%} "
+            f"({b['value_or_suggestion']}/{b['fields']}), "
+            f"{b.get('ingest_seconds')} s for {b.get('pages')} pages"
         )
-    for group, style, found, total_rec, exact, fields in by_group(books):
+    for group, style, found, total_rec, exact, hinted, fields in by_group(books):
         print(
-            f"{group:>8} {style:>5}: field exact {exact / max(fields, 1):.1%} ({exact}/{fields}), "
+            f"{group:>8} {style:>5}: value exact {exact / max(fields, 1):.1%} ({exact}/{fields}), "
+            f"value or suggestion {hinted / max(fields, 1):.1%} ({hinted}/{fields}), "
             f"records found {found}/{total_rec}"
         )
 
 
-def by_group(books: list[dict[str, Any]]) -> list[tuple[str, str, int, int, int, int]]:
-    """(group, style, records found, records, exact fields, fields), pooled over books."""
+BY_GROUP_KEYS = ("group", "style", "found", "records", "exact", "value_or_suggestion", "fields")
+
+
+def by_group(books: list[dict[str, Any]]) -> list[tuple[str, str, int, int, int, int, int]]:
+    """(group, style, records found, records, value exact, value or suggestion, fields),
+    pooled over books."""
     acc: dict[tuple[str, str], list[int]] = {}
     for b in books:
-        cell = acc.setdefault((b["group"], b["style"]), [0, 0, 0, 0])
+        cell = acc.setdefault((b["group"], b["style"]), [0, 0, 0, 0, 0])
         cell[0] += b["records_found"]
         cell[1] += b["records_truth"]
         cell[2] += b["exact"]
-        cell[3] += b["fields"]
+        cell[3] += b["value_or_suggestion"]
+        cell[4] += b["fields"]
     return [(g, s, *v) for (g, s), v in sorted(acc.items())]  # type: ignore[misc]
+
+
+def rescore(folder: Path) -> list[dict[str, Any]]:
+    """Score again the books kept by `--keep` (truth.json + export.json in each sub-folder)."""
+    books = []
+    for kept in sorted(p for p in folder.iterdir() if (p / "export.json").is_file()):
+        truth = json.loads((kept / "truth.json").read_text(encoding="utf-8"))
+        exported = json.loads((kept / "export.json").read_text(encoding="utf-8"))
+        result = compare(truth, exported)
+        result.update(
+            register=truth["register"],
+            style=truth["style"],
+            group=truth.get("group", "tuning"),
+            printing=truth.get("printing", "2016"),
+            value_font=(truth.get("fonts") or {}).get("value"),
+            book=kept.name,
+        )
+        books.append(result)
+    return books
 
 
 if __name__ == "__main__":

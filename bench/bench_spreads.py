@@ -4,7 +4,7 @@
 page 3 | page 4 …) into one PDF, which goes through `sohoa ingest --wait` and `sohoa export
 --format json --include-drafts` like any book. Each truth record (book page p) is looked for
 at image (p + 1) // 2, side left for odd p, right for even p, and compared field by field
-(exact string match after NFC), as bench_fields.py does.
+by issue #13's honest scoring, as bench_fields.py does (value exact, value or suggestion).
 
     python bench/bench_spreads.py [--records 10] [--styles typed hand] [--seed 11] [--out F]
 """
@@ -24,7 +24,9 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fields import nfc, run
+from bench_fields import export_with_candidates, run
+
+from ocr_service.bench.fields import score_records
 
 
 def spread_pdf(book: Path, out: Path) -> int:
@@ -47,31 +49,14 @@ def spread_pdf(book: Path, out: Path) -> int:
 
 
 def compare(truth: dict[str, Any], export: dict[str, Any]) -> dict[str, Any]:
+    """Issue #13's honest scoring (ocr_service/bench/fields.py), each truth record looked for at
+    its image and side."""
     by_place = {(r["page"], r.get("side")): r for r in export["records"]}
-    found = ok = total = 0
-    misses: list[dict[str, Any]] = []
-    for t in truth["records"]:
-        place = ((t["page"] + 1) // 2, "left" if t["page"] % 2 else "right")
-        rec = by_place.get(place)
-        found += rec is not None
-        for code, f in t["fields"].items():
-            want = nfc(f.get("value"))
-            if want is None:
-                continue
-            got = nfc(rec["fields"].get(code, {}).get("value")) if rec else None
-            total += 1
-            ok += got == want
-            if got != want and len(misses) < 20:
-                misses.append({"page": t["page"], "field": code, "want": want, "got": got})
-    return {
-        "records_truth": len(truth["records"]),
-        "records_found": found,
-        "records_exported": len(export["records"]),
-        "fields": total,
-        "exact": ok,
-        "exact_match": round(ok / total, 4) if total else 0.0,
-        "misses": misses,
-    }
+    pairs = [
+        (t, by_place.get(((t["page"] + 1) // 2, "left" if t["page"] % 2 else "right")))
+        for t in truth["records"]
+    ]
+    return score_records(truth["register"], pairs, len(export["records"]))
 
 
 def bench_book(register: str, style: str, records: int, seed: int) -> dict[str, Any]:
@@ -100,9 +85,7 @@ def bench_book(register: str, style: str, records: int, seed: int) -> dict[str, 
         )  # fmt: skip
         seconds = time.perf_counter() - t
         (ledger,) = json.loads(out)["ledgers"]
-        exported = json.loads(
-            run([*cli, "export", ledger["id"], "--format", "json", "--include-drafts"], env)
-        )
+        exported = export_with_candidates(cli, ledger["id"], env)
         result = compare(truth, exported)
         result.update(
             register=register, style=style, images=images, ingest_seconds=round(seconds, 1)
@@ -128,8 +111,10 @@ def main() -> None:
     for b in books:
         print(
             f"{b['register']:>10} {b['style']:>5} spreads: {b['records_found']}/"
-            f"{b['records_truth']} records, exact match {b['exact_match']:.1%} "
-            f"({b['exact']}/{b['fields']} fields), {b['ingest_seconds']} s for {b['images']} images"
+            f"{b['records_truth']} records, value exact {b['exact_match']:.1%} "
+            f"({b['exact']}/{b['fields']}), value or suggestion "
+            f"{b['value_or_suggestion_match']:.1%} ({b['value_or_suggestion']}/{b['fields']}), "
+            f"{b['ingest_seconds']} s for {b['images']} images"
         )
 
 

@@ -133,3 +133,48 @@ def test_lost_separator_with_two_possible_dates_is_not_guessed() -> None:
     assert result.value is None
     assert not result.ok
     assert set(result.candidates) == {"01.11.2017", "11.01.2017"}
+
+
+# Readings of tuning-group synthetic pages (#13): the minutes of the time beside the date ran
+# into the date's field; a date crossed out and written again after it.
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (".46 phút ngày: 30/01/2020", "30.01.2020"),
+        (".49 phút ngày: 24/02/2060 24/02/2020", "24.02.2020"),
+        ("46 phút, ngày 5-2-2020.", "05.02.2020"),
+    ],
+)
+def test_date_after_other_text_is_the_value_and_flagged(raw: str, value: str) -> None:
+    result = normalise_date(raw, partial=False)
+    assert result.value == value
+    assert "date-extra-text" in result.issues
+
+
+@pytest.mark.parametrize("raw", ["1/2/3/2020", "12 34 56 78", "46 phút ngày 30/01/20"])
+def test_no_date_is_cut_out_of_digits_run_together(raw: str) -> None:
+    assert normalise_date(raw, partial=False).value is None
+
+
+# Handwritten dates of tuning-group pages (#13) read with a look-alike digit: no calendar date,
+# so no value; the one date the fewest look-alike changes give is offered to the clerk.
+@pytest.mark.parametrize(
+    ("raw", "suggested"),
+    [
+        ("75/72/7952", "15.12.1952"),  # every '1' read as '7'
+        ("24/18/2017", "24.10.2017"),  # '0' as '8'
+        ("37/7/1929", "31.07.1929"),
+    ],
+)
+def test_look_alike_digits_give_a_suggestion_never_a_value(raw: str, suggested: str) -> None:
+    result = normalise_date(raw, partial=False)
+    assert result.value is None
+    assert not result.ok
+    assert result.candidates[:1] == (suggested,)
+
+
+def test_no_suggestion_when_look_alikes_give_several_dates() -> None:
+    # Day '00': one change makes it 06 or 08; which one is the clerk's to read.
+    result = normalise_date("00/05/2019", partial=False)
+    assert result.value is None
+    assert result.candidates == ()

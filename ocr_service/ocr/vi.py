@@ -26,6 +26,7 @@ from ocr_service.ocr.base import (
     reading_order,
     to_grey,
 )
+from ocr_service.ocr.blots import erase_blots
 from ocr_service.ocr.containers import OcrLine, OcrPage, OcrProvenance
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y, MIN_LINE_H, page_lines
 from ocr_service.ocr.line_crops import compact_line, line_squeeze
@@ -41,6 +42,7 @@ from ocr_service.ocr.marks import (
 from ocr_service.ocr.rec_model import rec_model
 from ocr_service.ocr.recogniser import REC_HEIGHT
 from ocr_service.ocr.regions import line_regions
+from ocr_service.ocr.strikes import erase_struck_words
 from ocr_service.ocr.table_lines import Table, median_height
 from ocr_service.preprocess.geometry import (
     compose_affine,
@@ -277,6 +279,8 @@ class ViEngine(OcrEngine):
                 upright, turns, skew = grey, 0, 0.0
             else:
                 upright, turns, skew = self.models.page.upright(grey)
+            # Ink blots beside a value are otherwise read as its last letter ('Chủ tịch O').
+            upright = erase_blots(upright)
             detected = self.models.page.detect(upright)[:, :4]
         vi = self.settings
         table = Table.of_page(upright, detected, rule_join=vi.rule_join)
@@ -301,7 +305,8 @@ class ViEngine(OcrEngine):
             if ub[3] - ub[1] < MIN_LINE_H or ub[2] - ub[0] < MIN_LINE_H:
                 continue
             crop = compact_line(
-                crop_line(upright, ub, CROP_PAD_Y, CROP_PAD_X),
+                # A word crossed out and written again after it is not the book's text.
+                erase_struck_words(crop_line(upright, ub, CROP_PAD_Y, CROP_PAD_X)),
                 gap=vi.compact_gap,
                 keep=vi.compact_keep,
                 end=vi.compact_end,

@@ -20,6 +20,7 @@ ISSUES = {
     "date-out-of-range": "year before 1800 or date after today",
     "date-excel-serial": "an Excel serial number was converted (1900 date system)",
     "date-compact": "digits without separators were split into day, month, year",
+    "date-extra-text": "text before the date (other words, a crossed-out date) was dropped",
     "date-iso": "year-first input was reordered",
     "date-lunar": "lunar-calendar month word (giêng/chạp) or 'âm lịch' present",
     "date-words-fuzzy": "a misspelt number word was matched to the vocabulary",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 from ocr_service.extract.normalise.base import (
@@ -115,6 +116,8 @@ def _from_parts(raw: str, parts: list[str], issues: list[str], partial: bool) ->
         if bad == ("date-invalid",) and 1 <= day <= 12 < month <= 31:
             swapped, _ = check_full_date(month, day, nums[2])
             candidates = (swapped,) if swapped else ()
+        if value is None and not candidates:
+            candidates = misread_digit_dates(parts)
         return _result(raw, value, [*issues, *bad], partial_allowed=partial, candidates=candidates)
     if len(parts) == 2:
         if (len(parts[0]) > 2 or len(parts[1]) > 4) and len(parts[1]) >= 4:
@@ -128,6 +131,46 @@ def _from_parts(raw: str, parts: list[str], issues: list[str], partial: bool) ->
         value, bad = check_partial(nums[0], nums[1])
         return _result(raw, value, [*issues, *bad], partial_allowed=partial)
     return _single_group(raw, parts[0], issues, partial)
+
+
+# Digits a hand's stroke makes look like one another ('1' with its flag read as '7', an open
+# '0' as '6'); a date no calendar has is tried with them.
+DIGIT_LOOKALIKES = {
+    "0": "68",
+    "1": "7",
+    "3": "8",
+    "4": "9",
+    "5": "6",
+    "6": "05",
+    "7": "1",
+    "8": "03",
+    "9": "4",
+}
+MAX_DIGIT_CHANGES = 3
+
+
+def misread_digit_dates(parts: list[str]) -> tuple[str, ...]:
+    """The one calendar date that the fewest look-alike digit changes make of a day-first
+    date that is none ('75/72/7952' → 15.12.1952, '24/18/2017' → 24.10.2017): a suggestion
+    for the clerk, never the value. Nothing when no date, or several, are that near."""
+    digits = "".join(parts)
+    cuts = [len(parts[0]), len(parts[0]) + len(parts[1])]
+    places = [i for i, d in enumerate(digits) if d in DIGIT_LOOKALIKES]
+    for changes in range(1, MAX_DIGIT_CHANGES + 1):
+        found: set[str] = set()
+        for where in itertools.combinations(places, changes):
+            for subs in itertools.product(*(DIGIT_LOOKALIKES[digits[i]] for i in where)):
+                chars = list(digits)
+                for i, d in zip(where, subs, strict=True):
+                    chars[i] = d
+                text = "".join(chars)
+                day, month, year = text[: cuts[0]], text[cuts[0] : cuts[1]], text[cuts[1] :]
+                value, _ = check_full_date(int(day), int(month), int(year))
+                if value is not None:
+                    found.add(value)
+        if found:
+            return (found.pop(),) if len(found) == 1 else ()
+    return ()
 
 
 def _lost_separator(raw: str, parts: list[str], issues: list[str], partial: bool) -> Normalised:
@@ -176,6 +219,10 @@ def _single_group(raw: str, digits: str, issues: list[str], partial: bool) -> No
     return _result(raw, None, [*issues, "date-invalid"], partial_allowed=partial)
 
 
+# A whole day-first date closing the text, after other words (a space or a colon before it).
+_DATE_AT_END = re.compile(r"(?<=[\s:])(\d{1,2})\s?[/.\-]\s?(\d{1,2})\s?[/.\-]\s?(\d{4})[\s.,;:]*$")
+
+
 def normalise_date(raw: str, *, partial: bool = True) -> Normalised:
     """A date as read → 'dd.mm.yyyy' (or 'mm.yyyy' / 'yyyy' when that is all the text gives).
 
@@ -203,6 +250,14 @@ def normalise_date(raw: str, *, partial: bool = True) -> Normalised:
     if changed:
         issues.append("ocr-digit-fixed")
     parts = re.findall(r"\d+", fixed)
+    if len(parts) > 3:
+        # Other text before the date: a neighbour's words run into the field ('46 phút ngày:
+        # 30/01/2020'), or a date written, crossed out and rewritten after it.
+        last = _DATE_AT_END.search(fixed)
+        if last is not None:
+            found = _from_parts(raw, list(last.groups()), [*issues, "date-extra-text"], partial)
+            if found.value is not None:
+                return found
     if not parts or len(parts) > 3:
         return _result(raw, None, ["date-invalid"], partial_allowed=partial)
     return _from_parts(raw, parts, issues, partial)
