@@ -74,7 +74,7 @@ def memoised(reader: LineReader) -> tuple[LineReader, dict[str, float]]:
     return replace(reader, rec=replace(reader.rec, run=cached)), spent
 
 
-def synth_cases(group: str, books: int, per_book: int) -> list[Case]:
+def synth_cases(group: str, books: int, per_book: int, no_scope: bool = False) -> list[Case]:
     cases: list[Case] = []
     codes = name_place_codes()
     with tempfile.TemporaryDirectory(prefix="sohoa-decode-") as tmp:
@@ -111,7 +111,7 @@ def synth_cases(group: str, books: int, per_book: int) -> list[Case]:
                     found.append(
                         Case(
                             LabelledLine(crop.copy(), text, f"{n}/{p}/{i}"),
-                            base.union(Lexicon.of(others)),
+                            base if no_scope else base.union(Lexicon.of(others)),
                             line["field"] in codes,
                         )
                     )
@@ -151,15 +151,30 @@ def hand_cases(data: Path, part: str, count: int) -> list[Case]:
 
 
 def measure(
-    reader: LineReader, cases: list[Case], decoding: Decoding, spent: dict[str, float]
+    reader: LineReader,
+    cases: list[Case],
+    decoding: Decoding,
+    spent: dict[str, float],
+    baseline: list[str] | None = None,
+    readings: list[str] | None = None,
 ) -> dict[str, float]:
+    """CER, exact lines and decoding time; with `baseline` (greedy's readings), how many lines
+    read otherwise, and how many of those got closer to the truth or further from it."""
     r = replace(reader, decoding=decoding)
+    changed = better = worse = 0
     edits = chars = exact = np_edits = np_chars = 0
     before = spent["s"]
     start = time.perf_counter()
-    for case in cases:
+    for i, case in enumerate(cases):
         got = read_text(r, case.line, lexicon=case.lexicon)
         d = Levenshtein.distance(got, case.line.text)
+        if readings is not None:
+            readings.append(got)
+        if baseline is not None and got != baseline[i]:
+            was = Levenshtein.distance(baseline[i], case.line.text)
+            changed += 1
+            better += d < was
+            worse += d > was
         edits += d
         chars += len(case.line.text)
         exact += d == 0
@@ -174,6 +189,8 @@ def measure(
     }
     if np_chars:
         out["cer_names_places"] = round(np_edits / np_chars, 4)
+    if baseline is not None:
+        out.update(lines_changed=changed, closer=better, further=worse)
     return out
 
 
@@ -189,6 +206,11 @@ def main() -> int:
     s.add_argument("--group", choices=("tuning", "held-out"), required=True)
     s.add_argument("--books", type=int, default=3)
     s.add_argument("--per-book", type=int, default=100)
+    s.add_argument(
+        "--no-scope",
+        action="store_true",
+        help="no names or places of other records: register words, dates, units only",
+    )
     h = sub.add_parser("hand")
     h.add_argument("--data", type=Path, required=True)
     h.add_argument("--part", choices=("tuning", "held-out"), required=True)
@@ -209,7 +231,7 @@ def main() -> int:
     started = time.perf_counter()
     cases: list[Case]
     if args.what == "synth":
-        cases = synth_cases(args.group, args.books, args.per_book)
+        cases = synth_cases(args.group, args.books, args.per_book, args.no_scope)
     else:
         cases = hand_cases(args.data, args.part, args.lines)
     reader, spent = memoised(reader_for(None))
@@ -227,11 +249,13 @@ def main() -> int:
         configs[f"beam-vocab w{args.width} bonus {b} penalty {p}"] = Decoding(
             "beam-vocab", replace(beam, bonus=b, penalty=p)
         )
-    measure(reader, cases, greedy, spent)  # warms the recogniser cache
+    greedy_readings: list[str] = []
+    measure(reader, cases, greedy, spent, readings=greedy_readings)  # warms the cache
     rec_ms = 1000 * spent["s"] / max(1, len(cases))
     table: dict[str, dict[str, float]] = {}
     for label, decoding in configs.items():
-        table[label] = measure(reader, cases, decoding, spent)
+        mine: list[str] = []
+        table[label] = measure(reader, cases, decoding, spent, greedy_readings, mine)
         print(label, table[label], file=sys.stderr, flush=True)
     result: dict[str, object] = {
         "what": args.what,
@@ -241,6 +265,7 @@ def main() -> int:
         "vocabulary_coverage": coverage(cases),
         "recognition_ms_per_line": round(rec_ms, 1),
         "beam": {"merge": args.merge, "floor": args.floor, "per_step": args.per_step},
+        "no_scope": getattr(args, "no_scope", False),
         "decodings": table,
         "seconds": round(time.perf_counter() - started, 1),
     }
