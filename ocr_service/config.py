@@ -17,6 +17,9 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LogFormat = Literal["text", "json"]
 CookieSecure = Literal["auto", "true", "false"]
 Runtime = Literal["auto", "onnxruntime", "openvino"]
+# How line readings are decoded (ocr/ctc_beam.py): greedy CTC, a beam search, or a beam search
+# biased toward the ledger's vocabulary.
+DecodeMode = Literal["greedy", "beam", "beam-vocab"]
 
 
 def _group_config(prefix: str) -> SettingsConfigDict:
@@ -96,6 +99,17 @@ class ViSettings(BaseSettings):
     compact_end: float = Field(
         default=0.8, ge=0, description="x line height: paper kept at both ends of a line crop"
     )
+    # --- decoding (ocr/ctc_beam.py) ---
+    decode: DecodeMode = Field(
+        default="beam-vocab",
+        description="how a line's recogniser output becomes text: greedy (the most probable "
+        "character at each step), beam (a prefix beam search), beam-vocab (a beam search "
+        "biased toward the ledger's words: its commune's confirmed names and places, the "
+        "administrative units, the register's words)",
+    )
+    beam: int = Field(
+        default=10, ge=1, le=64, description="beam and beam-vocab: readings kept at each step"
+    )
     # --- line boxes (ocr/line_boxes.py, table_lines.py) ---
     merge_gap: float = Field(
         default=1.5,
@@ -157,6 +171,11 @@ class ViSettings(BaseSettings):
         description="x line height: the last line of a table column reaches down to the "
         "table's foot, at most this far",
     )
+
+    @field_validator("decode", mode="before")
+    @classmethod
+    def _decode_word(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("runtime", mode="before")
     @classmethod

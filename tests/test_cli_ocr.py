@@ -90,3 +90,8 @@ def test_a_bad_tuning_value_is_one_line_naming_the_variable(tmp_path: Path) -> N
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     assert "bad configuration: SOHOA_VI_SQUEEZE='1.5': Input should be less than" in lines[0]
+    proc = sohoa_ocr(PAGE, tmp_path, env_extra={"SOHOA_VI_DECODE": "viterbi"})
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "SOHOA_VI_DECODE='viterbi': Input should be 'greedy', 'beam' or 'beam-vocab'" in (
+        proc.stderr
+    )

@@ -19,6 +19,7 @@ from ocr_service.config import OcrSettings, Settings, ViSettings, reset_settings
 from ocr_service.db import session_scope, upgrade_database
 from ocr_service.ingest.service import ingest_path
 from ocr_service.jobs.dispatch import LocalRunner
+from ocr_service.learning.vocabulary import ledger_lexicon
 from ocr_service.ocr import OcrEngine, get_engine, ocr_image
 from ocr_service.ocr.containers import OcrLine, OcrPage
 from ocr_service.ocr.vi import ViEngine
@@ -98,10 +99,18 @@ def test_a_read_page_records_what_read_it_and_the_record_reproduces_the_reading(
     processed, _ = preprocess_image(image)
     cleaned = remove_dot_leaders(processed)
 
+    # The ledger's words (SOHOA_VI_DECODE=beam-vocab): the provenance names them; rebuilt
+    # from the same records (none confirmed yet), they are the same.
+    with session_scope(settings) as session:
+        ledger = session.get(Ledger, ledger_id)
+        assert ledger is not None
+        lexicon = ledger_lexicon(session, ledger)
+    assert models["vocabulary"] == lexicon.label
+
     def read_with(ocr: OcrSettings) -> list[object]:
         engine = get_engine("vi", ocr)
         assert isinstance(engine, ViEngine)
-        page = engine.read_page(cleaned, assume_upright=True)
+        page = engine.read_page(cleaned, assume_upright=True, lexicon=lexicon)
         return [ln.to_json() for ln in page.lines]
 
     assert read_with(stored) == lines

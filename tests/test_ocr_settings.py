@@ -21,6 +21,7 @@ from ocr_service.config import (
     reset_settings,
 )
 from ocr_service.errors import ConfigError
+from ocr_service.ocr.ctc_beam import BeamConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,6 +52,8 @@ KNOBS: list[tuple[str, str, str, Any]] = [
     ("SOHOA_VI_REGION_X", "0.5", "vi.region_x", 0.5),
     ("SOHOA_VI_REGION_Y", "0.25", "vi.region_y", 0.25),
     ("SOHOA_VI_TABLE_END", "2", "vi.table_end", 2.0),
+    ("SOHOA_VI_DECODE", " Greedy ", "vi.decode", "greedy"),
+    ("SOHOA_VI_BEAM", "16", "vi.beam", 16),
     ("SOHOA_OCR_THREADS", "3", "threads", 3),
     ("SOHOA_PADDLE_DET_DIR", "/models/det", "paddle.det_dir", Path("/models/det")),
     ("SOHOA_PADDLE_REC_DIR", "/models/rec", "paddle.rec_dir", Path("/models/rec")),
@@ -130,6 +133,8 @@ def test_every_ocr_knob_has_a_documented_variable_and_a_description() -> None:
         ("SOHOA_VI_RUNTIME", "tensorrt"),
         ("SOHOA_VI_INT8", "maybe"),
         ("SOHOA_VI_MERGE_GAP", "-1"),
+        ("SOHOA_VI_DECODE", "viterbi"),
+        ("SOHOA_VI_BEAM", "0"),
         ("SOHOA_OCR_THREADS", "0"),
         ("SOHOA_LOG_LEVEL", "LOUD"),
     ],
@@ -212,6 +217,7 @@ def test_the_geometrys_defaults_are_the_settings_defaults() -> None:
     assert _defaults(table_lines.merge_in_cells) == {"cell_gap": d.cell_gap}
     assert _defaults(vi._Models)["det_side"] == d.det_side
     assert _defaults(vi._Models)["width_step"] == d.width_step
+    assert BeamConfig().width == d.beam
 
 
 def _reads_environment(node: ast.AST) -> bool:

@@ -159,16 +159,22 @@ def _submit_page(dispatcher: Dispatcher, page_id: int) -> None:
 # --- pages ---------------------------------------------------------------------------------
 
 
-def _page_input(session: Session, page_id: int) -> PageInput | None:
+def _page_input(session: Session, page_id: int, settings: Settings) -> PageInput | None:
     page = session.get(Page, page_id)
     if page is None:
         return None
+    lexicon = None
+    if settings.ocr_engine == "vi" and settings.ocr.vi.decode == "beam-vocab":
+        from ocr_service.learning.vocabulary import ledger_lexicon
+
+        lexicon = ledger_lexicon(session, page.ledger)
     return PageInput(
         page_id=page.id,
         ledger_id=page.ledger_id,
         index=page.index,
         image_key=page.image_key,
         meta=page.ledger.book_meta(),
+        lexicon=lexicon,
     )
 
 
@@ -242,7 +248,7 @@ def process_page(
             lease_seconds=settings.page_lease_seconds,
             max_attempts=settings.page_max_attempts,
         )
-        inp = _page_input(session, page_id) if claim else None
+        inp = _page_input(session, page_id, settings) if claim else None
     if claim is None or inp is None:
         return PageOutcome.skipped
     try:

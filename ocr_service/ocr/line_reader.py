@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ocr_service.ocr.ctc_beam import GREEDY, Decoding, Lexicon
 from ocr_service.ocr.line_crops import is_gap, split_points
 from ocr_service.ocr.rec_model import RecModel
 from ocr_service.ocr.recogniser import (
@@ -36,29 +37,20 @@ class LineReader:
     model: RecModel
     rec: Recogniser
     chunk: int = CHUNK
+    decoding: Decoding = GREEDY
 
-    def decode(self, log_probs: np.ndarray) -> tuple[str, list[float]]:
-        """Greedy CTC: the text and the peak probability of every emitted character."""
-        lp = log_probs[:, 0, :]
-        best = lp.argmax(axis=1)
-        peak = np.exp(lp[np.arange(len(best)), best])
-        chars: list[str] = []
-        probs: list[float] = []
-        prev = -1
-        blank, table = self.model.blank, self.model.chars
-        for i, idx in enumerate(best.tolist()):
-            if idx != prev and idx != blank:
-                chars.append(table[idx] if idx < len(table) else "")
-                probs.append(float(peak[i]))
-            elif idx == prev and idx != blank and probs:
-                # A character held over several steps is as sure as its best step.
-                probs[-1] = max(probs[-1], float(peak[i]))
-            prev = idx
-        return "".join(chars), probs
+    def decode(
+        self, log_probs: np.ndarray, lexicon: Lexicon | None = None
+    ) -> tuple[str, list[float]]:
+        """The text and the peak probability of every emitted character (ctc_beam.py), read
+        the way `decoding` says; `lexicon` biases a beam-vocab reading."""
+        return self.decoding.decode(log_probs[:, 0, :], self.model.chars, self.model.blank, lexicon)
 
-    def recognise(self, grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, list[float]]:
+    def recognise(
+        self, grey: np.ndarray, squeeze: float = 1.0, lexicon: Lexicon | None = None
+    ) -> tuple[str, list[float]]:
         """The crop's raw text and character probabilities. `squeeze` narrows it (only where
-        the model's reading convention allows it)."""
+        the model's reading convention allows it); `lexicon`: the book's words (beam-vocab)."""
         h, w = grey.shape
         if h < 2 or w < 2:
             return "", []
@@ -68,7 +60,7 @@ class LineReader:
         natural = w * REC_HEIGHT * factor / h
         step = self.rec.width_step
         if natural <= min(REC_MAX_WIDTH, int(self.chunk * CHUNK_WHOLE)):
-            return self.decode(self.rec.run(rec_tensor(grey, squeeze, step, reading)))
+            return self.decode(self.rec.run(rec_tensor(grey, squeeze, step, reading)), lexicon)
         # Longer lines are cut at blank columns into pieces of ≤ chunk px, read one by
         # one and joined: the model has 1024 px at most, CTC needs a time step (4 px) per
         # character, and attention costs grow faster than the width (2 x 512 px is about
@@ -79,7 +71,7 @@ class LineReader:
         text, probs = "", []
         for a, b in itertools.pairwise(bounds):
             out = self.rec.run(rec_input(grey32[:, a:b], reading.scale, step))
-            piece_text, piece_probs = self.decode(out)
+            piece_text, piece_probs = self.decode(out, lexicon)
             if text and piece_text and is_gap(grey32, a):
                 text += " "  # the cut fell in a gap between words
             text += piece_text
@@ -95,7 +87,8 @@ def line_reader(
     int8: bool | None = None,
     width_step: int = 16,
     chunk: int = CHUNK,
+    decoding: Decoding = GREEDY,
 ) -> LineReader:
     """A LineReader for `model` on `runtime` ("auto", "onnxruntime", "openvino")."""
     rec = load_recogniser(model.path, threads, runtime, int8=int8, width_step=width_step)
-    return LineReader(model=model, rec=rec, chunk=chunk)
+    return LineReader(model=model, rec=rec, chunk=chunk, decoding=decoding)

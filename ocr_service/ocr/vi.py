@@ -28,6 +28,7 @@ from ocr_service.ocr.base import (
 )
 from ocr_service.ocr.blots import erase_blots
 from ocr_service.ocr.containers import OcrLine, OcrPage, OcrProvenance
+from ocr_service.ocr.ctc_beam import GREEDY, BeamConfig, Decoding, Lexicon
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y, MIN_LINE_H, page_lines
 from ocr_service.ocr.line_crops import compact_line, line_squeeze
 from ocr_service.ocr.line_reader import LineReader, line_reader
@@ -101,6 +102,7 @@ class _Models:
         width_step: int = 16,
         chunk: int = 512,
         model_dir: str | None = None,
+        decoding: Decoding = GREEDY,
     ) -> None:
         try:
             import asterocr  # noqa: F401  (the recogniser's package)
@@ -126,7 +128,13 @@ class _Models:
         # quantise.py), or not; None: load_recogniser decides (int8 on a VNNI CPU when
         # OpenVINO's bfloat16 is not used).
         self.reader: LineReader = line_reader(
-            self.model, threads, runtime, int8=int8, width_step=width_step, chunk=chunk
+            self.model,
+            threads,
+            runtime,
+            int8=int8,
+            width_step=width_step,
+            chunk=chunk,
+            decoding=decoding,
         )
         self.rec = self.reader.rec
         packages = {name: metadata.version(name) for name in ("trueocr", "asterocr")}
@@ -161,6 +169,7 @@ def _models(
     width_step: int,
     chunk: int,
     model_dir: str | None,
+    decoding: Decoding = GREEDY,
 ) -> _Models:
     return _Models(
         threads=threads,
@@ -170,6 +179,7 @@ def _models(
         width_step=width_step,
         chunk=chunk,
         model_dir=model_dir,
+        decoding=decoding,
     )
 
 
@@ -190,6 +200,7 @@ class ViEngine(OcrEngine):
             vi.width_step,
             vi.chunk,
             vi.model_dir,
+            Decoding(vi.decode, BeamConfig(width=vi.beam)),
         )
 
     @classmethod
@@ -210,13 +221,18 @@ class ViEngine(OcrEngine):
         }
 
     # --- recognition -------------------------------------------------------------------
-    def _read_grey(self, grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, float]:
-        text, conf, _ = self._read_scored(grey, squeeze)
+    def _read_grey(
+        self, grey: np.ndarray, squeeze: float = 1.0, lexicon: Lexicon | None = None
+    ) -> tuple[str, float]:
+        text, conf, _ = self._read_scored(grey, squeeze, lexicon)
         return text, conf
 
-    def _read_scored(self, grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, float, float]:
-        """Text, confidence and the least sure character's probability (1.0 for no text)."""
-        raw, probs = self.models.reader.recognise(grey, squeeze)
+    def _read_scored(
+        self, grey: np.ndarray, squeeze: float = 1.0, lexicon: Lexicon | None = None
+    ) -> tuple[str, float, float]:
+        """Text, confidence and the least sure character's probability (1.0 for no text).
+        `lexicon`: the ledger's words, for SOHOA_VI_DECODE=beam-vocab."""
+        raw, probs = self.models.reader.recognise(grey, squeeze, lexicon)
         text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", raw)).strip()
         # Leader dots of a printed form ("Họ, chữ đệm, tên: ........") are not text.
         text = " ".join(LEADER_DOTS.sub(" ", text).split())
@@ -227,7 +243,9 @@ class ViEngine(OcrEngine):
         # letter in a name is what a clerk must look at.
         return text, float(np.clip(0.5 * p.mean() + 0.5 * p.min(), 0.0, 1.0)), float(p.min())
 
-    def _read_line_crop(self, crop: np.ndarray) -> tuple[str, float]:
+    def _read_line_crop(
+        self, crop: np.ndarray, lexicon: Lexicon | None = None
+    ) -> tuple[str, float]:
         """A page line's crop read narrowed as far as its strokes allow (line_squeeze), and
         read again at its natural width when that gives nothing: narrowed, a short word in
         a looped hand ran together ("dud." on FRAN_0187_50115_L read as "?@"); and read
@@ -235,14 +253,14 @@ class ViEngine(OcrEngine):
         SOHOA_VI_REREAD=0 turns both second readings off."""
         vi = self.settings
         squeeze = line_squeeze(crop, squeeze_min=vi.squeeze, min_stroke=vi.min_stroke)
-        text, conf = self._read_grey(crop, squeeze)
+        text, conf = self._read_grey(crop, squeeze, lexicon)
         if not text and squeeze < 1.0 and vi.reread:
             squeeze = 1.0
-            text, conf = self._read_grey(crop)
+            text, conf = self._read_grey(crop, lexicon=lexicon)
         density = reading_density(text, crop.shape, squeeze)
         if vi.reread and density > DENSE_READING:
             stretch = min(MAX_STRETCH, density / SPARSE_READING)
-            wide, wide_conf = self._read_grey(crop, squeeze * stretch)
+            wide, wide_conf = self._read_grey(crop, squeeze * stretch, lexicon)
             if wide_conf >= conf and gives_back(text, wide):
                 text, conf = wide, wide_conf
         return text, conf
@@ -251,26 +269,35 @@ class ViEngine(OcrEngine):
         return self._read_grey(to_grey(crop))
 
     def read_mark(
-        self, upright: np.ndarray, box: tuple[int, int, int, int], line_h: float
+        self,
+        upright: np.ndarray,
+        box: tuple[int, int, int, int],
+        line_h: float,
+        lexicon: Lexicon | None = None,
     ) -> tuple[str, float, bool]:
         """The reading of an ink cluster no line covered. A short word with a long tail
         (a clerk's initials "ay" with a looped y, 2-3 lines high) reads as a stray sign
         whole: when a cluster TALL_MARK line heights high, much taller than wide but wider
         than a stroke, reads as nothing, its top MARK_TOP line heights, where the letters
         sit, are read instead. The flag is True when the reading is of the whole cluster."""
-        text, conf = self._read_grey(crop_line(upright, box, CROP_PAD_Y, CROP_PAD_X))
+        text, conf = self._read_grey(crop_line(upright, box, CROP_PAD_Y, CROP_PAD_X), 1.0, lexicon)
         h, w = box[3] - box[1], box[2] - box[0]
         tall = h >= TALL_MARK * line_h and h >= TALL_MARK_ASPECT * w
         if not text and tall and w >= TALL_MARK_MIN_W * line_h:
             top = (box[0], box[1], box[2], box[1] + round(MARK_TOP * line_h))
-            text, conf = self._read_grey(crop_line(upright, top, CROP_PAD_Y, CROP_PAD_X))
+            top_crop = crop_line(upright, top, CROP_PAD_Y, CROP_PAD_X)
+            text, conf = self._read_grey(top_crop, 1.0, lexicon)
             return text, conf, False
         return text, conf, True
 
     # --- page --------------------------------------------------------------------------
-    def read_page(self, image: np.ndarray, *, assume_upright: bool = False) -> OcrPage:
+    def read_page(
+        self, image: np.ndarray, *, assume_upright: bool = False, lexicon: Lexicon | None = None
+    ) -> OcrPage:
         """All lines of the page. assume_upright: the caller has already turned and deskewed
-        the image (the pipeline's preprocess_page), so trueocr's own pass is skipped."""
+        the image (the pipeline's preprocess_page), so trueocr's own pass is skipped.
+        lexicon: the ledger's words, that SOHOA_VI_DECODE=beam-vocab biases readings toward
+        (extract/vocabulary.py, learning/vocabulary.py); without one it reads as beam."""
         started = time.perf_counter()
         grey = to_grey(image)
         height, width = grey.shape
@@ -311,7 +338,7 @@ class ViEngine(OcrEngine):
                 keep=vi.compact_keep,
                 end=vi.compact_end,
             )
-            text, conf = self._read_line_crop(crop)
+            text, conf = self._read_line_crop(crop, lexicon)
             if (
                 table.cell_of(box) is not None
                 and ditto_in_box(upright, box, line_h)
@@ -329,7 +356,7 @@ class ViEngine(OcrEngine):
                 dittos.add(len(read))
                 read.append((DITTO, DITTO_CONFIDENCE, ub))
                 continue
-            text, conf, whole = self.read_mark(upright, ub, line_h)
+            text, conf, whole = self.read_mark(upright, ub, line_h, lexicon)
             verdict = mark_verdict(mark, text, conf, whole)
             if verdict == "line":
                 read.append((text, conf, ub))
@@ -388,8 +415,15 @@ class ViEngine(OcrEngine):
             engine=self.name,
             engine_version=self.version(),
             seconds=time.perf_counter() - started,
-            provenance=self.provenance(),
+            provenance=self._provenance(lexicon),
         )
+
+    def _provenance(self, lexicon: Lexicon | None) -> OcrProvenance:
+        """The engine's provenance, and the lexicon's words when beam-vocab read with one."""
+        provenance = self.provenance()
+        if lexicon is not None and self.settings.decode == "beam-vocab":
+            provenance["models"] = {**provenance["models"], "vocabulary": lexicon.label}
+        return provenance
 
 
 def reading_density(text: str, shape: tuple[int, ...], squeeze: float = 1.0) -> float:

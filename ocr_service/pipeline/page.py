@@ -20,6 +20,7 @@ from models.json_types import PreprocessJson
 from ocr_service.config import Settings
 from ocr_service.extract.containers import RecordDraft
 from ocr_service.ocr.containers import OcrPage
+from ocr_service.ocr.ctc_beam import Lexicon
 from ocr_service.preprocess.pipeline import PreprocessInfo
 from ocr_service.storage import Storage
 
@@ -35,6 +36,8 @@ class PageInput:
     index: int  # 1-based, in ledger order
     image_key: str
     meta: BookMeta
+    # The ledger's words, when lines are decoded with SOHOA_VI_DECODE=beam-vocab.
+    lexicon: Lexicon | None = None
 
 
 @dataclass
@@ -111,7 +114,7 @@ def run_page(inp: PageInput, storage: Storage, settings: Settings) -> PageOutput
 
         def read_side(img: np.ndarray) -> OcrPage:
             started = time.perf_counter()
-            page = read_text(img, settings)
+            page = read_text(img, settings, inp.lexicon)
             timings["ocr"] += time.perf_counter() - started
             return page
 
@@ -124,7 +127,7 @@ def run_page(inp: PageInput, storage: Storage, settings: Settings) -> PageOutput
         out.ocr, out.records = read_sides(processed, sides, read_side, extract_side)
         return out
     t = time.perf_counter()
-    out.ocr = read_text(processed, settings)
+    out.ocr = read_text(processed, settings, inp.lexicon)
     timings["ocr"] = time.perf_counter() - t
     t = time.perf_counter()
     out.records = extract_page_records(inp, out.ocr, processed, info)

@@ -10,6 +10,7 @@ import numpy as np
 from ocr_service.config import Settings
 from ocr_service.extract.containers import RecordDraft
 from ocr_service.ocr.containers import OcrPage
+from ocr_service.ocr.ctc_beam import Lexicon
 from ocr_service.preprocess.pipeline import PreprocessInfo
 
 if TYPE_CHECKING:
@@ -24,7 +25,9 @@ def preprocess_image(image: np.ndarray) -> tuple[np.ndarray, PreprocessInfo]:
     return result.image, result.info()
 
 
-def read_text(image: np.ndarray, settings: Settings) -> OcrPage:
+def read_text(image: np.ndarray, settings: Settings, lexicon: Lexicon | None = None) -> OcrPage:
+    """The page's lines; `lexicon` biases the vi engine's beam-vocab decoding (the ledger's
+    words, learning/vocabulary.py)."""
     from ocr_service.ocr import get_engine, ocr_image
     from ocr_service.ocr.vi import ViEngine
     from ocr_service.preprocess.leaders import remove_dot_leaders
@@ -36,7 +39,7 @@ def read_text(image: np.ndarray, settings: Settings) -> OcrPage:
     if isinstance(engine, ViEngine) and second is None:
         # preprocess_page already turned and deskewed the page: skip trueocr's second pass.
         started = time.perf_counter()
-        page = engine.read_page(cleaned, assume_upright=True)
+        page = engine.read_page(cleaned, assume_upright=True, lexicon=lexicon)
         page.seconds = time.perf_counter() - started
         return page
     return ocr_image(cleaned, engine, second)

@@ -17,6 +17,7 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from ocr_service.config import ViSettings
+from ocr_service.ocr.ctc_beam import Lexicon
 from ocr_service.ocr.line_crops import compact_line, line_squeeze
 from ocr_service.ocr.line_reader import LineReader, line_reader
 from ocr_service.ocr.rec_model import RecModel, rec_model
@@ -47,14 +48,20 @@ def reader_for(ref: ModelRef, threads: int = 2) -> LineReader:
     return line_reader(as_model(ref), threads, "onnxruntime", int8=False, width_step=4)
 
 
-def read_text(reader: LineReader, line: LabelledLine, vi: ViSettings | None = None) -> str:
-    """The line as the engine reads a page line's crop (vi.ViEngine._read_line_crop)."""
+def read_text(
+    reader: LineReader,
+    line: LabelledLine,
+    vi: ViSettings | None = None,
+    lexicon: Lexicon | None = None,
+) -> str:
+    """The line as the engine reads a page line's crop (vi.ViEngine._read_line_crop);
+    `lexicon`: the words a beam-vocab reader is biased toward."""
     vi = vi or ViSettings()
     crop = compact_line(line.image, gap=vi.compact_gap, keep=vi.compact_keep, end=vi.compact_end)
     squeeze = line_squeeze(crop, squeeze_min=vi.squeeze, min_stroke=vi.min_stroke)
-    raw, _ = reader.recognise(crop, squeeze)
+    raw, _ = reader.recognise(crop, squeeze, lexicon)
     if not clean_label(raw) and squeeze < 1.0 and vi.reread and reader.model.reading.squeeze:
-        raw, _ = reader.recognise(crop)
+        raw, _ = reader.recognise(crop, lexicon=lexicon)
     return clean_label(raw)
 
 

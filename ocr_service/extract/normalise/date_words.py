@@ -301,6 +301,13 @@ _WORDS = (
     "sinh",  # 'Sinh ngày …': not a date word, listed so it is never snapped to 'linh'
 )
 _WORD_SET = frozenset(_WORDS)
+
+
+def date_vocabulary() -> tuple[str, ...]:
+    """The words dates are written out with, as written (the beam decoder's lexicon has them)."""
+    return _WORDS
+
+
 # Units that take 'mươi' (×10) after them; 'mười' stands alone or starts the teens.
 _TENS_UNITS = {"hai", "ba", "bốn", "năm", "sáu", "bảy", "bẩy", "tám", "chín"}
 _EDGE = re.compile(r"^(\W*)(.*?)(\W*)$")

@@ -97,6 +97,12 @@ def _syllables() -> frozenset[str]:
     return frozenset(words)
 
 
+def place_syllables() -> frozenset[str]:
+    """Every lower-case word of administrative unit names, unit words and institution words
+    (what a place in a register is written with): one vocabulary of the beam decoder."""
+    return _syllables()
+
+
 def _match_case(model: str, word: str) -> str:
     """`word` with the case of `model`'s first letter (the book's case is kept)."""
     if model[:1].isupper():

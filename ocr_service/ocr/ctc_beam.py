@@ -1,0 +1,256 @@
+"""CTC decoding of one line's log-probabilities [T, C]: greedy, or a prefix beam search that
+may be biased toward a lexicon of Vietnamese syllables (the commune's names and places, the
+administrative units, the register's words: extract/vocabulary.py builds it).
+
+Both return what the engine needs from a reading: the text and, for every emitted character,
+its peak probability (a character held over several steps is as sure as its best step).
+
+The search keeps, per prefix, the best alignment ending in a blank and the best ending in a
+character ("max" merging, a Viterbi beam): with a width of 1 and no lexicon it is exactly the
+greedy reading, since the per-step argmax is the single most probable alignment (without a
+lexicon, any width reads the greedy text: the best alignment is never pruned). "sum" merging
+(the textbook prefix beam search) adds the alignments of a prefix instead; it read synthetic
+fields no better (docs/BENCHMARKS.md).
+
+The lexicon works at syllable granularity, the unit Vietnamese writes between spaces: a run
+of letters that ends (a space, a comma, a digit, the end of the line) and is in the lexicon
+earns `bonus` nats; one that is not, or a run that can no longer become one, costs `penalty`
+nats, once (0 by default: a penalty makes dropping a doubtful unknown word pay). A run that
+can still become a lexicon word costs nothing. Characters whose step probability is under
+`floor` are never tried, so the bias chooses between readings the recogniser found plausible
+and never writes a word the book does not show; a reading it clearly prefers (by more than
+`bonus` nats) is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from ocr_service.config import DecodeMode
+
+Merge = Literal["max", "sum"]
+
+NEG_INF = -math.inf
+WORD_RUN = re.compile(r"[^\W\d_]+")  # letters only: a Vietnamese syllable, a name's part
+
+
+def syllables(text: str) -> list[str]:
+    """The lower-case letter runs of `text` (NFC): 'Nguyễn Văn A, 12/3' → ['nguyễn', 'văn', 'a']."""
+    return WORD_RUN.findall(unicodedata.normalize("NFC", text).lower())
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Lower-case syllables, and every prefix of them (a partial word that may still become one)."""
+
+    words: frozenset[str]
+    prefixes: frozenset[str] = field(repr=False)
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> Lexicon:
+        words = frozenset(w for text in texts for w in syllables(text))
+        return cls(words, frozenset(w[:i] for w in words for i in range(1, len(w) + 1)))
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.words
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def can_become(self, partial: str) -> bool:
+        return partial in self.prefixes
+
+    def union(self, other: Lexicon) -> Lexicon:
+        return Lexicon(self.words | other.words, self.prefixes | other.prefixes)
+
+    @property
+    def label(self) -> str:
+        """What a page's provenance says about the lexicon that read it: the reading is
+        reproduced only with the same words."""
+        digest = hashlib.sha256("\n".join(sorted(self.words)).encode()).hexdigest()
+        return f"{len(self.words)} words sha256:{digest}"
+
+
+@dataclass(frozen=True)
+class BeamConfig:
+    """How the beam search reads (defaults chosen on the tuning sets: docs/BENCHMARKS.md)."""
+
+    width: int = 10
+    floor: float = 1e-2  # a character is tried at a step only from this probability on
+    per_step: int = 4  # ... and only the most probable this many of those
+    bonus: float = 2.0  # nats for a completed lexicon word
+    penalty: float = 0.0  # nats for a word that is not (or can no longer be) in the lexicon
+    merge: Merge = "max"
+
+
+def greedy_decode(lp: np.ndarray, chars: Sequence[str], blank: int) -> tuple[str, list[float]]:
+    """Greedy CTC over lp [T, C]: the per-step argmax, repeats merged, blanks dropped."""
+    best = lp.argmax(axis=1)
+    peak = np.exp(lp[np.arange(len(best)), best])
+    out: list[str] = []
+    probs: list[float] = []
+    prev = -1
+    for i, idx in enumerate(best.tolist()):
+        if idx != prev and idx != blank:
+            out.append(chars[idx] if idx < len(chars) else "")
+            probs.append(float(peak[i]))
+        elif idx == prev and idx != blank and probs:
+            # A character held over several steps is as sure as its best step.
+            probs[-1] = max(probs[-1], float(peak[i]))
+        prev = idx
+    return "".join(out), probs
+
+
+@dataclass
+class _Beam:
+    """One prefix: its best (or summed) alignments ending in a blank / in its last character,
+    the probabilities of their characters, and the lexicon score of its words."""
+
+    pb: float = NEG_INF
+    pnb: float = NEG_INF
+    probs_b: tuple[float, ...] = ()
+    probs_nb: tuple[float, ...] = ()
+    lm: float = 0.0
+    word: str = ""  # the letter run the prefix ends in (lower case)
+    off: bool = False  # that run can no longer become a lexicon word (already penalised)
+
+    def best_probs(self) -> tuple[float, ...]:
+        return self.probs_b if self.pb >= self.pnb else self.probs_nb
+
+
+def _lse(a: float, b: float) -> float:
+    hi, lo = (a, b) if a >= b else (b, a)
+    return hi + math.log1p(math.exp(lo - hi))
+
+
+class _Search:
+    def __init__(self, chars: Sequence[str], config: BeamConfig, lexicon: Lexicon | None) -> None:
+        self.chars, self.config, self.lexicon = chars, config, lexicon
+        self.sum = config.merge == "sum"
+        self.letter = [bool(WORD_RUN.fullmatch(c)) for c in chars]
+
+    def merged(self, a: float, b: float) -> float:
+        if a == NEG_INF:
+            return b
+        if b == NEG_INF:
+            return a
+        return _lse(a, b) if self.sum else max(a, b)
+
+    def acoustic(self, beam: _Beam) -> float:
+        return self.merged(beam.pb, beam.pnb)
+
+    def close_word(self, beam: _Beam) -> float:
+        """The lexicon score of the run the beam ends in, when it ends."""
+        if self.lexicon is None or not beam.word or beam.off:
+            return 0.0
+        return self.config.bonus if beam.word in self.lexicon else -self.config.penalty
+
+    def child(self, parent: _Beam, c: int) -> _Beam:
+        """A new prefix: `parent`'s plus character c (lexicon state only)."""
+        if self.lexicon is None:
+            return _Beam()
+        if c < len(self.letter) and self.letter[c]:
+            word = parent.word + self.chars[c].lower()
+            if not parent.off and not self.lexicon.can_become(word):
+                return _Beam(lm=parent.lm - self.config.penalty, word=word, off=True)
+            return _Beam(lm=parent.lm, word=word, off=parent.off)
+        return _Beam(lm=parent.lm + self.close_word(parent))
+
+    def add(self, into: _Beam, score: float, probs: tuple[float, ...], blank: bool) -> None:
+        if blank:
+            if score > into.pb:
+                into.probs_b = probs
+            into.pb = self.merged(into.pb, score)
+        else:
+            if score > into.pnb:
+                into.probs_nb = probs
+            into.pnb = self.merged(into.pnb, score)
+
+
+def beam_decode(
+    lp: np.ndarray,
+    chars: Sequence[str],
+    blank: int,
+    config: BeamConfig | None = None,
+    lexicon: Lexicon | None = None,
+) -> tuple[str, list[float]]:
+    """Prefix beam search over lp [T, C] (log-probabilities), biased toward `lexicon` if given."""
+    config = config or BeamConfig()
+    search = _Search(chars, config, lexicon)
+    log_floor = math.log(config.floor) if config.floor > 0 else NEG_INF
+    steps = np.asarray(lp, dtype=np.float64)
+    top = steps.argmax(axis=1)
+    beams: dict[tuple[int, ...], _Beam] = {(): _Beam(pb=0.0)}
+    for t in range(steps.shape[0]):
+        row = steps[t]
+        passed = np.flatnonzero(row >= log_floor)
+        if len(passed) > config.per_step:
+            passed = passed[np.argsort(row[passed])[-config.per_step :]]
+        tried = set(passed.tolist())
+        tried.add(int(top[t]))
+        tried.discard(blank)
+        p_blank = float(row[blank])
+        nxt: dict[tuple[int, ...], _Beam] = {}
+        for prefix, beam in beams.items():
+            # Stay with a blank.
+            stay = nxt.get(prefix)
+            if stay is None:
+                stay = nxt[prefix] = _Beam(lm=beam.lm, word=beam.word, off=beam.off)
+            search.add(stay, search.acoustic(beam) + p_blank, beam.best_probs(), blank=True)
+            last = prefix[-1] if prefix else -1
+            for c in tried:
+                p = float(row[c])
+                peak = math.exp(p)
+                if c == last:
+                    # The same character held: the prefix stays.
+                    if beam.pnb > NEG_INF:
+                        held = (*beam.probs_nb[:-1], max(beam.probs_nb[-1], peak))
+                        search.add(stay, beam.pnb + p, held, blank=False)
+                    # A second one needs a blank between.
+                    if beam.pb == NEG_INF:
+                        continue
+                    source, probs = beam.pb, beam.probs_b
+                else:
+                    source, probs = search.acoustic(beam), beam.best_probs()
+                key = (*prefix, c)
+                ext = nxt.get(key)
+                if ext is None:
+                    ext = nxt[key] = search.child(beam, c)
+                search.add(ext, source + p, (*probs, peak), blank=False)
+        ranked = sorted(nxt.items(), key=lambda kv: search.acoustic(kv[1]) + kv[1].lm, reverse=True)
+        beams = dict(ranked[: max(1, config.width)])
+    best_key, best = max(
+        beams.items(), key=lambda kv: search.acoustic(kv[1]) + kv[1].lm + search.close_word(kv[1])
+    )
+    text = "".join(chars[c] if c < len(chars) else "" for c in best_key)
+    return text, list(best.best_probs())
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How a line reader turns log-probabilities into text (SOHOA_VI_DECODE, SOHOA_VI_BEAM).
+
+    greedy: the per-step argmax. beam: the prefix beam search. beam-vocab: the beam search
+    biased toward the lexicon the caller gives (the ledger's; plain beam without one)."""
+
+    mode: DecodeMode = "greedy"
+    beam: BeamConfig = BeamConfig()
+
+    def decode(
+        self, lp: np.ndarray, chars: Sequence[str], blank: int, lexicon: Lexicon | None = None
+    ) -> tuple[str, list[float]]:
+        if self.mode == "greedy":
+            return greedy_decode(lp, chars, blank)
+        vocab = lexicon if self.mode == "beam-vocab" else None
+        return beam_decode(lp, chars, blank, self.beam, vocab)
+
+
+GREEDY = Decoding()

@@ -1,0 +1,147 @@
+"""CTC decoding (ocr/ctc_beam.py): the beam search is the greedy reading when it has nothing to
+add, reads a near-miss as the lexicon word the recogniser nearly read, and never overwrites
+what the book clearly shows."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ocr_service.ocr.ctc_beam import (
+    BeamConfig,
+    Decoding,
+    Lexicon,
+    beam_decode,
+    greedy_decode,
+    syllables,
+)
+from ocr_service.ocr.line_reader import LineReader
+from ocr_service.ocr.rec_model import RecModel
+from ocr_service.ocr.recogniser import Reading, Recogniser
+
+CHARS = ["<blank>", *"Nguyẽễn Thửư,ăV"]
+BLANK = 0
+
+
+def _random_log_probs(rng: np.random.Generator, steps: int, classes: int) -> np.ndarray:
+    x = rng.normal(size=(steps, classes)) * rng.uniform(0.5, 4.0)
+    x[:, BLANK] += rng.uniform(0.0, 3.0)  # as a recogniser: mostly blanks
+    return x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+
+
+def _frames(*steps: dict[str, float]) -> np.ndarray:
+    """[T, C] log-probabilities: each step's named characters, the rest of the mass on blank."""
+    rows = []
+    for step in steps:
+        row = np.full(len(CHARS), 1e-6)
+        for ch, p in step.items():
+            row[CHARS.index(ch)] = p
+        row[BLANK] = max(1e-6, 1.0 - row.sum() + row[BLANK])
+        rows.append(np.log(row / row.sum()))
+    return np.array(rows)
+
+
+def _word(text: str, **doubt: dict[str, float]) -> list[dict[str, float]]:
+    """One step per character with a blank after it; `doubt` replaces a character's step."""
+    steps: list[dict[str, float]] = []
+    for ch in text:
+        steps.append(doubt.get(ch, {ch: 0.98}))
+        steps.append({"<blank>": 0.99})
+    return steps
+
+
+def test_beam_of_one_without_a_lexicon_is_exactly_greedy() -> None:
+    rng = np.random.default_rng(17)
+    for _ in range(200):
+        lp = _random_log_probs(rng, int(rng.integers(1, 60)), len(CHARS))
+        text, probs = greedy_decode(lp, CHARS, BLANK)
+        beam_text, beam_probs = beam_decode(lp, CHARS, BLANK, BeamConfig(width=1))
+        assert beam_text == text
+        assert beam_probs == pytest.approx(probs, abs=1e-12)
+
+
+def test_a_wider_max_beam_without_a_lexicon_still_reads_greedy() -> None:
+    """The per-step argmax is the most probable alignment: a Viterbi beam keeps it."""
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        lp = _random_log_probs(rng, 40, len(CHARS))
+        assert (
+            beam_decode(lp, CHARS, BLANK, BeamConfig(width=8))[0]
+            == (greedy_decode(lp, CHARS, BLANK)[0])
+        )
+
+
+def test_the_lexicon_turns_a_near_miss_into_the_word_the_recogniser_nearly_read() -> None:
+    # 'ẽ' 0.55 against 'ễ' 0.40: greedy writes the near-miss 'Nguyẽn'.
+    lp = _frames(*_word("Nguyẽn", ẽ={"ẽ": 0.55, "ễ": 0.40}))
+    assert greedy_decode(lp, CHARS, BLANK)[0] == "Nguyẽn"
+    assert beam_decode(lp, CHARS, BLANK)[0] == "Nguyẽn"  # no lexicon: nothing to prefer
+    lexicon = Lexicon.of(["Nguyễn Văn"])
+    text, probs = beam_decode(lp, CHARS, BLANK, lexicon=lexicon)
+    assert text == "Nguyễn"
+    # The same contract as greedy: one peak probability per character, the doubt kept.
+    assert len(probs) == len(text)
+    assert probs[4] == pytest.approx(0.40, abs=1e-3)
+    assert min(probs) == probs[4]
+
+
+def test_a_clearly_read_word_outside_the_lexicon_is_kept() -> None:
+    """The book wins: 'Thử' read at 0.97 stays 'Thử' though only 'Thư' is in the lexicon."""
+    lp = _frames(*_word("Thử", ử={"ử": 0.97, "ư": 0.02}))
+    lexicon = Lexicon.of(["Thư"])
+    assert beam_decode(lp, CHARS, BLANK, lexicon=lexicon)[0] == "Thử"
+
+
+def test_a_character_under_the_floor_is_never_written_whatever_the_bonus() -> None:
+    lp = _frames(*_word("Thử", ử={"ử": 0.9, "ư": 5e-4}))
+    huge = BeamConfig(bonus=50.0)
+    assert beam_decode(lp, CHARS, BLANK, huge, Lexicon.of(["Thư"]))[0] == "Thử"
+    # Above the floor, such a bias would take it: the floor is what respects the book.
+    assert beam_decode(lp, CHARS, BLANK, replace(huge, floor=1e-4), Lexicon.of(["Thư"]))[0] == (
+        "Thư"
+    )
+
+
+def test_a_doubtful_word_outside_the_lexicon_is_not_dropped() -> None:
+    """Without a penalty (the default) reading nothing never beats reading the word; a
+    penalty would drop doubtful words outside the lexicon, which is why it is 0."""
+    doubtful = {ch: {ch: 0.6} for ch in "Vă"}
+    lp = _frames(*_word("Vă", **doubtful))
+    lexicon = Lexicon.of(["Nguyễn"])
+    assert beam_decode(lp, CHARS, BLANK, lexicon=lexicon)[0] == "Vă"
+    assert beam_decode(lp, CHARS, BLANK, BeamConfig(penalty=3.0), lexicon)[0] == ""
+
+
+def test_words_are_scored_as_syllables_and_a_partial_word_is_not_penalised() -> None:
+    assert syllables("Nguyễn Văn Thử, 12/3/1990 -V") == ["nguyễn", "văn", "thử", "v"]
+    lexicon = Lexicon.of(["Nguyễn"])
+    assert "nguyễn" in lexicon and "nguy" not in lexicon
+    assert lexicon.can_become("nguy") and not lexicon.can_become("nguyẽ")
+    # Two words: the bias works per syllable ('Nguyẽn Thư' → 'Nguyễn Thư').
+    steps = [*_word("Nguyẽn", ẽ={"ẽ": 0.55, "ễ": 0.40}), {" ": 0.98}, *_word("Thư")]
+    text, _ = beam_decode(_frames(*steps), CHARS, BLANK, lexicon=Lexicon.of(["Nguyễn", "Thư"]))
+    assert text == "Nguyễn Thư"
+
+
+def test_the_decoding_modes() -> None:
+    lp = _frames(*_word("Nguyẽn", ẽ={"ẽ": 0.55, "ễ": 0.40}))
+    lexicon = Lexicon.of(["Nguyễn"])
+    assert Decoding("greedy").decode(lp, CHARS, BLANK, lexicon)[0] == "Nguyẽn"
+    assert Decoding("beam").decode(lp, CHARS, BLANK, lexicon)[0] == "Nguyẽn"
+    assert Decoding("beam-vocab").decode(lp, CHARS, BLANK, lexicon)[0] == "Nguyễn"
+    assert Decoding("beam-vocab").decode(lp, CHARS, BLANK, None)[0] == "Nguyẽn"
+
+
+def test_the_line_reader_hands_the_lexicon_to_its_decoding() -> None:
+    lp = _frames(*_word("Nguyẽn", ẽ={"ẽ": 0.55, "ễ": 0.40}))[:, None, :]
+    model = RecModel(Path("unused.onnx"), tuple(CHARS), Reading(), "0" * 64, "test.onnx")
+    rec = Recogniser(run=lambda images: lp, runtime="onnxruntime", precision="fp32")
+    grey = np.full((32, 60), 255, np.uint8)
+    reader = LineReader(model=model, rec=rec, decoding=Decoding("beam-vocab"))
+    assert reader.recognise(grey)[0] == "Nguyẽn"
+    assert reader.recognise(grey, lexicon=Lexicon.of(["Nguyễn"]))[0] == "Nguyễn"
+    greedy = replace(reader, decoding=Decoding("greedy"))
+    assert greedy.recognise(grey, lexicon=Lexicon.of(["Nguyễn"]))[0] == "Nguyẽn"
