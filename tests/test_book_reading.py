@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models.entities import AuditEvent, DraftRecord, FieldValue, Ledger, Page, PageOcr
 from ocr_service.config import Settings
@@ -208,3 +208,50 @@ def test_a_clerks_value_is_compared_with_the_pages_again(
     with session_scope(settings) as session:
         ledger = session.get(Ledger, ledger_id)
         assert ledger is not None and ledger.book == "02/2021"
+
+
+def test_a_book_is_seen_done_only_with_its_book_facts_stored(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client polling for 'done' read the records before their book facts and rules were
+    stored (a later transaction): while they are applied, nobody else sees the book done."""
+    import ocr_service.records.book_reading as book_reading
+
+    ledger_id = book_without_data(settings, {1: "01/2021", 2: "01/2021"})
+    seen: list[str] = []
+    apply = book_reading.apply_book_reading
+
+    def watched(session, ledger):  # type: ignore[no-untyped-def]
+        with session_scope(settings) as other:  # another connection, as a polling client
+            status = other.scalar(select(Ledger.status).where(Ledger.id == ledger))
+            seen.append(str(status))
+        apply(session, ledger)
+
+    monkeypatch.setattr(book_reading, "apply_book_reading", watched)
+    assert maybe_finish_ledger(ledger_id, settings) == "done"
+    assert seen == ["processing"]
+    with session_scope(settings) as session:
+        ledger = session.get(Ledger, ledger_id)
+        assert ledger is not None and ledger.status == "done" and ledger.book == "01/2021"
+
+
+def test_book_rules_that_fail_leave_the_book_closed_and_its_records_stored(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ocr_service.records.store as store
+
+    ledger_id = book_without_data(settings, {1: "01/2021", 2: "01/2021"})
+
+    def broken(session, ledger):  # type: ignore[no-untyped-def]
+        raise RuntimeError("rules failed")
+
+    monkeypatch.setattr(store, "apply_book_rules", broken)
+    assert maybe_finish_ledger(ledger_id, settings) == "done"
+    with session_scope(settings) as session:
+        ledger = session.get(Ledger, ledger_id)
+        assert ledger is not None and ledger.status == "done"
+        assert ledger.book is None  # the book facts of the failed savepoint are not half-kept
+        count = session.scalar(
+            select(func.count()).select_from(DraftRecord).where(DraftRecord.ledger_id == ledger_id)
+        )
+        assert count == 2

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from rq.timeouts import JobTimeoutException
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from models.entities import Ledger, LedgerStatus, Page, PageState
 from ocr_service.config import Settings
@@ -163,6 +164,22 @@ def _requeue_or_close(
 # --- ledger ---------------------------------------------------------------------------------
 
 
+def _apply_book_facts(session: Session, ledger_id: str) -> None:
+    """The book's facts read from its pages, then its rules across pages; a failure there is
+    logged and leaves the records as they are (the book still closes: its pages are read)."""
+    from ocr_service.records.book_reading import apply_book_reading
+    from ocr_service.records.store import apply_book_rules
+
+    try:
+        with session.begin_nested():
+            # The book's facts first: records whose page misread the quyển số are pointed at
+            # the book's before numbering is checked per book.
+            apply_book_reading(session, ledger_id)
+            apply_book_rules(session, ledger_id)
+    except Exception:  # whatever failed, the pages are read and the ledger closes (as before)
+        log.exception("book rules of ledger %s could not be applied", ledger_id)
+
+
 def maybe_finish_ledger(ledger_id: str, settings: Settings) -> LedgerStatus | None:
     """Close a ledger whose pages have all ended: done, partial or failed, then book rules."""
     with session_scope(settings) as session:
@@ -190,12 +207,8 @@ def maybe_finish_ledger(ledger_id: str, settings: Settings) -> LedgerStatus | No
         )
         if state.rowcount(result) != 1:
             return None
-    from ocr_service.records.book_reading import apply_book_reading
-    from ocr_service.records.store import apply_book_rules
-
-    with session_scope(settings) as session:
-        # The book's facts first: records whose page misread the quyển số are pointed at the
-        # book's before numbering is checked per book.
-        apply_book_reading(session, ledger_id)
-        apply_book_rules(session, ledger_id)
+        # In the transaction that closes the ledger: a client that sees the book done sees its
+        # book facts and rules too (they were stored in a later transaction, and a client
+        # polling for 'done' could read the records before their book warnings).
+        _apply_book_facts(session, ledger_id)
     return new
