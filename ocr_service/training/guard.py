@@ -78,6 +78,12 @@ def evaluate(model: ModelRef, lines: list[LabelledLine], threads: int = 2) -> fl
     return score(reader_for(model, threads), lines).cer
 
 
+def worse_sets(scores: dict[str, tuple[Score, Score]]) -> list[str]:
+    """The regression sets (kind -> (candidate, current)) the candidate reads worse by more
+    than REGRESSION_SLACK_EDITS characters."""
+    return [kind for kind, (a, b) in scores.items() if a.edits > b.edits + REGRESSION_SLACK_EDITS]
+
+
 @dataclass(frozen=True)
 class GuardDecision:
     """Whether the candidate may be activated, and the measurements that decided it."""
