@@ -128,7 +128,10 @@ def test_corrections_train_a_version_that_rereads_the_untouched_drafts_better(
     truth = json.loads((book / "truth.json").read_text(encoding="utf-8"))
     register = truth["register"]
     truth_by_page = {r["page"]: r for r in truth["records"]}
-    base = make_settings(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", ocr_engine="vi")
+    # The budget is the runner's: its child processes run the training job.
+    base = make_settings(
+        tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", ocr_engine="vi", **_train_budget()
+    )
     upgrade_database(base)
     meta = truth["ledger"]
     with session_scope(base) as session:
@@ -160,7 +163,7 @@ def test_corrections_train_a_version_that_rereads_the_untouched_drafts_better(
         }
         count = sum(len(c) for c in corrections.values())
         assert count > 10, "the shipped model should misread this hand"
-        settings = base.model_copy(update={"train_every": count, **_train_budget()})
+        settings = base.model_copy(update={"train_every": count})
         from ocr_service.api.app import create_app
 
         with TestClient(create_app(settings, start_jobs=False)) as client:
@@ -217,6 +220,8 @@ def test_corrections_train_a_version_that_rereads_the_untouched_drafts_better(
     assert metrics["heldout_cer_after"] < metrics["heldout_cer_before"]
     assert set(metrics["regression"]) == {"print", "hand"}
     assert metrics["steps"] >= 1 and metrics["seconds"] > 0 and metrics["peak_rss_mb"] > 0
+    budget = settings.train_max_steps
+    assert budget is None or metrics["steps"] <= budget
     after = _records(settings, ledger_id)
     # Nothing the clerk typed or confirmed changed, byte for byte.
     for page in range(1, CORRECTED + 1):

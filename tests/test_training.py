@@ -197,7 +197,8 @@ def test_the_guard_refuses_a_model_worse_on_the_regression_set(
         if (text := read_text(damaged_reader, line)) != read_text(shipped_reader, line)
     ]
     assert as_damaged_reads
-    decision = guard(None, damaged, heldout, {"hand": as_damaged_reads})
+    # Each line at least twice: worse by more than the one character the guard lets pass.
+    decision = guard(None, damaged, heldout, {"hand": as_damaged_reads * 2})
     assert decision.heldout["candidate"] < decision.heldout["current"]
     assert decision.regression["hand"]["candidate"] > decision.regression["hand"]["current"]
     assert not decision.activate and "regression set worse: hand" in decision.reason
