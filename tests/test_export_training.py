@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from test_export_support import sample_ledger, sample_record, scan_page
 
 from ocr_service.export import ExportField, write_training_set
+from ocr_service.export.training import training_text
 
 
 def _page() -> bytes:
@@ -71,3 +72,30 @@ def test_training_directory_output(tmp_path: Path) -> None:
         json.loads((out / "manifest.json").read_text(encoding="utf-8"))["samples"][1]["field"]
         == "meNgaySinh"
     )
+
+
+def test_a_box_shared_by_several_fields_is_not_a_training_crop(tmp_path: Path) -> None:
+    """'CMND số: 349024424' read as two fields: the crop shows both, so it labels neither
+    (trained on, such crops taught the recogniser to drop the rest of the line)."""
+    rec = sample_record("khai-sinh", 1, pages=[1])
+    rec.fields["nksHoTen"] = ExportField("Nguyễn Thị Thu Hương", "Nguyễn Thị Thu Hương", 0.9,
+                                         [400, 300, 1200, 380])  # fmt: skip
+    line = [100, 600, 1200, 660]
+    rec.fields["meLoaiGiayToTuyThan"] = ExportField("CMND", "CMND", 0.9, list(line))
+    rec.fields["meSoGiayToTuyThan"] = ExportField("349024424", "349024424", 0.9, list(line))
+    out = tmp_path / "train"
+    assert write_training_set(sample_ledger("khai-sinh"), [rec], lambda n: _page(), out) == 1
+    assert (out / "rec_gt.txt").read_text(encoding="utf-8") == (
+        "images/rec-khai-sinh-1_nksHoTen.png\tNguyễn Thị Thu Hương\n"
+    )
+
+
+def test_a_date_in_words_is_labelled_in_the_case_the_book_wrote_it() -> None:
+    value = "Ngày Mười Lăm Tháng Mười Một Năm Hai Nghìn Không Trăm Mười Sáu"  # the normaliser's
+    read = "Ngày mườ lăm thắng mườ một năm hai nghìn không brăm mưà sáu"
+    assert training_text("khai-sinh", "nksNgaySinhBangChu", value, read) == (
+        "Ngày mười lăm tháng mười một năm hai nghìn không trăm mười sáu"
+    )
+    # Written in Title Case in the book (the reading says so), or never read: the value.
+    assert training_text("khai-sinh", "nksNgaySinhBangChu", value, value) == value
+    assert training_text("khai-sinh", "nksNgaySinhBangChu", value, None) == value

@@ -8,6 +8,7 @@ import json
 import re
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,11 @@ MANIFEST_FILE = "manifest.json"
 # so their value is not what the crop shows; they are kept only when value equals raw.
 VERBATIM_TYPES = {"text", "name", "place", "code", "number", "id-number", "date-words"}
 PAD = 4  # pixels around the box: strokes often touch the detector's box edge
+# A box that holds more than one field of a record (a line read as several fields, 'CMND số:
+# 349024424', or fields derived from another one's line) shows more than any one field's
+# text: such crops are left out. Trained on, they taught the recogniser to drop the rest of
+# the line: 30 steps on a book's corrections made it read the regression print 0.12 % ->
+# 3.2 % CER (docs/BENCHMARKS.md "The learning loop end to end").
 
 
 class ManifestEntry(TypedDict):
@@ -71,9 +77,24 @@ def training_text(register: str, code: str, value: str | None, raw: str | None) 
     if value is None or not clean_text(value):
         return None
     text = clean_text(value)
-    if field_spec(register, code).get("type") in VERBATIM_TYPES:
+    kind = field_spec(register, code).get("type")
+    if kind == "date-words":
+        return _written_case(text, raw)
+    if kind in VERBATIM_TYPES:
         return text
     return text if raw is not None and clean_text(raw) == text else None
+
+
+def _written_case(value: str, raw: str | None) -> str:
+    """A date in words as the book wrote it. The value is the words in Title Case (the
+    normaliser's; a clerk's correction follows it), the book writes them in sentence case
+    ('Ngày mười lăm tháng ...'): when the reading has no capital after its first letter, so
+    is the label. Labelled in Title Case, each such crop taught the recogniser capitals the
+    page does not show."""
+    words = clean_text(raw or "")
+    if not words or any(ch.isupper() for ch in words[1:]):
+        return value
+    return value[:1].upper() + value[1:].lower()
 
 
 def _safe(name: str) -> str:
@@ -156,10 +177,18 @@ def _record_samples(
 ) -> Iterable[tuple[TrainingSample, bytes]]:
     """Crops of one record, loading its page image only if some field qualifies."""
     wanted = []
+    boxes = Counter(
+        tuple(int(v) for v in fld.bbox)
+        for fld in record.fields.values()
+        if fld.bbox and len(fld.bbox) == 4
+    )
     for code, fld in record.fields.items():
         text = training_text(register, code, fld.value, fld.raw)
-        if text is not None and fld.bbox and len(fld.bbox) == 4:
-            wanted.append((code, text, [int(v) for v in fld.bbox]))
+        if text is None or not fld.bbox or len(fld.bbox) != 4:
+            continue
+        shown = [int(v) for v in fld.bbox]
+        if boxes[tuple(shown)] == 1:  # the box shows this field alone
+            wanted.append((code, text, shown))
     if not wanted:
         return
     data = load_page(record.page)

@@ -6,7 +6,8 @@ character error rate: edits / truth characters over all lines.
 
 `guard` activates a candidate only when it reads the corrections held out from its training
 better than the version it would replace, and reads no worse on the fixed regression set of
-synthetic print and handwriting-font lines (synthetic.load_regression_set).
+synthetic print and handwriting-font lines (synthetic.load_regression_set), give or take one
+character of each set (REGRESSION_SLACK_EDITS).
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from ocr_service.ocr.rec_model import RecModel, rec_model
 from ocr_service.training.data import LabelledLine, clean_label
 
 ModelRef = RecModel | Path | str | None  # None: the shipped model
+# Character edits by which a candidate may read a regression set worse than the current
+# version and still count as no worse: the committed sets have 824 (print) and 608
+# (handwriting fonts) characters, so one edit is 0.12-0.16 points, the noise of one glyph
+# read either way; a real loss of print (5 edits and more in every refused run of
+# docs/BENCHMARKS.md "The learning loop end to end") is still refused.
+REGRESSION_SLACK_EDITS = 1
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,12 @@ def evaluate(model: ModelRef, lines: list[LabelledLine], threads: int = 2) -> fl
     return score(reader_for(model, threads), lines).cer
 
 
+def worse_sets(scores: dict[str, tuple[Score, Score]]) -> list[str]:
+    """The regression sets (kind -> (candidate, current)) the candidate reads worse by more
+    than REGRESSION_SLACK_EDITS characters."""
+    return [kind for kind, (a, b) in scores.items() if a.edits > b.edits + REGRESSION_SLACK_EDITS]
+
+
 @dataclass(frozen=True)
 class GuardDecision:
     """Whether the candidate may be activated, and the measurements that decided it."""
@@ -104,7 +117,8 @@ def guard(
     threads: int = 2,
 ) -> GuardDecision:
     """Activate `candidate` instead of `current` only if it reads `heldout` (corrections
-    not used to train it) with a lower CER and reads no regression set worse."""
+    not used to train it) with a lower CER and reads no regression set worse (by more than
+    REGRESSION_SLACK_EDITS characters)."""
     if not heldout:
         return GuardDecision(False, "no held-out corrections to measure on", {})
     if regression is None:
@@ -113,11 +127,9 @@ def guard(
         regression = load_regression_set()
     new, old = reader_for(candidate, threads), reader_for(current, threads)
     held = {"candidate": score(new, heldout).cer, "current": score(old, heldout).cer}
-    reg = {
-        kind: {"candidate": score(new, lines).cer, "current": score(old, lines).cer}
-        for kind, lines in regression.items()
-    }
-    worse = [kind for kind, r in reg.items() if r["candidate"] > r["current"]]
+    scores = {kind: (score(new, lines), score(old, lines)) for kind, lines in regression.items()}
+    reg = {kind: {"candidate": a.cer, "current": b.cer} for kind, (a, b) in scores.items()}
+    worse = [kind for kind, (a, b) in scores.items() if a.edits > b.edits + REGRESSION_SLACK_EDITS]
     if held["candidate"] >= held["current"]:
         reason = (
             f"held-out CER {held['candidate']:.4f} is not below the current {held['current']:.4f}"
