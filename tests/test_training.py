@@ -96,14 +96,13 @@ def test_ten_steps_lower_the_loss_and_write_a_model_dir(
     meta = json.loads((result.model_dir / "model.json").read_text("utf-8"))
     assert meta["sha256"] == result.sha256 != result.base_sha256 == shipped_model().sha256
     assert meta["charset"] == list(shipped_model().chars)
-    # The convention was chosen on the run's data: the one the shipped model read the training
-    # lines best with, among those it read the replayed lines no worse with than its own.
+    # The convention was chosen on the run's data: the lowest sum of the shipped model's CER
+    # on the training lines and on the replayed lines.
     choice = meta["training"]["reading_choice"]
     assert meta["reading"] == choice["reading"]
-    own = choice["replay"]["signed x1 narrowed"]
-    allowed = {k: cer for k, cer in choice["cer"].items() if choice["replay"][k] <= own}
+    cost = {k: cer + choice["replay"][k] for k, cer in choice["cer"].items()}
     assert set(choice["cer"]) == {"signed x1 narrowed", "unit x1 narrowed", "unit x1.5"}
-    assert key(reading_of(meta["reading"])) == min(allowed, key=lambda k: allowed[k])
+    assert key(reading_of(meta["reading"])) == min(cost, key=lambda k: cost[k])
     assert meta["data"]["trained_on"] == len(lines) and meta["data"]["replay"] == 4
     assert set(result.export_check) == {"onnxruntime", "openvino"}
     # Both cores, unless OpenMP is limited (the tesseract engine's OMP_THREAD_LIMIT=1, set
@@ -291,3 +290,43 @@ def test_replay_keeps_its_share_when_long_lines_make_the_batch_small() -> None:
         assert len(samples) * max(widths) <= MAX_BATCH_WIDTH
         assert any(s.target == [4] for s in samples)  # a replayed line
         assert any(s.target == [1, 2, 3] for s in samples)  # and a line to learn
+
+
+def test_a_convention_that_reads_the_hand_far_better_is_chosen_despite_a_small_cost_on_print(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Real handwriting reads 20 points better wide (x1.5) for about a point on print: the wide
+    convention is chosen; a convention that gains less than it costs on print is not."""
+    from dataclasses import replace as with_reading
+
+    import ocr_service.training.guard as guard_module
+    from ocr_service.training.convention import choose_reading
+
+    shipped = shipped_model()
+    hand = [LabelledLine(np.full((32, 200), 255, np.uint8), "chữ viết", f"h{i}") for i in range(3)]
+    prints = [LabelledLine(np.full((32, 200), 255, np.uint8), "in", f"p{i}") for i in range(4)]
+
+    def run(costs: dict[str, tuple[float, int]]) -> str:
+        def reader_for(model, threads=2):  # type: ignore[no-untyped-def]
+            return key(model.reading)
+
+        def score(reader, lines):  # type: ignore[no-untyped-def]
+            cer, replay_edits = costs[reader]
+            if lines and lines[0].name.startswith("p"):
+                return guard_module.Score(replay_edits, 8, len(lines))
+            return guard_module.Score(round(cer * 24), 24, len(lines))
+
+        monkeypatch.setattr(guard_module, "reader_for", reader_for)
+        monkeypatch.setattr(guard_module, "score", score)
+        return key(choose_reading(shipped, hand, "auto", 1, prints).reading)
+
+    # (CER on the hand, edits on the 8 replay characters): x1.5 gains 0.25, costs 0.125
+    wide = key(with_reading(shipped, reading=TRAINED_READING).reading)
+    assert run({"signed x1 narrowed": (0.5, 0), "unit x1 narrowed": (0.5, 0), wide: (0.25, 1)}) == (
+        wide
+    )
+    # x1.5 gains 0.04 on the hand and costs 0.25 on print: the base's own is kept
+    assert (
+        run({"signed x1 narrowed": (0.5, 0), "unit x1 narrowed": (0.5, 0), wide: (0.46, 2)})
+        == "signed x1 narrowed"
+    )
