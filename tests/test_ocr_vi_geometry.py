@@ -225,7 +225,7 @@ def test_a_line_that_reads_as_nothing_narrowed_is_read_again_at_its_width() -> N
     engine.settings = ViSettings()
     calls: list[float] = []
 
-    def read(grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, float]:
+    def read(grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None) -> tuple[str, float]:
         calls.append(squeeze)
         return ("", 0.0) if squeeze < 1.0 else ("dud.", 0.7)
 
@@ -236,7 +236,9 @@ def test_a_line_that_reads_as_nothing_narrowed_is_read_again_at_its_width() -> N
     assert calls == [line_squeeze(thick), 1.0]
     calls.clear()
 
-    def read_letters(grey: np.ndarray, squeeze: float = 1.0) -> tuple[str, float]:
+    def read_letters(
+        grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None
+    ) -> tuple[str, float]:
         calls.append(squeeze)
         return ("Paris", 0.9)
 

@@ -302,3 +302,34 @@ def test_a_clerk_finds_a_person_typed_without_accents_and_opens_the_record(
     # Back, the results are still there.
     page.go_back()
     expect(page.locator(".search-table tbody tr")).to_have_count(1)
+
+
+def test_a_book_list_that_arrives_late_leaves_the_search_box_its_focus(
+    page: Page, server: LiveServer, ui_settings: Settings
+) -> None:
+    """On a loaded server the book list came after the clerk had pressed '/': it took the
+    focus back to its first book, and the clerk's Enter opened that book's review instead of
+    the search (seen in CI)."""
+    add_book(ui_settings, records=2, commune=COMMUNE)
+    add_user(ui_settings, "canbo", "clerk", commune=COMMUNE)
+    held: list[object] = []
+
+    def hold_ledgers(route) -> None:  # type: ignore[no-untyped-def]
+        if held:
+            route.continue_()  # later polls go through
+        else:
+            held.append(route)  # the first list: answered below, after the clerk moved on
+
+    page.route(re.compile(r"/api/v1/ledgers(\?.*)?$"), hold_ledgers)
+    login(page, server, "canbo")
+    expect(page).to_have_url(re.compile("#/queue$"))
+    page.keyboard.press("/")
+    expect(page.locator("#search-box")).to_be_focused()
+    page.keyboard.type("nguyen")
+    assert held, "the book list was not requested"
+    for route in held:
+        route.continue_()  # type: ignore[attr-defined]
+    expect(page.locator("button.start").first).to_be_visible()
+    expect(page.locator("#search-box")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#/search$"))

@@ -38,7 +38,11 @@ export async function renderQueue(view) {
   const names = await Promise.all(data.items.map((l) => registerName(l.register)));
   data.items.forEach((ledger, i) => list.append(ledgerCard(ledger, names[i])));
   const first = list.querySelector("button.start:not([disabled])");
-  if (first) first.focus();
+  // The clerk may have moved on while the books loaded (to the search box with "/"): a list
+  // that arrives late does not take the focus back (Enter would open a book's review).
+  const active = document.activeElement;
+  const untouched = !active || active === document.body || view.contains(active);
+  if (first && view.isConnected && untouched) first.focus();
   // Arrow keys move between the books' buttons.
   const move = (delta) => {
     const buttons = [...list.querySelectorAll("button.start")];
