@@ -29,6 +29,7 @@ from ocr_service.ocr.base import (
 from ocr_service.ocr.blots import erase_blots
 from ocr_service.ocr.containers import OcrLine, OcrPage, OcrProvenance
 from ocr_service.ocr.ctc_beam import GREEDY, BeamConfig, Decoding, Lexicon
+from ocr_service.ocr.letter_case import true_case
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y, MIN_LINE_H, page_lines
 from ocr_service.ocr.line_crops import compact_line, line_squeeze
 from ocr_service.ocr.line_reader import LineReader, line_reader
@@ -339,6 +340,8 @@ class ViEngine(OcrEngine):
                 end=vi.compact_end,
             )
             text, conf = self._read_line_crop(crop, lexicon)
+            # 'xã' read 'Xã': the case of a size-only letter is what its ink's height says.
+            text = true_case(crop, text)
             if (
                 table.cell_of(box) is not None
                 and ditto_in_box(upright, box, line_h)

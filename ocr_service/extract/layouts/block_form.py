@@ -537,6 +537,7 @@ def build_fields(
             continue
         row = pg.rows[h.row]
         if a.is_tick:
+            h = _tick_label_only(h, row, a.labels)
             box = row.span_box(h.start, h.end)
             conf = row.span_confidence(h.start, h.end)
             tick_scores.append((_tick_score(h, pg.rows, image), a, box, conf))
@@ -596,6 +597,21 @@ def _trim_span(text: str, start: int, end: int) -> tuple[int, int]:
             continue
         break
     return start, end
+
+
+def _tick_label_only(h: _Hit, row: _Row, labels: tuple[str, ...]) -> _Hit:
+    """The tick label's hit without a stray one- or two-letter word the match took in before
+    it: a ticked box read as a letter ('D Đúng hạn') put the label's left edge on the box, and
+    the box, looked for left of the label, was not found (the tick was lost)."""
+    firsts = {fold_words(label).split(" ")[0] for label in labels if fold_words(label)}
+    start = h.start
+    while True:
+        word = row.text[start : h.end].split(" ")[0]
+        rest = row.text[start + len(word) : h.end]
+        if not 0 < len(word) <= 2 or fold_words(word) in firsts or not rest.strip():
+            break
+        start += len(word) + (len(rest) - len(rest.lstrip(" ")))
+    return h if start == h.start else dataclasses.replace(h, start=start)
 
 
 def _tick_score(h: _Hit, rows: list[_Row], image: np.ndarray[Any, Any] | None) -> float:
