@@ -53,3 +53,18 @@ def test_a_train_worker_takes_the_training_jobs_and_a_page_worker_does_not(
         row = session.scalar(select(TrainScope))
         assert row is not None and row.scope_key == book.ledger_id
         assert row.claim_token is None and "too few" in (row.last_error or "")
+
+
+def test_a_burst_worker_ends_its_upkeep_thread_before_it_returns(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """A daemon upkeep thread still in a library call when the interpreter exits is ended by
+    pthread_exit, which aborted a burst worker once ('FATAL: exception not rethrown')."""
+    import threading
+
+    from ocr_service.jobs.worker import WorkerQueue, run_worker
+
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}", redis_url=redis_url)
+    upgrade_database(settings)
+    run_worker(settings, burst=True, queue=WorkerQueue.train)
+    assert not [t for t in threading.enumerate() if t.name == "sohoa-upkeep" and t.is_alive()]

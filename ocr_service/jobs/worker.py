@@ -96,6 +96,9 @@ def upkeep_pass(settings: Settings, dispatcher: RqDispatcher) -> None:
     sweep(settings, dispatcher)
 
 
+UPKEEP_JOIN_S = 30.0  # s a stopping worker waits for its upkeep pass (a stuck one is left)
+
+
 def run_upkeep(settings: Settings, stop: threading.Event, name: str) -> None:
     """Upkeep until `stop`, one log line per outage of Redis or the database."""
     dispatcher = RqDispatcher(settings)
@@ -232,6 +235,11 @@ def run_worker(
             backoff.sleep(stop)
     finally:
         stop.set()
+        # Let the upkeep pass end before the interpreter does: a daemon thread still inside a
+        # library call at exit is ended by pthread_exit, which C++ code that catches all
+        # exceptions turns into an abort ("FATAL: exception not rethrown", exit -6 of a
+        # `worker --burst` after its work was done; seen once in CI).
+        upkeep.join(UPKEEP_JOIN_S)
     if tasks.refused:  # it met another installation's job, put it back and stopped
         raise WrongInstallation(tasks.refused)
     return worked
