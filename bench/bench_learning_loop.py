@@ -41,7 +41,8 @@ from ocr_service.jobs.dispatch import LocalRunner
 from ocr_service.jobs.lifecycle import JobTask
 from ocr_service.storage import get_storage
 from ocr_service.synth import generate_book
-from tests.conftest import auth, make_settings
+from tests.conftest import make_settings
+from tests.test_learning_loop import _edit_confirm
 
 RECORDS = 8  # one record a page
 # The book's hand: seed 0 draws DancingScript, the handwriting font the shipped recogniser
@@ -182,22 +183,7 @@ def test_corrections_train_a_version_that_rereads_the_untouched_drafts_better(
             # The runner takes the training job; the app must not close it when it stops.
             client.app.state.dispatcher = SubmitOnly(runner)  # type: ignore[attr-defined]
             for page, fields in corrections.items():
-                record_id = before[page]["id"]
-                version = before[page]["version"]
-                if fields:
-                    r = client.patch(
-                        f"/api/v1/records/{record_id}",
-                        json={"version": version, "fields": fields},
-                        headers=auth(token),
-                    )
-                    assert r.status_code == 200, r.text
-                    version = r.json()["version"]
-                r = client.post(
-                    f"/api/v1/records/{record_id}/confirm",
-                    json={"version": version},
-                    headers=auth(token),
-                )
-                assert r.status_code == 200, r.text
+                _edit_confirm(client, token, before[page]["id"], fields)
         typed = _records(settings, ledger_id)
         with session_scope(settings) as session:
             first_read = {
