@@ -25,6 +25,7 @@ import argparse
 import csv
 import json
 import multiprocessing
+import os
 import random
 import resource
 import shutil
@@ -42,9 +43,15 @@ from ocr_service.ocr.recogniser import TRAINED_READING
 from ocr_service.training.data import LabelledLine, read_lines_dir
 from ocr_service.training.guard import reader_for, score
 from ocr_service.training.synthetic import synthetic_lines
-from ocr_service.training.train import TrainConfig, TrainResult, train_from_lines
+from ocr_service.training.train import (
+    TrainConfig,
+    TrainResult,
+    train_from_lines,
+    with_malloc_tunables,
+)
 
 SPLIT_SEED = 17
+INNER_SEED = 18
 HELDOUT_SHARE = 0.25  # of the writers
 ADAPT_FIRST = 20  # lines a clerk corrects
 ADAPT_MIN_LINES = 40
@@ -61,12 +68,19 @@ def writers(data: Path) -> dict[str, list[str]]:
     return {w: sorted(files) for w, files in out.items()}
 
 
-def split(data: Path) -> tuple[list[str], list[str]]:
-    """(tuning writers, held-out writers), fixed by SPLIT_SEED."""
+def split(data: Path, inner: bool = False) -> tuple[list[str], list[str]]:
+    """(tuning writers, held-out writers), fixed by SPLIT_SEED. inner: the tuning writers
+    split again the same way (INNER_SEED) into (training, validation), for choosing the
+    training's settings without looking at the held-out writers."""
     names = sorted(writers(data))
     random.Random(SPLIT_SEED).shuffle(names)
     cut = round(len(names) * HELDOUT_SHARE)
-    return sorted(names[cut:]), sorted(names[:cut])
+    tuning, held = sorted(names[cut:]), sorted(names[:cut])
+    if not inner:
+        return tuning, held
+    random.Random(INNER_SEED).shuffle(tuning)
+    cut = round(len(tuning) * HELDOUT_SHARE)
+    return sorted(tuning[cut:]), sorted(tuning[:cut])
 
 
 def load(data: Path, files: set[str]) -> list[LabelledLine]:
@@ -119,7 +133,7 @@ def _train_here(
 def _train(
     lines: list[LabelledLine],
     out: Path,
-    cpu_seconds: float,
+    args: argparse.Namespace,
     seed: int = 0,
     base: Path | None = None,
 ) -> dict[str, object]:
@@ -127,7 +141,15 @@ def _train(
     the bench's, which also holds the evaluation sets and reading sessions)."""
     if out.exists():
         shutil.rmtree(out)
-    config = TrainConfig(minutes=600, cpu_seconds=cpu_seconds, seed=seed)
+    config = TrainConfig(
+        minutes=600,
+        cpu_seconds=args.cpu_seconds,
+        seed=seed,
+        **({} if args.lr is None else {"learning_rate": args.lr}),
+        **({} if args.frozen_stages is None else {"frozen_stages": args.frozen_stages}),
+    )
+    # The child starts with glibc's malloc set up for training (train.MMAP_THRESHOLD).
+    os.environ.update(with_malloc_tunables(dict(os.environ)))
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
         result = pool.submit(_train_here, lines, out, config, base).result()
@@ -135,6 +157,8 @@ def _train(
         "steps": result.steps,
         "wall_s": result.seconds,
         "base": "shipped" if base is None else str(base),
+        "learning_rate": config.learning_rate,
+        "frozen_stages": config.frozen_stages,
         "cpu_s": result.cpu_seconds,
         "cpu_s_per_2_threads": round(result.cpu_seconds / 2, 1),
         "first_loss": round(result.first_loss, 3),
@@ -150,7 +174,7 @@ def _print_and_synth(model: object, sets: dict[str, list[LabelledLine]]) -> dict
 
 def heldout(args: argparse.Namespace) -> dict[str, object]:
     """(a): train on the tuning writers, measure on the held-out writers."""
-    tuning, held = split(args.data)
+    tuning, held = split(args.data, args.inner)
     by_writer = writers(args.data)
     train_lines = load(args.data, {f for w in tuning for f in by_writer[w]})
     test_files = sorted(f for w in held for f in by_writer[w])
@@ -158,13 +182,19 @@ def heldout(args: argparse.Namespace) -> dict[str, object]:
     test = load(args.data, set(test_files[: args.eval_lines]))
     shipped = shipped_model()
     out = args.work / "heldout"
-    report: dict[str, object] = {"train_lines": len(train_lines), "test_lines": len(test)}
-    report["training"] = _train(train_lines, out, args.cpu_seconds)
+    report: dict[str, object] = {
+        "writers": "inner split of the tuning writers" if args.inner else "held-out writers",
+        "train_lines": len(train_lines),
+        "test_lines": len(test),
+    }
+    report["training"] = _train(train_lines, out, args)
     report["cer_heldout"] = {
         "shipped, engine reading": cer(shipped, test),
         "shipped, x/255 x1.5": cer(replace(shipped, reading=TRAINED_READING), test),
         "trained": cer(out, test),
     }
+    if args.no_synth:
+        return report
     sets = synth_sets(args.synth_lines)
     report["cer_synthetic"] = {
         "shipped, engine reading": _print_and_synth(shipped, sets),
@@ -175,12 +205,12 @@ def heldout(args: argparse.Namespace) -> dict[str, object]:
 
 def adapt(args: argparse.Namespace) -> dict[str, object]:
     """(b): a held-out writer's first 20 lines as corrections, the rest as the test."""
-    _, held = split(args.data)
+    _, held = split(args.data, args.inner)
     by_writer = writers(args.data)
     chosen = [w for w in held if len(by_writer[w]) >= ADAPT_MIN_LINES][: args.writers]
     shipped = shipped_model()
     base: Path | None = args.base
-    sets = synth_sets(args.synth_lines)
+    sets = {} if args.no_synth else synth_sets(args.synth_lines)
     report: dict[str, object] = {"writers": {}}
     for n, writer in enumerate(chosen):
         files = by_writer[writer]
@@ -189,14 +219,14 @@ def adapt(args: argparse.Namespace) -> dict[str, object]:
         rest = [lines[f] for f in files[ADAPT_FIRST:]]
         out = args.work / f"adapt-{n}"
         row: dict[str, object] = {"test_lines": len(rest)}
-        row["training"] = _train(first, out, args.cpu_seconds, seed=n, base=base)
+        row["training"] = _train(first, out, args, seed=n, base=base)
         row["cer"] = {
             "shipped, engine reading": cer(shipped, rest),
             "shipped, x/255 x1.5": cer(replace(shipped, reading=TRAINED_READING), rest),
             **({} if base is None else {"base": cer(base, rest)}),
             "adapted": cer(out, rest),
         }
-        if n == 0:
+        if n == 0 and sets:
             row["cer_synthetic"] = {
                 "shipped, engine reading": _print_and_synth(shipped, sets),
                 **({} if base is None else {"base": _print_and_synth(base, sets)}),
@@ -223,6 +253,15 @@ def main() -> int:
             help="training budget in process CPU seconds (2 threads: 360 = 3 min alone)",
         )
         mode.add_argument("--synth-lines", type=int, default=60)
+        mode.add_argument("--lr", type=float, default=None, help="default: TrainConfig's")
+        mode.add_argument("--frozen-stages", type=int, default=None, help="default: TrainConfig's")
+        mode.add_argument(
+            "--inner",
+            action="store_true",
+            help="the tuning writers split again: train and measure on them only (for choosing "
+            "settings; the held-out writers are not read)",
+        )
+        mode.add_argument("--no-synth", action="store_true", help="skip print/synthetic sets")
     sub.choices["heldout"].add_argument("--eval-lines", type=int, default=300)
     sub.choices["adapt"].add_argument("--writers", type=int, default=3)
     sub.choices["adapt"].add_argument(

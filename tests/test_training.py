@@ -23,6 +23,7 @@ from ocr_service.storage import LocalStorage
 from ocr_service.training.convention import key
 from ocr_service.training.convert import load_onnx, torch_log_probs, write_onnx
 from ocr_service.training.data import LabelledLine, read_lines_dir
+from ocr_service.training.drift import CHECK_LINES, due, split_check
 from ocr_service.training.guard import Score, evaluate, guard, read_text, reader_for, worse_sets
 from ocr_service.training.synthetic import load_regression_set, synthetic_lines
 from ocr_service.training.train import (
@@ -49,7 +50,13 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[TrainResult, list
     lines = synthetic_lines("hand", 31, 6, books=1)
     replay = synthetic_lines("print", 32, 4, books=1)
     config = TrainConfig(
-        minutes=30, max_steps=10, batch_size=3, learning_rate=3e-4, augment=False, replay_share=0.34
+        minutes=30,
+        max_steps=10,
+        batch_size=3,
+        learning_rate=3e-4,
+        augment=False,
+        replay_share=0.34,
+        drift_check=False,  # tested on its own below
     )
     out = tmp_path_factory.mktemp("model") / "v1"
     return train_from_lines(lines, out, config=config, replay=replay), lines
@@ -330,3 +337,75 @@ def test_a_convention_that_reads_the_hand_far_better_is_chosen_despite_a_small_c
         run({"signed x1 narrowed": (0.5, 0), "unit x1 narrowed": (0.5, 0), wide: (0.46, 2)})
         == "signed x1 narrowed"
     )
+
+
+def test_drift_checks_come_after_ten_steps_then_ever_more_rarely() -> None:
+    assert not due(9, 0) and due(10, 0) and due(20, 10)
+    assert not due(200, 185) and due(200, 180)  # every 10 % of the steps done
+    checks, last = [], 0
+    for step in range(1, 1501):
+        if due(step, last):
+            checks.append(step)
+            last = step
+    assert checks[:3] == [10, 20, 30] and 30 <= len(checks) <= 45
+
+
+def test_check_lines_are_kept_out_of_the_replay_per_kind() -> None:
+    grey = np.full((32, 64), 255, np.uint8)
+    replay = [LabelledLine(grey, "a", f"print/0/1/{i}") for i in range(100)]
+    replay += [LabelledLine(grey, "b", f"hand/0/1/{i}") for i in range(8)]
+    keep, check = split_check(replay)
+    assert {k: len(v) for k, v in check.items()} == {"print": CHECK_LINES, "hand": 2}
+    held = {line.name for lines in check.values() for line in lines}
+    assert not held & {line.name for line in keep}
+    assert len(keep) + len(held) == len(replay)
+    # One line of a kind cannot be spared: it stays in the replay.
+    keep, check = split_check([LabelledLine(grey, "c", "other")])
+    assert check == {} and len(keep) == 1
+
+
+def _weights(path: Path) -> dict[str, np.ndarray]:
+    return {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+
+
+@pytest.fixture(scope="module")
+def drifting_lines() -> tuple[list[LabelledLine], list[LabelledLine]]:
+    return synthetic_lines("hand", 31, 6, books=1), synthetic_lines("print", 32, 12, books=1)
+
+
+@pytest.mark.parametrize("drift_check", [True, False])
+def test_a_run_that_drifts_on_its_check_lines_ends_with_the_weights_that_did_not(
+    tmp_path: Path,
+    drifting_lines: tuple[list[LabelledLine], list[LabelledLine]],
+    drift_check: bool,
+) -> None:
+    """A learning rate that wrecks the model: with the check, the run keeps the base weights
+    (its last checkpoint that read the held-back replay lines no worse); without, it writes
+    the wrecked ones. Both runs train the same steps on the same lines."""
+    lines, replay = drifting_lines
+    config = TrainConfig(
+        minutes=30,
+        max_steps=10,
+        batch_size=3,
+        learning_rate=5e-2,
+        augment=False,
+        replay_share=0.34,
+        reading="base",
+        drift_check=drift_check,
+    )
+    result = train_from_lines(lines, tmp_path / "m", config=config, replay=replay)
+    assert result.steps == 10
+    base = _weights(shipped_model().path)
+    got = _weights(result.model_dir / "model.onnx")
+    same = all(np.allclose(got[k], base[k], atol=1e-6) for k in base)
+    if drift_check:
+        assert result.data["drift_check"] == 3 and result.data["replay"] == 9
+        history = result.drift["history"]
+        assert [h["step"] for h in history] == [0, 10] and history[1]["held"] is False
+        assert history[1]["print"] > history[0]["print"] + 1
+        assert result.drift["kept_step"] == 0
+        assert same
+    else:
+        assert result.data["drift_check"] == 0 and result.data["replay"] == 12
+        assert result.drift["history"] == []
+        assert not same

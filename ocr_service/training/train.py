@@ -35,6 +35,8 @@ from ocr_service.ocr.recogniser import Reading
 from ocr_service.training import require_torch
 from ocr_service.training.convention import ReadingMode, choose_reading
 from ocr_service.training.data import LabelledLine
+from ocr_service.training.drift import DriftCheck, due, split_check
+from ocr_service.training.guard import REGRESSION_SLACK_EDITS
 from ocr_service.training.preprocess import Sample, augment, batch, encode, fits, targets
 from ocr_service.training.version import write_model_dir
 
@@ -47,6 +49,7 @@ PROBE_LINES = 2  # lines the export is checked on
 MAX_BATCH_WIDTH = 2560
 LAST_LOSSES = 3  # the reported last loss: the mean of the last steps' losses
 REPLAY_BOOKS = 1  # synthetic books generated per kind for replay (a few seconds each)
+FROZEN_STAGES = ("stem", "layer1", "layer2", "layer3")  # asterocr's backbone, input side first
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,13 @@ class TrainConfig:
     threads: int = 2  # both cores of the reference machine
     seed: int = 0
     clip_norm: float = 5.0
+    # Leading backbone stages kept as they are (FROZEN_STAGES names them in order): their
+    # backward pass is most of a step's cost (full-height feature maps), so freezing the stem
+    # and layer1 makes a step ~40 % cheaper; docs/BENCHMARKS.md "Training" measures it.
+    frozen_stages: int = 0
+    # Keep some replay lines out of training and read them every few steps; the run ends
+    # with its last weights that read them no worse than the base (drift.py).
+    drift_check: bool = True
     # The reading convention: "auto" chooses it on the training lines (convention.py),
     # "base" keeps the base model's, "trained" is recogniser.TRAINED_READING.
     reading: ReadingMode = "auto"
@@ -88,6 +98,7 @@ class TrainResult:
     peak_rss_mb: int
     data: dict[str, int]
     export_check: dict[str, float] = field(default_factory=dict)
+    drift: dict[str, Any] = field(default_factory=dict)  # drift.DriftCheck.to_json()
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
@@ -152,9 +163,27 @@ class _Pool:
 # glibc's mallopt parameters (malloc.h)
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
-# Allocations from this size on get their own mapping, returned to the system when freed.
-MMAP_THRESHOLD = 128 * 1024
-TRIM_THRESHOLD = 1024 * 1024
+# Allocations from this size on get their own mapping, returned to the system when freed; a
+# freed heap top above TRIM_THRESHOLD goes back too. Measured on 40 steps of real handwriting
+# lines (batches of ~2,000 px, 2 threads; docs/BENCHMARKS.md "Training"): glibc's default
+# 0.92 s a step, peak 5.5 GB; 128 KiB / 1 MiB 2.00 s, 2.0 GB (every activation a fresh
+# mapping: page faults); 4 MiB / 256 MiB 1.79 s, 2.3 GB; and with transparent huge pages for
+# those mappings (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 in the training process's
+# environment, TRAINING_MALLOC_TUNABLES) 1.13 s, 2.3 GB.
+MMAP_THRESHOLD = 4 * 1024 * 1024
+TRIM_THRESHOLD = 256 * 1024 * 1024
+TRAINING_MALLOC_TUNABLES = "glibc.malloc.hugetlb=1"
+
+
+def with_malloc_tunables(environ: dict[str, str]) -> dict[str, str]:
+    """`environ` with TRAINING_MALLOC_TUNABLES added to GLIBC_TUNABLES: the environment to
+    start a training process with (glibc reads it at start only; the train worker's, or a
+    child process's as in bench/bench_training.py)."""
+    current = environ.get("GLIBC_TUNABLES", "")
+    if TRAINING_MALLOC_TUNABLES in current.split(":"):
+        return dict(environ)
+    joined = f"{current}:{TRAINING_MALLOC_TUNABLES}" if current else TRAINING_MALLOC_TUNABLES
+    return {**environ, "GLIBC_TUNABLES": joined}
 
 
 def return_freed_memory() -> bool:
@@ -162,9 +191,10 @@ def return_freed_memory() -> bool:
     mmap threshold each time a large block is freed (up to 32 MiB), so the activations of the
     next, differently shaped batch come from the heap, which fragments and never shrinks:
     measured on 300 handwriting lines, the resident memory after 10 steps was 3.8 GB, growing
-    to 5.8 GB (peak) by step 60; with the threshold fixed at 128 KiB, 0.76 GB after 10 steps
-    (peak 2.1 GB, during a step). A fixed threshold also stops glibc's adjustment, so this
-    holds for the rest of the process (a training process). False where there is no glibc."""
+    to 5.8 GB (peak) by step 60; with the threshold fixed (MMAP_THRESHOLD: its measurements),
+    ~1 GB between steps, peak 2.1-2.3 GB during one. A fixed threshold also stops glibc's
+    adjustment, so this holds for the rest of the process (a training process). False where
+    there is no glibc."""
     if not sys.platform.startswith("linux"):
         return False
     name = ctypes.util.find_library("c")
@@ -203,6 +233,22 @@ def _batch_samples(
     while too_wide() and len(extra) > 1:
         extra.pop()
     return own if too_wide() else own + extra
+
+
+def _snapshot(model: Any) -> dict[str, Any]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def freeze_stages(model: Any, count: int) -> list[str]:
+    """Keeps the first `count` backbone stages (FROZEN_STAGES) as they are: no gradients, so
+    no backward pass through them. Returns the frozen stages' names."""
+    if not 0 <= count <= len(FROZEN_STAGES):
+        raise BadInput(f"frozen_stages must be 0..{len(FROZEN_STAGES)}, not {count}")
+    names = list(FROZEN_STAGES[:count])
+    for name in names:
+        for param in getattr(model.backbone, name).parameters():
+            param.requires_grad_(False)
+    return names
 
 
 def training_threads(config: TrainConfig) -> int:
@@ -266,14 +312,23 @@ def train_from_lines(
             f"({pool.skipped_charset} with characters the model lacks, "
             f"{pool.skipped_long} with more characters than the line is wide)"
         )
+    replay_train, check = split_check(replay) if config.drift_check and replay else (replay, {})
     replay_pool = _Pool(choice.reading)
-    replay_pool.add(replay or [], index)
+    replay_pool.add(replay_train or [], index)
 
     model = load_onnx(base_model.path)
     model.train()
     for module in model.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
             module.eval()  # frozen statistics (see the module's docstring)
+    freeze_stages(model, config.frozen_stages)
+    drift = DriftCheck.build(
+        check, choice.reading, list(base_model.chars), base_model.blank, REGRESSION_SLACK_EDITS
+    )
+    kept: dict[str, Any] | None = None
+    if drift.sets:
+        drift.start(model)
+        kept = _snapshot(model)
     optimiser = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad],
         lr=config.learning_rate,
@@ -281,7 +336,7 @@ def train_from_lines(
     )
     ctc = torch.nn.CTCLoss(blank=base_model.blank, zero_infinity=True)
     n_replay = round(config.batch_size * config.replay_share) if replay_pool.images else 0
-    steps, losses = 0, []
+    steps, losses, last_check, held = 0, [], 0, True
     while steps == 0 or _within(config, deadline, cpu_start):
         if config.max_steps is not None and steps >= config.max_steps:
             break
@@ -302,17 +357,27 @@ def train_from_lines(
         losses.append(float(loss.item()))
         if on_step is not None:
             on_step(steps, losses[-1])
+        if kept is not None and due(steps, last_check):
+            last_check, held = steps, drift.holds(model, steps)
+            if held:
+                kept = _snapshot(model)
+    if kept is not None:
+        if last_check != steps:
+            held = drift.holds(model, steps)
+        if not held:
+            model.load_state_dict(kept)  # the last checkpoint that did not drift
 
     out.mkdir(parents=True, exist_ok=True)
     probe_samples = [Sample(encode(img, choice.reading), []) for img in pool.images[:PROBE_LINES]]
     probe = batch(probe_samples)[0]
-    check = export_model(model, base_model.path, out / MODEL_FILE, probe)
+    export_check = export_model(model, base_model.path, out / MODEL_FILE, probe)
     data = {
         "lines": len(lines),
         "trained_on": len(pool.images),
         "skipped_charset": pool.skipped_charset,
         "skipped_too_long": pool.skipped_long,
         "replay": len(replay_pool.images),
+        "drift_check": sum(len(lines) for lines in drift.sets.values()),
     }
     seconds = time.perf_counter() - started
     meta = write_model_dir(
@@ -330,6 +395,7 @@ def train_from_lines(
             "first_loss": round(losses[0], 4),
             "last_loss": round(float(np.mean(losses[-LAST_LOSSES:])), 4),
             "reading_choice": choice.to_json(),
+            "drift": drift.to_json(),
         },
         blank=base_model.blank,
     )
@@ -344,5 +410,6 @@ def train_from_lines(
         last_loss=float(np.mean(losses[-LAST_LOSSES:])),
         peak_rss_mb=peak_rss_mb(),
         data=data,
-        export_check=check,
+        export_check=export_check,
+        drift=drift.to_json(),
     )

@@ -1,0 +1,151 @@
+"""Watching a training run for drift, and keeping the last weights that did not drift.
+
+A fine-tune on one book's corrections (some 60 field crops of one hand) moves the model toward
+that hand and, step by step, away from everything else. The guard refuses a version that reads
+its fixed regression set of print and handwriting-font lines worse, and that is right; but a
+run that drifted at step 30 of 40 then produced nothing, although its weights at step 20 had
+learnt the hand without the drift. docs/BENCHMARKS.md "The learning loop end to end": three of
+eight runs of the loop were refused so, the regression sets 3-13 characters worse.
+
+So a run keeps some of its replay lines out of training (the check lines: synthetic print and
+handwriting-font lines of the run's own seed, never the guard's regression set) and reads them
+with greedy CTC every few steps (`due`): on each kind, a checkpoint may read them at most
+`slack` characters worse than the base weights did. The run ends with its last checkpoint that
+held; if none did, with the base weights. This is early stopping on a validation set, as
+kraken's trainer keeps its best model by validation accuracy, with the validation set made of
+what must not be forgotten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from ocr_service.ocr.recogniser import Reading
+from ocr_service.training.data import LabelledLine
+from ocr_service.training.preprocess import encode, fits, targets
+
+FIRST_CHECK = 10  # steps before the first check
+CHECK_SHARE = 0.1  # later checks every max(FIRST_CHECK, this share of the steps done)
+CHECK_EVERY_NTH = 4  # every 4th replay line of a kind is a check line (not trained on)
+CHECK_LINES = 20  # check lines per kind at most
+
+
+def due(step: int, last_check: int) -> bool:
+    """Whether a check is due after `step` steps, the last one having been at `last_check`:
+    after FIRST_CHECK steps, then ever more rarely (a ~1,500-step run checks ~40 times)."""
+    return step - last_check >= max(FIRST_CHECK, round(step * CHECK_SHARE))
+
+
+def split_check(
+    replay: list[LabelledLine],
+) -> tuple[list[LabelledLine], dict[str, list[LabelledLine]]]:
+    """(the replay lines to train on, kind -> check lines). A line's kind is the first part of
+    its name ('print/0/3/7' from synthetic.synthetic_lines); other names make one kind."""
+    kinds: dict[str, list[LabelledLine]] = {}
+    for line in replay:
+        kinds.setdefault(line.name.split("/", 1)[0] if "/" in line.name else "replay", []).append(
+            line
+        )
+    check: dict[str, list[LabelledLine]] = {}
+    keep: list[LabelledLine] = []
+    for kind, lines in kinds.items():
+        held = lines[::CHECK_EVERY_NTH][:CHECK_LINES]
+        if len(lines) - len(held) < 1:
+            keep.extend(lines)  # too few to spare any
+            continue
+        check[kind] = held
+        chosen = {id(line) for line in held}
+        keep.extend(line for line in lines if id(line) not in chosen)
+    return keep, check
+
+
+@dataclass
+class DriftCheck:
+    """The check lines, encoded once, with the base weights' errors on them."""
+
+    reading: Reading
+    chars: list[str]
+    blank: int
+    slack: int
+    sets: dict[str, list[tuple[np.ndarray, str]]] = field(default_factory=dict)
+    base: dict[str, int] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    kept_step: int = 0
+
+    @classmethod
+    def build(
+        cls,
+        check: dict[str, list[LabelledLine]],
+        reading: Reading,
+        chars: list[str],
+        blank: int,
+        slack: int,
+    ) -> DriftCheck:
+        index = {ch: i for i, ch in enumerate(chars) if ch and i != blank}
+        out = cls(reading, chars, blank, slack)
+        for kind, lines in check.items():
+            encoded = []
+            for line in lines:
+                target = targets(line.text, index)
+                if target is not None and fits(line.image, target, reading):
+                    encoded.append((encode(line.image, reading), "".join(chars[i] for i in target)))
+            if encoded:
+                out.sets[kind] = encoded
+        return out
+
+    def edits(self, model: Any) -> dict[str, int]:
+        """Character edits per kind, the model reading each check line alone, greedy CTC."""
+        import torch
+
+        was_training = model.training
+        model.eval()
+        out: dict[str, int] = {}
+        with torch.no_grad():
+            for kind, lines in self.sets.items():
+                total = 0
+                for image, text in lines:
+                    log_probs = model(torch.from_numpy(image[None]))
+                    total += Levenshtein.distance(self._greedy(log_probs[:, 0]), text)
+                out[kind] = total
+        if was_training:
+            model.train()
+            for module in model.modules():
+                if isinstance(module, torch.nn.BatchNorm2d):
+                    module.eval()  # the statistics stay frozen (train.py)
+        return out
+
+    def _greedy(self, log_probs: Any) -> str:
+        ids = log_probs.argmax(-1).tolist()
+        text, previous = [], self.blank
+        for i in ids:
+            if i != previous and i != self.blank:
+                text.append(self.chars[i])
+            previous = i
+        return "".join(text)
+
+    def start(self, model: Any) -> None:
+        self.base = self.edits(model)
+        self.history.append({"step": 0, **self.base})
+
+    def holds(self, model: Any, step: int) -> bool:
+        """Reads the check lines at `step`; True if no kind is worse than the base weights
+        by more than the slack (then this step is the run's kept checkpoint)."""
+        now = self.edits(model)
+        ok = all(now[kind] <= self.base[kind] + self.slack for kind in now)
+        self.history.append({"step": step, **now, "held": ok})
+        if ok:
+            self.kept_step = step
+        return ok
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lines": {kind: len(lines) for kind, lines in self.sets.items()},
+            "chars": {kind: sum(len(t) for _, t in lines) for kind, lines in self.sets.items()},
+            "slack_edits": self.slack,
+            "kept_step": self.kept_step,
+            "history": self.history,
+        }
