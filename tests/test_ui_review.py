@@ -29,10 +29,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # writes them to a temporary folder so the suite never dirties the tree.
 SCREENSHOTS_ENV = "SOHOA_SCREENSHOTS_DIR"
 # Record 0: a misread name (unsure) and a right place the machine doubts (check);
-# record 1: a misread birth date; records 2 and 3: all sure.
+# record 1: a misread birth date, with an issue the UI labels and one it does not know;
+# records 2 and 3: all sure.
 PLAN: dict[int, dict[str, Any]] = {
     0: {"wrong": ["nksHoTen"], "unsure": ["nksNoiSinh"]},
-    1: {"wrong": ["nksNgaySinh"]},
+    1: {"wrong": ["nksNgaySinh"], "issues": {"nksNgaySinh": ["date-extra-text", "legacy-code"]}},
     2: {"unsure": []},
     3: {
         "warnings": [
@@ -188,6 +189,11 @@ def test_clerk_reviews_three_records_with_the_keyboard_only(
     # Record 1 opens by itself (prefetched); its misread birth date has the focus.
     wait_record(page, r1.id)
     assert active_code(page) == "nksNgaySinh"
+    # Its issues read in the clerk's words, the code kept on the tag; an unknown code as it is.
+    issues = page.locator(".field-row[data-code=nksNgaySinh] .issue")
+    expect(issues).to_have_text(["Đã bỏ chữ thừa trước ngày", "legacy-code"])
+    expect(issues.first).to_have_attribute("data-issue", "date-extra-text")
+    expect(issues.first).to_have_attribute("title", "date-extra-text")
     page.keyboard.type(str(r1.truth["nksNgaySinh"]))
     page.keyboard.press("Control+Enter")
 
