@@ -19,6 +19,7 @@ from tests.ui_support import (
     LiveServer,
     SeededBook,
     add_user,
+    keyboard_login,
     make_book,
     seed_book,
 )
@@ -109,17 +110,8 @@ def no_page_errors() -> Iterator[None]:
 
 
 def login(page: Page, server: LiveServer, username: str = "canbo") -> None:
-    """Log in with the keyboard only."""
-    page.on("pageerror", lambda err: _page_errors.append(f"{username}: {err}"))
-    # A resource or script the Content-Security-Policy blocks shows only on the console.
-    page.on(
-        "console",
-        lambda msg: (
-            _page_errors.append(f"{username}: {msg.text}")
-            if "Content Security Policy" in msg.text
-            else None
-        ),
-    )
+    """Log in with the keyboard only; a script error, a CSP refusal (it shows only on the
+    console) or typed text in a URL fails the test."""
     # Typed text never travels in a URL (it would land in access logs).
     page.on(
         "request",
@@ -129,14 +121,7 @@ def login(page: Page, server: LiveServer, username: str = "canbo") -> None:
             else None
         ),
     )
-    page.set_default_timeout(15_000)
-    page.goto(server.url + "/")
-    expect(page.locator("#login-user")).to_be_focused()
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.locator("#whoami")).to_contain_text(username)
+    keyboard_login(page, server.url, username, PASSWORD, _page_errors, 15_000)
 
 
 def active_code(page: Page) -> str | None:
