@@ -16,7 +16,7 @@ from models.entities import DraftRecord
 from ocr_service.config import Settings
 from ocr_service.db import session_scope, upgrade_database
 from tests.factories import add_book
-from tests.ui_support import PASSWORD, SCREEN, LiveServer, add_user
+from tests.ui_support import PASSWORD, SCREEN, LiveServer, add_user, keyboard_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -68,23 +68,7 @@ def no_page_errors() -> Iterator[None]:
 
 def login(page: Page, server: LiveServer, username: str) -> None:
     """Log in with the keyboard only; any script error or CSP refusal fails the test."""
-    page.on("pageerror", lambda err: _page_errors.append(f"{username}: {err}"))
-    page.on(
-        "console",
-        lambda msg: (
-            _page_errors.append(f"{username}: {msg.text}")
-            if "Content Security Policy" in msg.text
-            else None
-        ),
-    )
-    page.set_default_timeout(15_000)
-    page.goto(server.url + "/")
-    expect(page.locator("#login-user")).to_be_focused()
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.locator("#whoami")).to_contain_text(username)
+    keyboard_login(page, server.url, username, PASSWORD, _page_errors, 15_000)
 
 
 def screenshot(page: Page, path: Path) -> None:

@@ -19,6 +19,7 @@ from tests.ui_support import (
     LiveServer,
     SeededBook,
     add_user,
+    keyboard_login,
     make_book,
     seed_book,
 )
@@ -29,10 +30,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 # writes them to a temporary folder so the suite never dirties the tree.
 SCREENSHOTS_ENV = "SOHOA_SCREENSHOTS_DIR"
 # Record 0: a misread name (unsure) and a right place the machine doubts (check);
-# record 1: a misread birth date; records 2 and 3: all sure.
+# record 1: a misread birth date, with an issue the UI labels and one it does not know;
+# records 2 and 3: all sure.
 PLAN: dict[int, dict[str, Any]] = {
     0: {"wrong": ["nksHoTen"], "unsure": ["nksNoiSinh"]},
-    1: {"wrong": ["nksNgaySinh"]},
+    1: {"wrong": ["nksNgaySinh"], "issues": {"nksNgaySinh": ["date-extra-text", "legacy-code"]}},
     2: {"unsure": []},
     3: {
         "warnings": [
@@ -108,17 +110,8 @@ def no_page_errors() -> Iterator[None]:
 
 
 def login(page: Page, server: LiveServer, username: str = "canbo") -> None:
-    """Log in with the keyboard only."""
-    page.on("pageerror", lambda err: _page_errors.append(f"{username}: {err}"))
-    # A resource or script the Content-Security-Policy blocks shows only on the console.
-    page.on(
-        "console",
-        lambda msg: (
-            _page_errors.append(f"{username}: {msg.text}")
-            if "Content Security Policy" in msg.text
-            else None
-        ),
-    )
+    """Log in with the keyboard only; a script error, a CSP refusal (it shows only on the
+    console) or typed text in a URL fails the test."""
     # Typed text never travels in a URL (it would land in access logs).
     page.on(
         "request",
@@ -128,14 +121,7 @@ def login(page: Page, server: LiveServer, username: str = "canbo") -> None:
             else None
         ),
     )
-    page.set_default_timeout(15_000)
-    page.goto(server.url + "/")
-    expect(page.locator("#login-user")).to_be_focused()
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.locator("#whoami")).to_contain_text(username)
+    keyboard_login(page, server.url, username, PASSWORD, _page_errors, 15_000)
 
 
 def active_code(page: Page) -> str | None:
@@ -188,6 +174,11 @@ def test_clerk_reviews_three_records_with_the_keyboard_only(
     # Record 1 opens by itself (prefetched); its misread birth date has the focus.
     wait_record(page, r1.id)
     assert active_code(page) == "nksNgaySinh"
+    # Its issues read in the clerk's words, the code kept on the tag; an unknown code as it is.
+    issues = page.locator(".field-row[data-code=nksNgaySinh] .issue")
+    expect(issues).to_have_text(["Đã bỏ chữ thừa trước ngày", "legacy-code"])
+    expect(issues.first).to_have_attribute("data-issue", "date-extra-text")
+    expect(issues.first).to_have_attribute("title", "date-extra-text")
     page.keyboard.type(str(r1.truth["nksNgaySinh"]))
     page.keyboard.press("Control+Enter")
 

@@ -25,6 +25,7 @@ from tests.ui_support import (
     LiveServer,
     SeededBook,
     add_user,
+    keyboard_login,
     make_book,
     seed_book,
 )
@@ -88,23 +89,8 @@ def no_page_errors() -> Iterator[None]:
 
 
 def login(page: Page, server: LiveServer, username: str = "canbo") -> None:
-    page.on("pageerror", lambda err: _page_errors.append(f"{username}: {err}"))
-    page.on(
-        "console",
-        lambda msg: (
-            _page_errors.append(f"{username}: {msg.text}")
-            if "Content Security Policy" in msg.text
-            else None
-        ),
-    )
-    page.set_default_timeout(15_000)
-    page.goto(server.url + "/")
-    expect(page.locator("#login-user")).to_be_focused()
-    page.keyboard.type(username)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    expect(page.locator("#whoami")).to_contain_text(username)
+    """Log in with the keyboard only; any script error or CSP refusal fails the test."""
+    keyboard_login(page, server.url, username, PASSWORD, _page_errors, 15_000)
 
 
 def drop_file(page: Page, selector: str, name: str, data: bytes, mime: str) -> None:

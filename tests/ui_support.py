@@ -148,7 +148,8 @@ def seed_book(
     """Store the book's pages and one draft record per truth record.
 
     Drafts equal the truth except: `plan[i] = {"wrong": [codes], "unsure": [codes],
-    "warnings": [{"field", "rule", "message"}]}` for exact test cases, or random misreadings at
+    "warnings": [{"field", "rule", "message"}], "issues": {code: [issue codes]}}` for exact
+    test cases, or random misreadings at
     `error_rate` (flagged unsure), right values flagged at `unsure_rate`, and wrong values the
     machine is sure of at `silent_rate`. With `drafts` (RecordDraft objects from the real OCR +
     extraction, one per page), those are stored instead.
@@ -247,7 +248,7 @@ def seed_book(
                         bbox=v.get("bbox"),
                         page=page_no if on_page else None,
                         source="ocr" if on_page else BOOK_SOURCES.get(code, "derived"),
-                        issues=[],
+                        issues=list(case.get("issues", {}).get(code, [])),
                         candidates=[],
                     )
                 )

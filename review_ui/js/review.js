@@ -9,7 +9,7 @@ import { askFlagReason, askRejectNote } from "./decisions.js";
 import { h, toast, isModalOpen, errorText, fmtDateTime, STATUS_VI, BAND_VI, reasonLabel } from "./dom.js";
 import * as drafts from "./drafts.js";
 import { HistoryPanel } from "./history.js";
-import { groupOf, groupLabel } from "./labels.js";
+import { groupOf, groupLabel, issueLabel } from "./labels.js";
 import { RecordModel, nextInList } from "./record_model.js";
 import { registerSpec, suggestKind } from "./registry.js";
 import { keyHandler } from "./shortcuts.js";
@@ -20,6 +20,11 @@ const REVIEW_LIST_KEY = "sohoa:review-list";
 // The page of a two-page spread a block-form record was read off (its row: 1 left, 2 right).
 const SPREAD_SIDE_VI = { 1: "Trang trái", 2: "Trang phải" };
 const ledgerCache = new Map();
+
+// An issue under a field, in the clerk's words; the code stays on it for support and tests.
+function issueTag(code) {
+  return h("span.issue", { title: code, dataset: { issue: code } }, issueLabel(code));
+}
 
 export async function renderReview(view, [recordId]) {
   const screen = new ReviewScreen(view);
@@ -296,7 +301,7 @@ class ReviewScreen {
       raw,
       noteWrap,
       warnings.length ? h("ul.field-warnings", warnings.map((w) => h("li", "⚠ ", w.message || w.rule))) : null,
-      f.issues && f.issues.length ? h("div.issues", f.issues.map((i) => h("span.issue", i))) : null);
+      f.issues && f.issues.length ? h("div.issues", f.issues.map(issueTag)) : null);
     row.classList.add(`band-${band || "empty"}`);
     if (warnings.length) row.classList.add("has-warning");
     if (m.needsAttention(code)) row.classList.add("attention");

@@ -10,7 +10,8 @@ from rapidfuzz.distance import Levenshtein
 
 from models.registers import FieldSpec, RegistersSpec, load_spec
 
-# Issue codes a normaliser may emit (machine-readable; the review UI translates them).
+# Issue codes a normaliser may emit (machine-readable; the review UI shows them in Vietnamese:
+# ISSUE_VI in review_ui/js/labels.js, checked by tests/test_ui_issue_labels.py).
 ISSUES = {
     "empty": "nothing usable was read",
     "ocr-digit-fixed": "letters read in a digit context were turned into digits (O→0, l→1 …)",
