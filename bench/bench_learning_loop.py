@@ -3,11 +3,12 @@
     python -m pytest -s bench/bench_learning_loop.py
 
 It is not in tests/ because its outcome is not yet reliable: of eight runs on 2026-12-05 the
-guard activated the new version in five and refused it in three (one on today's code, in the CI
-suite; two with a replay change tried and reverted): the regression sets read a few characters
-worse after 40 steps on one book's corrections (docs/BENCHMARKS.md "The learning loop end to
-end"). A test that fails one run in four would only make CI flaky; the
-loop's parts are tested in tests/test_learning_loop.py, tests/test_learning_queue.py and
+guard activated the new version in five and refused it in three (the regression sets read a
+few characters worse after 40 steps on one book's corrections); with the drift check, replay
+from every synthetic book and half of every batch replayed, five of six later runs activated
+(the sixth: print 1 -> 5 edits of 824 characters); docs/BENCHMARKS.md "The learning loop end
+to end". A test that fails one run in five or six would only make CI flaky; the loop's parts
+are tested in tests/test_learning_loop.py, tests/test_learning_queue.py and
 tests/test_training.py.
 
 The loop in the product: a handwritten synthetic book is read; its clerk

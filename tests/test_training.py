@@ -352,7 +352,7 @@ def test_drift_checks_come_after_ten_steps_then_ever_more_rarely() -> None:
 
 def test_check_lines_are_kept_out_of_the_replay_per_kind() -> None:
     grey = np.full((32, 64), 255, np.uint8)
-    replay = [LabelledLine(grey, "a", f"print/0/1/{i}") for i in range(100)]
+    replay = [LabelledLine(grey, "a", f"print/0/1/{i}") for i in range(4 * CHECK_LINES + 20)]
     replay += [LabelledLine(grey, "b", f"hand/0/1/{i}") for i in range(8)]
     keep, check = split_check(replay)
     assert {k: len(v) for k, v in check.items()} == {"print": CHECK_LINES, "hand": 2}

@@ -31,7 +31,7 @@ from ocr_service.training.preprocess import encode, fits, targets
 FIRST_CHECK = 10  # steps before the first check
 CHECK_SHARE = 0.1  # later checks every max(FIRST_CHECK, this share of the steps done)
 CHECK_EVERY_NTH = 4  # every 4th replay line of a kind is a check line (not trained on)
-CHECK_LINES = 20  # check lines per kind at most
+CHECK_LINES = 40  # check lines per kind at most
 
 
 def due(step: int, last_check: int) -> bool:

@@ -48,7 +48,10 @@ PROBE_LINES = 2  # lines the export is checked on
 # lines would pass 3 GB; this keeps a step under ~1 GB.
 MAX_BATCH_WIDTH = 2560
 LAST_LOSSES = 3  # the reported last loss: the mean of the last steps' losses
-REPLAY_BOOKS = 1  # synthetic books generated per kind for replay (a few seconds each)
+# Synthetic books generated per kind for replay: all of synthetic.BOOKS (three forms, three
+# fonts of each kind; under a second in all). One book, one handwriting font, let the other
+# fonts drift: the held-out run of docs/BENCHMARKS.md "Training" read the fonts 0.75 -> 3.9 %.
+REPLAY_BOOKS: int | None = None
 FROZEN_STAGES = ("stem", "layer1", "layer2", "layer3")  # asterocr's backbone, input side first
 
 
@@ -66,7 +69,7 @@ class TrainConfig:
     learning_rate: float = 1e-4
     weight_decay: float = 1e-4
     replay_share: float = 0.25  # of each batch: synthetic print / handwriting-font lines
-    replay_lines: int = 160  # synthetic lines generated for replay (half print, half hand)
+    replay_lines: int = 320  # synthetic lines generated for replay (half print, half hand)
     augment: bool = True
     threads: int = 2  # both cores of the reference machine
     seed: int = 0
@@ -167,11 +170,13 @@ M_MMAP_THRESHOLD = -3
 # freed heap top above TRIM_THRESHOLD goes back too. Measured on 40 steps of real handwriting
 # lines (batches of ~2,000 px, 2 threads; docs/BENCHMARKS.md "Training"): glibc's default
 # 0.92 s a step, peak 5.5 GB; 128 KiB / 1 MiB 2.00 s, 2.0 GB (every activation a fresh
-# mapping: page faults); 4 MiB / 256 MiB 1.79 s, 2.3 GB; and with transparent huge pages for
+# mapping: page faults); 4 MiB / 256 MiB 1.79 s, 2.3 GB; with transparent huge pages for
 # those mappings (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 in the training process's
-# environment, TRAINING_MALLOC_TUNABLES) 1.13 s, 2.3 GB.
-MMAP_THRESHOLD = 4 * 1024 * 1024
-TRIM_THRESHOLD = 256 * 1024 * 1024
+# environment, TRAINING_MALLOC_TUNABLES) 1.13 s at 4 MiB, 1.31 s at 128 KiB. 128 KiB is kept:
+# in whole runs 4 MiB peaked 0.5 GB higher (2.6-2.8 GB in bench_training's processes, 2.97 GB
+# in the learning loop's job), too near the 3 GB a training may take.
+MMAP_THRESHOLD = 128 * 1024
+TRIM_THRESHOLD = 1024 * 1024
 TRAINING_MALLOC_TUNABLES = "glibc.malloc.hugetlb=1"
 
 
