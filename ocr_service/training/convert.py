@@ -164,6 +164,18 @@ def load_onnx(path: Path) -> torch.nn.Module:
     return model.eval()
 
 
+def training_mode(model: Any) -> Any:
+    """`model` in training mode with its BatchNorm statistics frozen: the shipped graph has
+    them folded into the convolutions, and batches of a few lines would only spoil them."""
+    import torch
+
+    model.train()
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.eval()
+    return model
+
+
 def _classifier_bias(graph: onnx.GraphProto) -> str:
     return next(b.onnx_name for b in bindings(graph) if b.target == "classifier.bias")
 

@@ -24,7 +24,9 @@ from typing import Any
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from ocr_service.ocr.ctc_beam import greedy_decode
 from ocr_service.ocr.recogniser import Reading
+from ocr_service.training.convert import training_mode
 from ocr_service.training.data import LabelledLine
 from ocr_service.training.preprocess import encode, fits, targets
 
@@ -65,7 +67,8 @@ def split_check(
 
 @dataclass
 class DriftCheck:
-    """The check lines, encoded once, with the base weights' errors on them."""
+    """The check lines, encoded once, the base weights' errors on them, and the run's kept
+    checkpoint (the last weights that held)."""
 
     reading: Reading
     chars: list[str]
@@ -75,6 +78,8 @@ class DriftCheck:
     base: dict[str, int] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     kept_step: int = 0
+    _kept: dict[str, Any] | None = None  # the weights of kept_step
+    _last_check: int = 0
 
     @classmethod
     def build(
@@ -108,38 +113,45 @@ class DriftCheck:
             for kind, lines in self.sets.items():
                 total = 0
                 for image, text in lines:
-                    log_probs = model(torch.from_numpy(image[None]))
-                    total += Levenshtein.distance(self._greedy(log_probs[:, 0]), text)
+                    log_probs = model(torch.from_numpy(image[None]))[:, 0].numpy()
+                    read, _ = greedy_decode(log_probs, self.chars, self.blank)
+                    total += Levenshtein.distance(read, text)
                 out[kind] = total
         if was_training:
-            model.train()
-            for module in model.modules():
-                if isinstance(module, torch.nn.BatchNorm2d):
-                    module.eval()  # the statistics stay frozen (train.py)
+            training_mode(model)
         return out
 
-    def _greedy(self, log_probs: Any) -> str:
-        ids = log_probs.argmax(-1).tolist()
-        text, previous = [], self.blank
-        for i in ids:
-            if i != previous and i != self.blank:
-                text.append(self.chars[i])
-            previous = i
-        return "".join(text)
-
     def start(self, model: Any) -> None:
+        """Reads the check lines with the base weights and keeps those weights."""
+        if not self.sets:
+            return
         self.base = self.edits(model)
         self.history.append({"step": 0, **self.base})
+        self._kept = _snapshot(model)
 
-    def holds(self, model: Any, step: int) -> bool:
-        """Reads the check lines at `step`; True if no kind is worse than the base weights
-        by more than the slack (then this step is the run's kept checkpoint)."""
+    def after_step(self, model: Any, step: int) -> None:
+        """A check when one is due (`due`): weights that hold become the kept checkpoint."""
+        if self._kept is not None and due(step, self._last_check):
+            self._check(model, step)
+
+    def finish(self, model: Any, steps: int) -> None:
+        """Checks the final weights (unless just checked) and puts back the last checkpoint
+        that held if they did not."""
+        if self._kept is None:
+            return
+        if self._last_check != steps:
+            self._check(model, steps)
+        if not self.history[-1]["held"]:
+            model.load_state_dict(self._kept)
+
+    def _check(self, model: Any, step: int) -> None:
         now = self.edits(model)
-        ok = all(now[kind] <= self.base[kind] + self.slack for kind in now)
-        self.history.append({"step": step, **now, "held": ok})
-        if ok:
+        held = all(now[kind] <= self.base[kind] + self.slack for kind in now)
+        self.history.append({"step": step, **now, "held": held})
+        self._last_check = step
+        if held:
             self.kept_step = step
-        return ok
+            self._kept = _snapshot(model)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -149,3 +161,7 @@ class DriftCheck:
             "kept_step": self.kept_step,
             "history": self.history,
         }
+
+
+def _snapshot(model: Any) -> dict[str, Any]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}

@@ -35,7 +35,7 @@ from ocr_service.ocr.recogniser import Reading
 from ocr_service.training import require_torch
 from ocr_service.training.convention import ReadingMode, choose_reading
 from ocr_service.training.data import LabelledLine
-from ocr_service.training.drift import DriftCheck, due, split_check
+from ocr_service.training.drift import DriftCheck, split_check
 from ocr_service.training.guard import REGRESSION_SLACK_EDITS
 from ocr_service.training.preprocess import Sample, augment, batch, encode, fits, targets
 from ocr_service.training.version import write_model_dir
@@ -240,10 +240,6 @@ def _batch_samples(
     return own if too_wide() else own + extra
 
 
-def _snapshot(model: Any) -> dict[str, Any]:
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
-
-
 def freeze_stages(model: Any, count: int) -> list[str]:
     """Keeps the first `count` backbone stages (FROZEN_STAGES) as they are: no gradients, so
     no backward pass through them. Returns the frozen stages' names."""
@@ -287,7 +283,7 @@ def train_from_lines(
     require_torch()
     import torch
 
-    from ocr_service.training.convert import load_onnx
+    from ocr_service.training.convert import load_onnx, training_mode
     from ocr_service.training.export import export_model
 
     config = config or TrainConfig()
@@ -321,19 +317,12 @@ def train_from_lines(
     replay_pool = _Pool(choice.reading)
     replay_pool.add(replay_train or [], index)
 
-    model = load_onnx(base_model.path)
-    model.train()
-    for module in model.modules():
-        if isinstance(module, torch.nn.BatchNorm2d):
-            module.eval()  # frozen statistics (see the module's docstring)
+    model = training_mode(load_onnx(base_model.path))  # frozen statistics (module docstring)
     freeze_stages(model, config.frozen_stages)
     drift = DriftCheck.build(
         check, choice.reading, list(base_model.chars), base_model.blank, REGRESSION_SLACK_EDITS
     )
-    kept: dict[str, Any] | None = None
-    if drift.sets:
-        drift.start(model)
-        kept = _snapshot(model)
+    drift.start(model)
     optimiser = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad],
         lr=config.learning_rate,
@@ -341,7 +330,7 @@ def train_from_lines(
     )
     ctc = torch.nn.CTCLoss(blank=base_model.blank, zero_infinity=True)
     n_replay = round(config.batch_size * config.replay_share) if replay_pool.images else 0
-    steps, losses, last_check, held = 0, [], 0, True
+    steps, losses = 0, []
     while steps == 0 or _within(config, deadline, cpu_start):
         if config.max_steps is not None and steps >= config.max_steps:
             break
@@ -362,15 +351,8 @@ def train_from_lines(
         losses.append(float(loss.item()))
         if on_step is not None:
             on_step(steps, losses[-1])
-        if kept is not None and due(steps, last_check):
-            last_check, held = steps, drift.holds(model, steps)
-            if held:
-                kept = _snapshot(model)
-    if kept is not None:
-        if last_check != steps:
-            held = drift.holds(model, steps)
-        if not held:
-            model.load_state_dict(kept)  # the last checkpoint that did not drift
+        drift.after_step(model, steps)
+    drift.finish(model, steps)  # the last checkpoint that did not drift
 
     out.mkdir(parents=True, exist_ok=True)
     probe_samples = [Sample(encode(img, choice.reading), []) for img in pool.images[:PROBE_LINES]]
@@ -385,6 +367,7 @@ def train_from_lines(
         "drift_check": sum(len(lines) for lines in drift.sets.values()),
     }
     seconds = time.perf_counter() - started
+    drift_doc = drift.to_json()
     meta = write_model_dir(
         out,
         charset=list(base_model.chars),
@@ -400,7 +383,7 @@ def train_from_lines(
             "first_loss": round(losses[0], 4),
             "last_loss": round(float(np.mean(losses[-LAST_LOSSES:])), 4),
             "reading_choice": choice.to_json(),
-            "drift": drift.to_json(),
+            "drift": drift_doc,
         },
         blank=base_model.blank,
     )
@@ -416,5 +399,5 @@ def train_from_lines(
         peak_rss_mb=peak_rss_mb(),
         data=data,
         export_check=export_check,
-        drift=drift.to_json(),
+        drift=drift_doc,
     )
