@@ -42,6 +42,20 @@ PRINTING_LAYOUTS: dict[str, Printing] = {
         header=("quyenSo", "so", "ngayDangKy"),
         officer_title=True,
     ),
+    # Two more printings for the tuning side (third session of #13): label size, margins, the
+    # frame's split, the header's order and the officer's title vary between real printings;
+    # these vary them with other values than 2016b, so label matching is tuned on more than one
+    # printing without looking at the held-out one.
+    "2016c": Printing(
+        "2016c",
+        label_scale=1.08,
+        margin_x=90,
+        top=100,
+        split=0.75,
+        header=("quyenSo", "so", "ngayDangKy"),
+        officer_title=True,
+    ),
+    "2016d": Printing("2016d", label_scale=0.84, margin_x=160, top=175, split=0.7),
 }
 HEADER_SLOTS: dict[str, tuple[str, float]] = {"so": ("Số:", 0.22), "quyenSo": ("Quyển số:", 0.26)}
 

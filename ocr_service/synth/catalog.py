@@ -94,13 +94,36 @@ FONTS: tuple[FontSpec, ...] = (
     _new("Tinos-Regular.ttf", "Tinos", "tinos", "label", 1.0),
     _new("Arimo-Regular.ttf", "Arimo", "arimo", "typed", 1.0),
     _new("BeVietnamPro-Regular.ttf", "Be Vietnam Pro", "be-vietnam-pro", "typed", 1.0),
+    # Added in the third session of issue #13 (the tuning side had one typed font and two label
+    # fonts): every sans and serif family of Fontsource listed below that maps all Vietnamese
+    # letters, listed before hashing and grouped by hash_group like the others (PT Serif, with
+    # no Vietnamese subset, and Roboto Serif, without 'Ỉỉ', left out; Lora and Merriweather
+    # left out too: their licences reserve the font name, and these files are subsets).
+    _new("Roboto-Regular.ttf", "Roboto", "roboto", "typed", 1.0),
+    _new("NotoSans-Regular.ttf", "Noto Sans", "noto-sans", "typed", 1.0),
+    _new("NunitoSans-Regular.ttf", "Nunito Sans", "nunito-sans", "typed", 1.0),
+    _new("Montserrat-Regular.ttf", "Montserrat", "montserrat", "typed", 1.0),
+    _new("Mulish-Regular.ttf", "Mulish", "mulish", "typed", 1.0),
+    _new("OpenSans-Regular.ttf", "Open Sans", "open-sans", "typed", 1.0),
+    _new("IBMPlexSans-Regular.ttf", "IBM Plex Sans", "ibm-plex-sans", "typed", 1.0),
+    _new("SourceSans3-Regular.ttf", "Source Sans 3", "source-sans-3", "typed", 1.0, "5.3.1"),
+    _new("Inter-Regular.ttf", "Inter", "inter", "typed", 1.0),
+    _new("Lexend-Regular.ttf", "Lexend", "lexend", "typed", 1.0),
+    _new("Literata-Regular.ttf", "Literata", "literata", "label", 1.0),
+    _new("NotoSerifDisplay-Regular.ttf", "Noto Serif Display", "noto-serif-display", "label", 1.0),
+    _new("IBMPlexSerif-Regular.ttf", "IBM Plex Serif", "ibm-plex-serif", "label", 1.0),
+    _new("CrimsonPro-Regular.ttf", "Crimson Pro", "crimson-pro", "label", 1.0),
+    _new("SourceSerif4-Regular.ttf", "Source Serif 4", "source-serif-4", "label", 1.0, "5.3.1"),
+    _new("EBGaramond-Regular.ttf", "EB Garamond", "eb-garamond", "label", 1.0),
 )  # fmt: skip
 
 BY_FILE = {f.file: f for f in FONTS}
 
 # Printings of the block form: "2016" as drawn since the start (tuning), "2016b" another
 # printing (held-out): other label font and positions, continuation lines, officer's title.
-PRINTINGS: dict[str, str] = {"2016": TUNING, "2016b": HELD_OUT}
+# "2016c" and "2016d" (tuning, third session) vary label size, margins, split, header order
+# and the officer's title with other values than 2016b.
+PRINTINGS: dict[str, str] = {"2016": TUNING, "2016b": HELD_OUT, "2016c": TUNING, "2016d": TUNING}
 
 
 def check_group(group: str) -> None:
