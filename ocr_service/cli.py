@@ -1080,13 +1080,17 @@ def main() -> None:
     configure_logging(log_level(), log_format())
     try:
         result = app(standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except (click.exceptions.Exit, typer.Exit) as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         err.print("aborted")
         sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
+    except (click.ClickException, typer.TyperException) as exc:
+        # Usage errors (a missing argument, an unknown command or option): one line, exit 2.
+        # Typer ≥ 0.22 raises its own copy of click's exceptions, not click's.
+        format_message = getattr(exc, "format_message", None)
+        message = format_message() if callable(format_message) else str(exc)
+        err.print(f"[red]error:[/red] {escape(str(message))}", highlight=False)
         sys.exit(2)
     except SohoaError as exc:
         err.print(f"[red]error:[/red] {escape(exc.message)}", highlight=False, soft_wrap=True)

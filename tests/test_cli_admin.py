@@ -204,3 +204,22 @@ def test_disable_enable_and_revoke_commands(settings: Settings, client: TestClie
         assert bad.returncode == 2, (args, bad.stderr)
         assert len(bad.stderr.strip().splitlines()) == 1, (args, bad.stderr)
         assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("export",), "Missing argument"),
+        (("no-such-command",), "No such command"),
+        (("status", "--no-such-option"), "No such option"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    settings: Settings, args: tuple[str, ...], says: str
+) -> None:
+    # Typer ≥ 0.22 raises its own copy of click's usage errors: they were an "internal error"
+    # with exit 1.
+    out = cli(settings, *args)
+    assert out.returncode == 2, out.stderr
+    assert says in out.stderr and out.stderr.count("\n") == 1
+    assert "internal error" not in out.stderr
