@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 
@@ -270,3 +272,56 @@ def test_ket_hon_sections_and_signatures() -> None:
 def test_blank_page_gives_no_record() -> None:
     blank = OcrPage(W, H, [ln("  ", 100, 100, 200)], "test")
     assert extract_records("khai-sinh", "block_form", [(9, blank)], ledger("khai-sinh")) == []
+
+
+def test_death_notice_number_when_its_label_took_the_word_so() -> None:
+    # Another label font: 'Giấy' read 'Giấn'. The fuzzy match of 'Giấy báo tử' then needs the
+    # colon after it and takes 'số' into the label: the value opens with the number.
+    page = khai_tu_page()
+    page.lines = [
+        dataclasses.replace(line, text="Giấn báo tử số: 12/GBT ngày: 06/03/2019")
+        if "báo tử" in line.text
+        else line
+        for line in page.lines
+    ]
+    (rec,) = extract_records("khai-tu", "block_form", [(1, page)], ledger("khai-tu"))
+    v = _values(rec)
+    assert (v["gbtSo"], v["gbtNgay"]) == ("12/GBT", "06.03.2019")
+
+
+def test_death_notice_date_after_a_misread_ngay() -> None:
+    # 'ngày:' read 'ngàn:' in a label font the recogniser rarely saw: the date still splits off.
+    page = khai_tu_page()
+    page.lines = [
+        dataclasses.replace(
+            line, text="Giấy báo tử số: 12/GBT ngàn: 06/03/2019 của UBND xã An Nhơn"
+        )
+        if "báo tử" in line.text
+        else line
+        for line in page.lines
+    ]
+    (rec,) = extract_records("khai-tu", "block_form", [(1, page)], ledger("khai-tu"))
+    v = _values(rec)
+    assert (v["gbtSo"], v["gbtNgay"], v["gbtCoQuanCap"]) == (
+        "12/GBT",
+        "06.03.2019",
+        "UBND xã An Nhơn",
+    )
+
+
+def test_look_alike_labels_follow_the_printed_order() -> None:
+    # 'Nai sinh' is one letter from 'Nơi sinh' and from 'Năm sinh', and so is 'Nơm sinh'. Taking
+    # the mother's 'Năm sinh' for the child's place of birth pushed every repeated label after
+    # it one person down (the mother's year of birth went to the father).
+    page = khai_sinh_page()
+    swaps = {"Nơi sinh:": "Nai sinh:", "Năm sinh:": "Nơm sinh:"}
+    for k, line in enumerate(page.lines):
+        for printed, read in swaps.items():
+            if line.text.startswith(printed):
+                page.lines[k] = dataclasses.replace(line, text=line.text.replace(printed, read))
+    assert [ln.text[:8] for ln in page.lines].count("Nai sinh") == 1
+    assert [ln.text[:8] for ln in page.lines].count("Nơm sinh") == 1
+    (rec,) = extract_records("khai-sinh", "block_form", [(1, page)], ledger("khai-sinh"))
+    v = _values(rec)
+    assert (v["nksNoiSinh"] or "").startswith("Bệnh viện Đa khoa tỉnh Lâm Đồng")
+    assert (v["meNgaySinh"], v["chaNgaySinh"]) == ("1990", "1988")

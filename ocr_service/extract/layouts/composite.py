@@ -102,13 +102,25 @@ def split_death_time(codes: tuple[str, ...], raw: str) -> dict[str, str]:
     return out
 
 
+_NUMBER_FIRST = re.compile(r"\d")
+
+
 def split_death_notice(codes: tuple[str, ...], raw: str, label: str) -> dict[str, str]:
     """'số 12/GBT ngày 03/03/2019 của Bệnh viện X' after 'Giấy báo tử' → gbt* raws."""
-    marks = _cut(raw, r"(?P<so>\bso\b:?)|(?P<ngay>\bngay\b:?)|(?P<cua>\b(?:cua|do)\b:?)")
+    # 'ngày' with one letter misread ('ngàn: 02/2/2016', 'ngàv: 6-3-2016') still opens the
+    # date when a date follows it.
+    marks = _cut(
+        raw,
+        r"(?P<so>\bso\b:?)|(?P<ngay>\bngay\b:?|\bnga[a-z]\b:?(?=\s*\d))|(?P<cua>\b(?:cua|do)\b:?)",
+    )
     parts = _slices(raw, marks, "head")
     loai = label
     if parts.get("head") and "so" in parts:
         loai = f"{label} {parts['head']}".strip()
+    elif "so" not in parts and _NUMBER_FIRST.match(parts.get("head", "")):
+        # 'số' misread or taken into the label's match ('Giấn báo tử số: 167/GBT …' matches
+        # the label with its 'số'): a value that opens with a number is the notice's number.
+        parts["so"] = parts.pop("head")
     values = {
         "gbtLoai": loai,
         "gbtSo": parts.get("so", ""),
