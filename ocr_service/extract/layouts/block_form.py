@@ -187,6 +187,7 @@ class _Hit:
     end: int
     key: str
     score: float
+    alternatives: tuple[str, ...] = ()
     anchor: Anchor | None = None
     value_end: int = 0
     extra: list[tuple[str, BBox, float]] = field(default_factory=list)  # continuation lines
@@ -216,29 +217,45 @@ def _assign_anchors(
             # caption.
             h.key = ""
             continue
-        # Header and footer labels only count in their part of the page ('Số' is everywhere):
-        # elsewhere the words are part of a value ('… số: 0123') and not a label at all.
-        placed = [
-            a
-            for a in by_key.get(h.key, [])
-            if not (
-                a.group == "header" and (y > HEADER_ZONE * height or rows[h.row].y0 >= body_top)
-            )
-            and not (a.group == "footer" and y < FOOTER_ZONE * height)
-            and not ("bottom" in a.zone and y < BOTTOM_ZONE * height)
-            and not (a.group == "right" and rows[h.row].x_at(h.start) < RIGHT_COLUMN_ZONE * width)
-        ]
-        if not placed:
+        x = rows[h.row].x_at(h.start)
+
+        def placed(key: str, y: float = y, x: float = x, row: _Row = rows[h.row]) -> list[Anchor]:
+            # Header and footer labels only count in their part of the page ('Số' is
+            # everywhere): elsewhere the words are part of a value ('… số: 0123').
+            return [
+                a
+                for a in by_key.get(key, [])
+                if not (a.group == "header" and (y > HEADER_ZONE * height or row.y0 >= body_top))
+                and not (a.group == "footer" and y < FOOTER_ZONE * height)
+                and not ("bottom" in a.zone and y < BOTTOM_ZONE * height)
+                and not (a.group == "right" and x < RIGHT_COLUMN_ZONE * width)
+            ]
+
+        def next_free(key: str) -> Anchor | None:
+            """The anchor the label takes next in the printed order (None: none left)."""
+            cands = [a for a in placed(key) if a.index not in used]
+            after = [a for a in cands if a.index > cursor.get(a.group, -1)]
+            return after[0] if after else (cands[0] if cands else None)
+
+        if not placed(h.key):
             h.key = ""
             continue
-        cands = [a for a in placed if a.index not in used]
-        if not cands:
+        chosen = next_free(h.key)
+        if h.alternatives and chosen is not None:
+            # Look-alike labels ('Nai sinh': 'Nơi sinh' or 'Năm sinh'): the one printed next
+            # after the labels already placed. Taking the later one would push every
+            # repeated label after it one person down.
+            options = [(k, next_free(k)) for k in (h.key, *h.alternatives)]
+            in_order = [
+                (k, b) for k, b in options if b is not None and b.index > cursor.get(b.group, -1)
+            ]
+            if in_order:
+                h.key, chosen = min(in_order, key=lambda kb: kb[1].index)
+        if chosen is None:
             continue
-        after = [a for a in cands if a.index > cursor.get(a.group, -1)]
-        a = after[0] if after else cands[0]
-        h.anchor = a
-        used.add(a.index)
-        cursor[a.group] = max(cursor.get(a.group, -1), a.index)
+        h.anchor = chosen
+        used.add(chosen.index)
+        cursor[chosen.group] = max(cursor.get(chosen.group, -1), chosen.index)
 
 
 def _after_colon(row: _Row, pos: int) -> bool:
@@ -351,7 +368,7 @@ def anchor_labels(register: str, page: OcrPage) -> _Page:
     hits: list[_Hit] = []
     for ri, row in enumerate(rows):
         for lh in find_labels(row.text, all_labels, colon_labels):
-            hits.append(_Hit(ri, lh.start, lh.end, lh.key, lh.score))
+            hits.append(_Hit(ri, lh.start, lh.end, lh.key, lh.score, lh.alternatives))
     _assign_anchors(hits, anchors, rows, page.width, page.height)
     # Hits left without an anchor (a label printed twice, a signature caption) still end the
     # value before them; they fill nothing. Words out of their zone are no label at all.

@@ -29,6 +29,9 @@ COLON_BONUS = 4.0  # printed labels end with a colon: one that has it scores thi
 # A longer label extending the best one ('… tên' → '… tên người mẹ') wins when it scores
 # within this many points of it (OCR noise in the extra words).
 LONGER_LABEL_SLACK = 6.0
+# Another label over the same words scoring within this many points of the best is kept as
+# an alternative of the hit (one misread letter away from both).
+LOOK_ALIKE_SLACK = 3.0
 
 
 def fold_char(ch: str) -> str:
@@ -72,6 +75,9 @@ class LabelHit:
     start: int
     end: int
     score: float
+    # Other labels the same words match as well ('Nai sinh' is one letter from both 'Nơi
+    # sinh' and 'Năm sinh'): the form's printed order decides between them (block_form).
+    alternatives: tuple[str, ...] = ()
 
 
 def _threshold(n_chars: int) -> float:
@@ -104,7 +110,8 @@ def find_labels(
     """
     needs_colon = {fold_words(lb) for lb in colon_labels}
     text = unicodedata.normalize("NFC", text)
-    keys = sorted({fold_words(lb) for lb in labels if fold_words(lb)}, key=len, reverse=True)
+    # Longest first, then alphabetical: equal scores break the same way in every process.
+    keys = sorted({fold_words(lb) for lb in labels if fold_words(lb)}, key=lambda k: (-len(k), k))
     label_tokens = {k: k.split(" ") for k in keys}
     label_cat = {k: k.replace(" ", "") for k in keys}
     toks = tokenize(text)
@@ -161,7 +168,19 @@ def find_labels(
             i += 1
             continue
         _, score, key, j = best
-        hits.append(LabelHit(key, toks[i].start, toks[j].end, score))
+        alternatives = tuple(
+            sorted(
+                {
+                    p[2]
+                    for p in passing
+                    if p[3] == j
+                    and p[2] != key
+                    and p[1] >= score - LOOK_ALIKE_SLACK
+                    and not key.startswith(p[2] + " ")
+                }
+            )
+        )
+        hits.append(LabelHit(key, toks[i].start, toks[j].end, score, alternatives))
         i = j + 1
     return hits
 
