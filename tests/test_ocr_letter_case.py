@@ -13,6 +13,7 @@ from PIL import Image
 
 from ocr_service.ocr.base import crop_line
 from ocr_service.ocr.letter_case import true_case
+from ocr_service.ocr.line_crops import compact_line
 from ocr_service.synth.catalog import BY_FILE, TUNING
 from ocr_service.synth.render import HAND_INKS, PRINT_INK, Canvas, Pen, put_label, put_value
 
@@ -105,3 +106,64 @@ def test_the_vi_engine_reads_size_only_letters_in_the_case_of_the_ink(
     monkeypatch.setattr(ViEngine, "_read_line_crop", guess_upper)
     texts = [ln.text for ln in read_text(page, Settings(ocr_engine="vi")).lines]
     assert texts == ["xã Vinh Tiền, huyện Tân Sơn"]
+
+
+def labelled_line(font: str, label_font: str, label: str, text: str) -> Image_:
+    """A label printed in `label_font` and a value in `font`, as one page line's crop."""
+    assert BY_FILE[font].group == TUNING and BY_FILE[label_font].group == TUNING
+    img = Image.new("RGB", (1400, 120), PAPER)
+    canvas = Canvas(img, 1.0, random.Random(1))
+    canvas.label_font = canvas.label_bold = label_font
+    style = "typed" if font in TYPED_FONTS else "hand"
+    pen = Pen(style, font, PRINT_INK if style == "typed" else HAND_INKS[0], 30, 1.0)
+    lbox = put_label(canvas, 40, 80, label, 27)
+    vbox = put_value(canvas, pen, lbox[2] + 26, 80, text, 1000, "f")
+    box = (lbox[0], min(lbox[1], vbox[1]), vbox[2], max(lbox[3], vbox[3]))
+    grey = cv2.cvtColor(np.asarray(img)[:, :, ::-1].copy(), cv2.COLOR_RGB2GRAY)
+    return compact_line(crop_line(grey, box, 0.15, 0.3))
+
+
+TYPED_FONTS = ("DejaVuSans-subset.ttf", "NotoSans-Regular.ttf", "Montserrat-Regular.ttf")
+
+
+@pytest.mark.parametrize(
+    ("font", "label_font", "label", "written"),
+    [
+        (
+            "DejaVuSans-subset.ttf",
+            "Literata-Regular.ttf",
+            "Quê quán:",
+            "xã Vân Lĩnh, huyện Thanh Ba",
+        ),
+        ("DejaVuSans-subset.ttf", "IBMPlexSerif-Regular.ttf", "Nơi cư trú:", "xã Vinh Tiền"),
+        ("Montserrat-Regular.ttf", "CrimsonPro-Regular.ttf", "Quê quán:", "xã Vân Lĩnh"),
+        ("Montserrat-Regular.ttf", "RobotoSlab-Regular.ttf", "Nơi cư trú:", "xã Vinh Tiền"),
+        (
+            "NotoSans-Regular.ttf",
+            "Literata-Regular.ttf",
+            "Quan hệ với người được khai sinh:",
+            "cha",
+        ),
+        ("NotoSans-Regular.ttf", "CrimsonPro-Regular.ttf", "Nơi cư trú:", "xã Vinh Tiền"),
+    ],
+)
+def test_a_label_spaced_like_its_words_does_not_hide_the_value_case(
+    font: str, label_font: str, label: str, written: str
+) -> None:
+    # Other printings' label fonts space their letters as wide as their words: the words are
+    # found near the value, and a cut that moved a word onto its neighbour is refused.
+    crop = labelled_line(font, label_font, label, written)
+    printed = f"{label} {written}"
+    read = f"{label} {written[0].upper()}{written[1:]}"
+    assert true_case(crop, read) == printed
+    assert true_case(crop, printed) == printed
+
+
+@pytest.mark.parametrize("hand", ["OoohBaby-Regular.ttf", "Mynerve-Regular.ttf"])
+@pytest.mark.parametrize("written", ["xã Vinh Tiền, huyện Tân Sơn", "xã Vân Lĩnh, huyện Thanh Ba"])
+def test_hands_with_small_capitals_keep_the_capitals_of_names(hand: str, written: str) -> None:
+    # Some hands write 'S' and 'V' hardly taller than 'a': a syllable after a capitalised one
+    # ('Tân Sơn') or after a place's unit word ('xã Vân') is a name and stays capitalised.
+    crop = labelled_line(hand, "DejaVuSerif-subset.ttf", "Nơi cư trú:", written)
+    printed = f"Nơi cư trú: {written}"
+    assert true_case(crop, printed) == printed

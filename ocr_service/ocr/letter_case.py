@@ -13,6 +13,7 @@ matched to the ink or the line has no clear body and tall heights.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -25,7 +26,30 @@ GAP_MARGIN = 1.4  # the narrowest word gap is this much wider than the widest le
 BODY_MIN = 0.45  # of the tallest letter: shorter ink sitting on the line is punctuation
 TALL_RATIO = 1.25  # the tall letters are this much taller than the body, or no verdict
 LETTER_WIDTH = 1.2  # x its height: wider ink is letters run together
-PITCH = (0.4, 2.5)  # each word's width per letter, x the line's: else the gaps are not words
+PITCH = (0.4, 2.5)  # each word's width for its letters (_advance), x its neighbours'
+NARROW = frozenset("iIlj!.,:;'|")
+SEMI_NARROW = frozenset("tfrJ()")
+WIDE = frozenset("mwMW")
+# Words naming a place's unit: the name after them is capitalised ('xã Vân Lĩnh').
+PLACE_UNITS = frozenset(
+    [
+        "xã",
+        "phường",
+        "huyện",
+        "quận",
+        "tỉnh",
+        "thôn",
+        "xóm",
+        "ấp",
+        "bản",
+        "làng",
+        "tổ",
+        "trấn",
+        "phố",
+        "thị",
+        "khu",
+    ]
+)
 LOWER_MAX = 0.35  # a first letter this far up from the body to the tall letters is lower case
 UPPER_MIN = 0.55  # ... and this far up, upper case
 
@@ -51,9 +75,27 @@ def _glyphs(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([x0, y0, x1, y1, st[:, -1]], 1), labels
 
 
-def _word_spans(glyphs: np.ndarray, n_words: int) -> list[tuple[int, int]] | None:
-    """The x span of each of `n_words` words: the n-1 widest gaps between glyph columns, when
-    they are clearly wider than every other gap; None when the ink does not say."""
+@dataclass(frozen=True)
+class _Words:
+    """The ink's words: each word's x span, the widest gap inside it, and the gap cut after
+    each word but the last."""
+
+    spans: list[tuple[int, int]]
+    inner: list[int]
+    cuts: list[int]
+
+    def clear(self, lo: int, hi: int) -> bool:
+        """Whether the cuts around words lo..hi are clearly wider than any gap inside the
+        words around them: the gaps found there are the reading's spaces. Checked near the
+        word only: a label in another font may space its letters as wide as its words."""
+        bounds = self.cuts[max(lo - 1, 0) : min(hi + 1, len(self.cuts))]
+        inside = max(self.inner[max(lo - 1, 0) : min(hi + 2, len(self.inner))], default=0)
+        return bool(bounds) and min(bounds) >= GAP_MARGIN * max(inside, 1)
+
+
+def _word_spans(glyphs: np.ndarray, n_words: int) -> _Words | None:
+    """`n_words` words cut at the n-1 widest gaps between glyph columns; None when the ink has
+    fewer columns than words. Whether a cut is a real space is checked per word (_Words.clear)."""
     order = np.argsort(glyphs[:, 0])
     runs: list[list[int]] = []
     for i in order:
@@ -65,26 +107,62 @@ def _word_spans(glyphs: np.ndarray, n_words: int) -> list[tuple[int, int]] | Non
     if len(runs) < n_words:
         return None
     gaps = [(runs[i + 1][0] - runs[i][1], i) for i in range(len(runs) - 1)]
-    ranked = sorted(gaps, reverse=True)
-    cut = ranked[: n_words - 1]
-    rest = ranked[n_words - 1 :]
-    if rest and cut and cut[-1][0] < GAP_MARGIN * max(rest[0][0], 1):
-        return None
-    edges = sorted(i for _, i in cut)
+    edges = sorted(i for _, i in sorted(gaps, reverse=True)[: n_words - 1])
     spans: list[tuple[int, int]] = []
+    inner: list[int] = []
     start = 0
     for i in [*edges, len(runs) - 1]:
         spans.append((runs[start][0], runs[i][1]))
+        inner.append(max((runs[k + 1][0] - runs[k][1] for k in range(start, i)), default=0))
         start = i + 1
-    return spans
+    return _Words(spans, inner, [runs[i + 1][0] - runs[i][1] for i in edges])
+
+
+def _letters_fit(glyphs: np.ndarray, span: tuple[int, int], word: str) -> bool:
+    """No more letter-sized ink pieces in the span than the word has letters: a span holding
+    the next word's letters ('Vinh' where 'xã' was looked for) is a misplaced cut."""
+    pieces = int(((glyphs[:, 0] >= span[0]) & (glyphs[:, 0] < span[1])).sum())
+    return pieces <= sum(ch.isalnum() or ch in ",;" for ch in word)
+
+
+def _advance(word: str) -> float:
+    """A word's rough printed width in em: narrow, wide and capital letters differ by 3x."""
+    total = 0.0
+    for ch in word:
+        base = unicodedata.normalize("NFD", ch)[:1]
+        if base in NARROW:
+            total += 0.28
+        elif base in SEMI_NARROW:
+            total += 0.38
+        elif base in WIDE:
+            total += 0.85
+        elif base.isupper():
+            total += 0.68
+        else:
+            total += 0.55
+    return max(total, 0.28)
 
 
 def _fits(spans: list[tuple[int, int]], words: list[str]) -> bool:
-    """Whether each ink word is about as wide per letter as the line: the gaps found are
-    the reading's spaces, not gaps inside a word of a hand that lifts its pen."""
-    pitch = np.array([(x1 - x0) / max(len(w), 1) for (x0, x1), w in zip(spans, words, strict=True)])
-    mid = float(np.median(pitch))
-    return bool(((pitch >= PITCH[0] * mid) & (pitch <= PITCH[1] * mid)).all())
+    """Whether each ink word is about as wide as its letters make it, against its
+    neighbours: the gaps found are the reading's spaces, not gaps inside a word of a hand
+    that lifts its pen, and no word took its neighbour's letters."""
+    ratio = np.array([(x1 - x0) / _advance(w) for (x0, x1), w in zip(spans, words, strict=True)])
+    mid = float(np.median(ratio))
+    return bool(((ratio >= PITCH[0] * mid) & (ratio <= PITCH[1] * mid)).all())
+
+
+def _name_goes_on(words: list[str], i: int) -> bool:
+    """Whether word i continues a proper name, which Vietnamese writes with every syllable
+    capitalised: after a capitalised word ('Tam Sơn', 'Thanh Ba') or after a place's unit
+    word ('xã Vân Lĩnh'). Hands that write some capitals small ('Sơn', 'Vinh' about as high
+    as the letters beside them) are not lowered there."""
+    if i == 0:
+        return False
+    before = words[i - 1]
+    if not before or not before[-1].isalnum():
+        return False  # 'Nơi cư trú: Xã …', 'Xóm 4, xã …': a value or a clause starts
+    return before[0].isupper() or before.lower() in PLACE_UNITS
 
 
 def _size_only(ch: str) -> bool:
@@ -109,9 +187,10 @@ def true_case(grey: np.ndarray, text: str) -> str:
     glyphs, labels = _glyphs(grey)
     if len(glyphs) < 3:
         return text
-    spans = _word_spans(glyphs, len(words))
-    if spans is None or not _fits(spans, words):
+    found = _word_spans(glyphs, len(words))
+    if found is None:
         return text
+    spans = found.spans
     order = np.argsort(glyphs[:, 0], kind="stable")
     out = list(words)
     for i in targets:
@@ -121,6 +200,11 @@ def true_case(grey: np.ndarray, text: str) -> str:
         # The word and the next (the one before for the last): a label before a value may be
         # in another font. Letters only: a blob of joined letters and marks has no height.
         a, b = (i, i + 1) if i + 1 < len(spans) else (max(i - 1, 0), i)
+        lo, hi = max(a - 1, 0), min(b + 1, len(spans) - 1)
+        if not found.clear(a, b) or not _fits(spans[lo : hi + 1], words[lo : hi + 1]):
+            continue
+        if not all(_letters_fit(glyphs, spans[k], words[k]) for k in (a, b)):
+            continue
         near = glyphs[(glyphs[:, 0] >= spans[a][0]) & (glyphs[:, 0] < spans[b][1])]
         near = near[near[:, 2] - near[:, 0] <= LETTER_WIDTH * (near[:, 3] - near[:, 1])]
         if len(near) < 3:
@@ -146,7 +230,8 @@ def true_case(grey: np.ndarray, text: str) -> str:
         rise = (h - body) / (tall - body)
         letter = words[i][0]
         if rise <= LOWER_MAX:
-            out[i] = letter.lower() + words[i][1:]
+            if not _name_goes_on(words, i):
+                out[i] = letter.lower() + words[i][1:]
         elif rise >= UPPER_MIN:
             out[i] = letter.upper() + words[i][1:]
     return " ".join(out)
