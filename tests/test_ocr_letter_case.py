@@ -108,7 +108,7 @@ def test_the_vi_engine_reads_size_only_letters_in_the_case_of_the_ink(
     assert texts == ["xã Vinh Tiền, huyện Tân Sơn"]
 
 
-def labelled_line(font: str, label_font: str, label: str, text: str) -> Image_:
+def labelled_line(font: str, label_font: str, label: str, text: str, size: int = 27) -> Image_:
     """A label printed in `label_font` and a value in `font`, as one page line's crop."""
     assert BY_FILE[font].group == TUNING and BY_FILE[label_font].group == TUNING
     img = Image.new("RGB", (1400, 120), PAPER)
@@ -116,7 +116,7 @@ def labelled_line(font: str, label_font: str, label: str, text: str) -> Image_:
     canvas.label_font = canvas.label_bold = label_font
     style = "typed" if font in TYPED_FONTS else "hand"
     pen = Pen(style, font, PRINT_INK if style == "typed" else HAND_INKS[0], 30, 1.0)
-    lbox = put_label(canvas, 40, 80, label, 27)
+    lbox = put_label(canvas, 40, 80, label, size)
     vbox = put_value(canvas, pen, lbox[2] + 26, 80, text, 1000, "f")
     box = (lbox[0], min(lbox[1], vbox[1]), vbox[2], max(lbox[3], vbox[3]))
     grey = cv2.cvtColor(np.asarray(img)[:, :, ::-1].copy(), cv2.COLOR_RGB2GRAY)
@@ -166,4 +166,17 @@ def test_hands_with_small_capitals_keep_the_capitals_of_names(hand: str, written
     # ('Tân Sơn') or after a place's unit word ('xã Vân') is a name and stays capitalised.
     crop = labelled_line(hand, "DejaVuSerif-subset.ttf", "Nơi cư trú:", written)
     printed = f"Nơi cư trú: {written}"
+    assert true_case(crop, printed) == printed
+
+
+@pytest.mark.parametrize("font", TYPED_FONTS)
+@pytest.mark.parametrize("label_font", ["Literata-Regular.ttf", "IBMPlexSerif-Regular.ttf"])
+@pytest.mark.parametrize("written", ["con", "vợ"])
+def test_a_one_word_value_is_not_measured_against_a_small_label(
+    font: str, label_font: str, written: str
+) -> None:
+    # A printing with small labels: the label's tall letters are no higher than the value's
+    # body, so the value's 'c' or 'v' measured against them looked like a capital.
+    crop = labelled_line(font, label_font, "Quan hệ với người chết:", written, size=23)
+    printed = f"Quan hệ với người chết: {written}"
     assert true_case(crop, printed) == printed

@@ -52,6 +52,7 @@ PLACE_UNITS = frozenset(
 )
 LOWER_MAX = 0.35  # a first letter this far up from the body to the tall letters is lower case
 UPPER_MIN = 0.55  # ... and this far up, upper case
+SAME_SIZE = (0.85, 1.18)  # a label's letters as high as the value's, within this ratio
 
 
 def _glyphs(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -178,6 +179,63 @@ def _lead_height(labels: np.ndarray, glyph: np.ndarray, width: int) -> int:
     return int(rows[-1] - rows[0] + 1) if len(rows) else 0
 
 
+def _median_height(glyphs: np.ndarray, span: tuple[int, int]) -> float:
+    inside = glyphs[(glyphs[:, 0] >= span[0]) & (glyphs[:, 0] < span[1])]
+    return float(np.median(inside[:, 3] - inside[:, 1])) if len(inside) else 0.0
+
+
+def _same_size(glyphs: np.ndarray, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two words' letters are about as high (a label printed in the value's size)."""
+    ha, hb = _median_height(glyphs, a), _median_height(glyphs, b)
+    return ha > 0 and hb > 0 and SAME_SIZE[0] <= ha / hb <= SAME_SIZE[1]
+
+
+def _rise(
+    glyphs: np.ndarray,
+    labels: np.ndarray,
+    found: _Words,
+    words: list[str],
+    i: int,
+    span: tuple[int, int],
+) -> float | None:
+    """Where word i's first letter stands between the lower-case body and the tall letters
+    of words span[0]..span[1]: 0 at the body, 1 at the tall letters; None when the ink does
+    not say."""
+    spans = found.spans
+    a, b = span
+    x0, x1 = spans[i]
+    lo, hi = max(a - 1, 0), min(b + 1, len(spans) - 1)
+    if not found.clear(a, b) or not _fits(spans[lo : hi + 1], words[lo : hi + 1]):
+        return None
+    if not all(_letters_fit(glyphs, spans[k], words[k]) for k in (a, b)):
+        return None
+    # Letters only: a blob of joined letters and marks has no height.
+    near = glyphs[(glyphs[:, 0] >= spans[a][0]) & (glyphs[:, 0] < spans[b][1])]
+    near = near[near[:, 2] - near[:, 0] <= LETTER_WIDTH * (near[:, 3] - near[:, 1])]
+    if len(near) < 3:
+        return None
+    heights = near[:, 3] - near[:, 1]
+    tallest = float(heights.max())
+    baseline = float(np.median(near[:, 3]))
+    on_base = np.abs(near[:, 3] - baseline) <= BASE_TOL * tallest
+    if on_base.sum() < 3:
+        return None
+    sitting = heights[on_base]
+    # The lower-case body: the shortest letter (a comma or a dot is not one).
+    tall = float(sitting.max())
+    body = float(sitting[sitting >= BODY_MIN * tall].min())
+    if tall < TALL_RATIO * body:
+        return None
+    order = np.argsort(glyphs[:, 0], kind="stable")
+    first = [j for j in order if x0 <= glyphs[j, 0] < x1]
+    # The word's first letter sits on the baseline where the word starts.
+    if not first or abs(float(glyphs[first[0], 3]) - baseline) > BASE_TOL * tallest:
+        return None
+    h = _lead_height(labels, glyphs[first[0]], round(0.6 * body))
+    # Where it stands between the body and the tall letters; in between says nothing.
+    return (h - body) / (tall - body)
+
+
 def true_case(grey: np.ndarray, text: str) -> str:
     """`text` with each word-opening size-only letter in the case its ink's height shows."""
     words = text.split(" ")
@@ -191,43 +249,23 @@ def true_case(grey: np.ndarray, text: str) -> str:
     if found is None:
         return text
     spans = found.spans
-    order = np.argsort(glyphs[:, 0], kind="stable")
     out = list(words)
     for i in targets:
-        x0, x1 = spans[i]
         # The line's letters near the word: the baseline and the body and tall heights of a
         # long or slanted line change along it, and a label's font is not the value's.
-        # The word and the next (the one before for the last): a label before a value may be
-        # in another font. Letters only: a blob of joined letters and marks has no height.
-        a, b = (i, i + 1) if i + 1 < len(spans) else (max(i - 1, 0), i)
-        lo, hi = max(a - 1, 0), min(b + 1, len(spans) - 1)
-        if not found.clear(a, b) or not _fits(spans[lo : hi + 1], words[lo : hi + 1]):
+        # The word and the next (the one before for the last). A one-word value after its
+        # label ('… người chết: con') is measured alone, and with the label only when the
+        # label's letters are about as high as its own.
+        if i + 1 < len(spans):
+            rise = _rise(glyphs, labels, found, words, i, (i, i + 1))
+        elif i == 0 or not words[i - 1].endswith(":"):
+            rise = _rise(glyphs, labels, found, words, i, (max(i - 1, 0), i))
+        else:
+            rise = _rise(glyphs, labels, found, words, i, (i, i))
+            if rise is None and _same_size(glyphs, spans[i - 1], spans[i]):
+                rise = _rise(glyphs, labels, found, words, i, (i - 1, i))
+        if rise is None:
             continue
-        if not all(_letters_fit(glyphs, spans[k], words[k]) for k in (a, b)):
-            continue
-        near = glyphs[(glyphs[:, 0] >= spans[a][0]) & (glyphs[:, 0] < spans[b][1])]
-        near = near[near[:, 2] - near[:, 0] <= LETTER_WIDTH * (near[:, 3] - near[:, 1])]
-        if len(near) < 3:
-            continue
-        heights = near[:, 3] - near[:, 1]
-        tallest = float(heights.max())
-        baseline = float(np.median(near[:, 3]))
-        on_base = np.abs(near[:, 3] - baseline) <= BASE_TOL * tallest
-        if on_base.sum() < 3:
-            continue
-        sitting = heights[on_base]
-        # The lower-case body: the shortest letter (a comma or a dot is not one).
-        tall = float(sitting.max())
-        body = float(sitting[sitting >= BODY_MIN * tall].min())
-        if tall < TALL_RATIO * body:
-            continue
-        first = [j for j in order if x0 <= glyphs[j, 0] < x1]
-        # The word's first letter sits on the baseline where the word starts.
-        if not first or abs(float(glyphs[first[0], 3]) - baseline) > BASE_TOL * tallest:
-            continue
-        h = _lead_height(labels, glyphs[first[0]], round(0.6 * body))
-        # Where it stands between the body and the tall letters; in between says nothing.
-        rise = (h - body) / (tall - body)
         letter = words[i][0]
         if rise <= LOWER_MAX:
             if not _name_goes_on(words, i):
