@@ -125,3 +125,53 @@ def test_a_name_in_capitals_is_not_cut_under_its_marks(size: int) -> None:
     upper, lower = sorted(out[len(boxes) - 1 :].tolist(), key=lambda b: b[1])
     assert upper[3] <= lower[1] + 1
     assert upper[1] <= top[1] + 2 and lower[3] >= bottom[3] - 2
+
+
+class _Reader:
+    """Stands in for the recogniser: a reading and a confidence per width factor."""
+
+    def __init__(self, by_factor: dict[float, tuple[str, float]]) -> None:
+        self.by_factor = by_factor
+        self.factors: list[float] = []
+
+    def __call__(
+        self, crop: Image_, squeeze: float = 1.0, lexicon: object = None
+    ) -> tuple[str, float]:
+        self.factors.append(round(squeeze, 2))
+        best = min(self.by_factor, key=lambda f: abs(f - squeeze))
+        return self.by_factor[best]
+
+
+def _engine_reading(monkeypatch: pytest.MonkeyPatch, reader: _Reader) -> tuple[str, float]:
+    from ocr_service.config import OcrSettings
+    from ocr_service.ocr import vi
+
+    engine = object.__new__(vi.ViEngine)
+    engine.settings = OcrSettings().vi.model_copy(update={"squeeze": 1.0})
+    monkeypatch.setattr(engine, "_read_grey", reader, raising=False)
+    # 40 characters on a crop 32 high and 200 wide: 0.8 a step, a dense reading.
+    return engine._read_line_crop(np.full((32, 200), 255, np.uint8))
+
+
+def test_a_stretched_reading_much_surer_is_kept_though_letters_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A thin label font read at a heavy hand's width ran its words together.
+    first = "Nauucdicùng: xã Phớc Chiếu, Qyn Thệa Bắc"
+    wide = "Nơi cư trú cuối cùng: xã Phước Chiến, huyện"
+    reader = _Reader({1.0: (first, 0.56), 2.0: (wide, 0.66), 1.3: (first, 0.5)})
+    assert _engine_reading(monkeypatch, reader) == (wide, 0.66)
+
+
+def test_an_unsure_dense_line_is_also_read_mildly_stretched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = "Giấy báotsố: 97/GBT ngày: 15/1/2020 của UBND"
+    mild = "Giấy báo tử số: 97/GBT ngày: 15/1/2020 của UBND"
+    reader = _Reader({1.0: (first, 0.61), 2.0: ("Giấy bá tử sổ 97/GB", 0.55), 1.3: (mild, 0.76)})
+    assert _engine_reading(monkeypatch, reader) == (mild, 0.76)
+    assert reader.factors == [1.0, 2.0, 1.3]
+    # A sure reading is not read a third time, and a stretched one no surer is not taken.
+    sure = _Reader({1.0: (first, 0.9), 2.0: ("Giấy bá tử sổ 97/GB", 0.92), 1.3: (mild, 0.99)})
+    assert _engine_reading(monkeypatch, sure) == (first, 0.9)
+    assert sure.factors == [1.0, 2.0]
