@@ -114,16 +114,13 @@ def labelled_line(font: str, label_font: str, label: str, text: str, size: int =
     img = Image.new("RGB", (1400, 120), PAPER)
     canvas = Canvas(img, 1.0, random.Random(1))
     canvas.label_font = canvas.label_bold = label_font
-    style = "typed" if font in TYPED_FONTS else "hand"
+    style = BY_FILE[font].role
     pen = Pen(style, font, PRINT_INK if style == "typed" else HAND_INKS[0], 30, 1.0)
     lbox = put_label(canvas, 40, 80, label, size)
     vbox = put_value(canvas, pen, lbox[2] + 26, 80, text, 1000, "f")
     box = (lbox[0], min(lbox[1], vbox[1]), vbox[2], max(lbox[3], vbox[3]))
     grey = cv2.cvtColor(np.asarray(img)[:, :, ::-1].copy(), cv2.COLOR_RGB2GRAY)
     return compact_line(crop_line(grey, box, 0.15, 0.3))
-
-
-TYPED_FONTS = ("DejaVuSans-subset.ttf", "NotoSans-Regular.ttf", "Montserrat-Regular.ttf")
 
 
 @pytest.mark.parametrize(

@@ -119,11 +119,15 @@ def _word_spans(glyphs: np.ndarray, n_words: int) -> _Words | None:
     return _Words(spans, inner, [runs[i + 1][0] - runs[i][1] for i in edges])
 
 
+def _in_span(glyphs: np.ndarray, x0: int, x1: int) -> np.ndarray:
+    """The glyphs that start in columns x0..x1-1."""
+    return glyphs[(glyphs[:, 0] >= x0) & (glyphs[:, 0] < x1)]
+
+
 def _letters_fit(glyphs: np.ndarray, span: tuple[int, int], word: str) -> bool:
     """No more letter-sized ink pieces in the span than the word has letters: a span holding
     the next word's letters ('Vinh' where 'xã' was looked for) is a misplaced cut."""
-    pieces = int(((glyphs[:, 0] >= span[0]) & (glyphs[:, 0] < span[1])).sum())
-    return pieces <= sum(ch.isalnum() or ch in ",;" for ch in word)
+    return len(_in_span(glyphs, *span)) <= sum(ch.isalnum() or ch in ",;" for ch in word)
 
 
 def _advance(word: str) -> float:
@@ -180,7 +184,7 @@ def _lead_height(labels: np.ndarray, glyph: np.ndarray, width: int) -> int:
 
 
 def _median_height(glyphs: np.ndarray, span: tuple[int, int]) -> float:
-    inside = glyphs[(glyphs[:, 0] >= span[0]) & (glyphs[:, 0] < span[1])]
+    inside = _in_span(glyphs, *span)
     return float(np.median(inside[:, 3] - inside[:, 1])) if len(inside) else 0.0
 
 
@@ -210,7 +214,7 @@ def _rise(
     if not all(_letters_fit(glyphs, spans[k], words[k]) for k in (a, b)):
         return None
     # Letters only: a blob of joined letters and marks has no height.
-    near = glyphs[(glyphs[:, 0] >= spans[a][0]) & (glyphs[:, 0] < spans[b][1])]
+    near = _in_span(glyphs, spans[a][0], spans[b][1])
     near = near[near[:, 2] - near[:, 0] <= LETTER_WIDTH * (near[:, 3] - near[:, 1])]
     if len(near) < 3:
         return None
@@ -226,12 +230,14 @@ def _rise(
     body = float(sitting[sitting >= BODY_MIN * tall].min())
     if tall < TALL_RATIO * body:
         return None
-    order = np.argsort(glyphs[:, 0], kind="stable")
-    first = [j for j in order if x0 <= glyphs[j, 0] < x1]
-    # The word's first letter sits on the baseline where the word starts.
-    if not first or abs(float(glyphs[first[0], 3]) - baseline) > BASE_TOL * tallest:
+    own = _in_span(glyphs, x0, x1)
+    if not len(own):
         return None
-    h = _lead_height(labels, glyphs[first[0]], round(0.6 * body))
+    first = own[int(np.argmin(own[:, 0]))]
+    # The word's first letter sits on the baseline where the word starts.
+    if abs(float(first[3]) - baseline) > BASE_TOL * tallest:
+        return None
+    h = _lead_height(labels, first, round(0.6 * body))
     # Where it stands between the body and the tall letters; in between says nothing.
     return (h - body) / (tall - body)
 
