@@ -68,14 +68,13 @@ def line_pieces(
     rows = np.arange(h)[:, None]
     top = np.where(ink, rows, h).min(axis=0)
     bottom = np.where(ink, rows, -1).max(axis=0)
-    # Only a run with no ink across the middle of the line goes: leader dots sit on the
-    # baseline and underlines below it, but a dash ("Độc lập - Tự do"), a cursive joining
-    # stroke or a small handwritten letter crosses the middle band and is text.
-    middle = ink[round(0.4 * h) : round(0.6 * h) + 1]
     # A column holds a letter when its ink spans LETTER_SPAN x the line height, or crosses
-    # the middle band: a hand's small letters ('côn', 'của') span less than that under tall
-    # loops and accents, and the ends of such lines were cut off as paper (handwriting-vi's
-    # tuning writers, shipped model x1.5: CER 40.2 % compacted against 30.3 % uncut).
+    # the middle band: leader dots sit on the baseline and underlines below it, but a dash
+    # ("Độc lập - Tự do"), a cursive joining stroke or a hand's small letters ('côn', 'của',
+    # spanning less under tall loops and accents) cross it and are text. Without the band,
+    # the ends of handwritten lines were cut off as paper (handwriting-vi's tuning writers,
+    # shipped model x1.5: CER 40.2 % compacted against 30.3 % uncut).
+    middle = ink[round(0.4 * h) : round(0.6 * h) + 1]
     letter = ((bottom - top + 1) >= LETTER_SPAN * core) | middle.any(axis=0)
     cols = np.flatnonzero(letter)
     if not len(cols):
