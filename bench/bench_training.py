@@ -42,13 +42,9 @@ from ocr_service.ocr.rec_model import shipped_model
 from ocr_service.ocr.recogniser import TRAINED_READING
 from ocr_service.training.data import LabelledLine, read_lines_dir
 from ocr_service.training.guard import reader_for, score
+from ocr_service.training.memory import with_malloc_tunables
 from ocr_service.training.synthetic import synthetic_lines
-from ocr_service.training.train import (
-    TrainConfig,
-    TrainResult,
-    train_from_lines,
-    with_malloc_tunables,
-)
+from ocr_service.training.train import TrainConfig, TrainResult, train_from_lines
 
 SPLIT_SEED = 17
 INNER_SEED = 18
@@ -148,7 +144,7 @@ def _train(
         **({} if args.lr is None else {"learning_rate": args.lr}),
         **({} if args.frozen_stages is None else {"frozen_stages": args.frozen_stages}),
     )
-    # The child starts with glibc's malloc set up for training (train.MMAP_THRESHOLD).
+    # The child starts with glibc's malloc set up for training (memory.MMAP_THRESHOLD).
     os.environ.update(with_malloc_tunables(dict(os.environ)))
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:

@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 
 from ocr_service.config import Settings
-from ocr_service.training.train import TRAINING_MALLOC_TUNABLES, TrainConfig
+from ocr_service.training.memory import TRAINING_MALLOC_TUNABLES
+from ocr_service.training.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 SOHOA_SERVICES = ("api", "worker", "remote-worker", "train-worker", "remote-train-worker")

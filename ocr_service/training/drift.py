@@ -28,6 +28,7 @@ from ocr_service.ocr.ctc_beam import greedy_decode
 from ocr_service.ocr.recogniser import Reading
 from ocr_service.training.convert import training_mode
 from ocr_service.training.data import LabelledLine
+from ocr_service.training.memory import reading_memory
 from ocr_service.training.preprocess import encode, fits, targets
 
 FIRST_CHECK = 10  # steps before the first check
@@ -109,7 +110,7 @@ class DriftCheck:
         was_training = model.training
         model.eval()
         out: dict[str, int] = {}
-        with torch.no_grad():
+        with torch.no_grad(), reading_memory():
             for kind, lines in self.sets.items():
                 total = 0
                 for image, text in lines:

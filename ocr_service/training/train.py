@@ -14,11 +14,8 @@ lines would make poor statistics); dropout is on while training.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import random
 import resource
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -37,6 +34,7 @@ from ocr_service.training.convention import ReadingMode, choose_reading
 from ocr_service.training.data import LabelledLine
 from ocr_service.training.drift import DriftCheck, split_check
 from ocr_service.training.guard import REGRESSION_SLACK_EDITS
+from ocr_service.training.memory import return_freed_memory
 from ocr_service.training.preprocess import Sample, augment, batch, encode, fits, targets
 from ocr_service.training.version import write_model_dir
 
@@ -161,57 +159,6 @@ class _Pool:
                 break
             out.append(sample)
         return out
-
-
-# glibc's mallopt parameters (malloc.h)
-M_TRIM_THRESHOLD = -1
-M_MMAP_THRESHOLD = -3
-# Allocations from this size on get their own mapping, returned to the system when freed; a
-# freed heap top above TRIM_THRESHOLD goes back too. Measured on 40 steps of real handwriting
-# lines (batches of ~2,000 px, 2 threads; docs/BENCHMARKS.md "Training"): glibc's default
-# 0.92 s a step, peak 5.5 GB; 128 KiB / 1 MiB 2.00 s, 2.0 GB (every activation a fresh
-# mapping: page faults); 4 MiB / 256 MiB 1.79 s, 2.3 GB; with transparent huge pages for
-# those mappings (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 in the training process's
-# environment, TRAINING_MALLOC_TUNABLES) 1.13 s at 4 MiB, 1.31 s at 128 KiB. 128 KiB is kept:
-# in whole runs 4 MiB peaked 0.5 GB higher (2.6-2.8 GB in bench_training's processes, 2.97 GB
-# in the learning loop's job), too near the 3 GB a training may take.
-MMAP_THRESHOLD = 128 * 1024
-TRIM_THRESHOLD = 1024 * 1024
-TRAINING_MALLOC_TUNABLES = "glibc.malloc.hugetlb=1"
-
-
-def with_malloc_tunables(environ: dict[str, str]) -> dict[str, str]:
-    """`environ` with TRAINING_MALLOC_TUNABLES added to GLIBC_TUNABLES: the environment to
-    start a training process with (glibc reads it at start only; the train worker's, or a
-    child process's as in bench/bench_training.py)."""
-    current = environ.get("GLIBC_TUNABLES", "")
-    if TRAINING_MALLOC_TUNABLES in current.split(":"):
-        return dict(environ)
-    joined = f"{current}:{TRAINING_MALLOC_TUNABLES}" if current else TRAINING_MALLOC_TUNABLES
-    return {**environ, "GLIBC_TUNABLES": joined}
-
-
-def return_freed_memory() -> bool:
-    """Makes glibc give freed tensor memory back to the system. By default glibc raises its
-    mmap threshold each time a large block is freed (up to 32 MiB), so the activations of the
-    next, differently shaped batch come from the heap, which fragments and never shrinks:
-    measured on 300 handwriting lines, the resident memory after 10 steps was 3.8 GB, growing
-    to 5.8 GB (peak) by step 60; with the threshold fixed (MMAP_THRESHOLD: its measurements),
-    ~1 GB between steps, peak 2.1-2.3 GB during one. A fixed threshold also stops glibc's
-    adjustment, so this holds for the rest of the process (a training process). False where
-    there is no glibc."""
-    if not sys.platform.startswith("linux"):
-        return False
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False  # not glibc (musl has no mallopt)
-    ok = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
-    return bool(ok and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1)
 
 
 def _batch_samples(
