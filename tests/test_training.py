@@ -423,3 +423,33 @@ def test_a_run_that_drifts_on_its_check_lines_ends_with_the_weights_that_did_not
         assert result.data["drift_check"] == 0 and result.data["replay"] == 12
         assert result.drift["history"] == []
         assert not same
+
+
+def test_the_export_check_judges_the_probabilities_the_decoders_read(
+    regression: dict[str, list[LabelledLine]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run adapted at lr 3e-4 failed its export at the last step: onnxruntime differed from
+    PyTorch by 0.0106 at a log-probability of -24.5 (p ~ 2e-11), its probabilities by 2e-4.
+    Such a difference passes; a probability the decoders read moved by a broken export fails."""
+    import ocr_service.training.export as export
+
+    shipped = shipped_model()
+    model = load_onnx(shipped.path)
+    line = regression["hand"][0]
+    probe = rec_tensor(line.image, 1.0, 4, TRAINED_READING)
+    expected = torch_log_probs(model, probe)
+    step = 3
+    unlikely = int(expected[step, 0].argmin())
+    likely = int(expected[step, 0].argmax())
+
+    def shifted(index: int, by: float) -> dict[str, np.ndarray]:
+        out = expected.copy()
+        out[step, 0, index] += by
+        return {"onnxruntime": out}
+
+    monkeypatch.setattr(export, "runtime_outputs", lambda path, images: shifted(unlikely, 0.05))
+    diffs = export.export_model(model, shipped.path, tmp_path / "a.onnx", probe)
+    assert diffs["onnxruntime"] < 1e-6
+    monkeypatch.setattr(export, "runtime_outputs", lambda path, images: shifted(likely, -0.05))
+    with pytest.raises(export.ExportFailed):
+        export.export_model(model, shipped.path, tmp_path / "b.onnx", probe)

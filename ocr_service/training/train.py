@@ -98,7 +98,7 @@ class TrainResult:
     last_loss: float
     peak_rss_mb: int
     data: dict[str, int]
-    export_check: dict[str, float] = field(default_factory=dict)
+    export_check: dict[str, float] = field(default_factory=dict)  # export.MAX_DIFF: per runtime
     drift: dict[str, Any] = field(default_factory=dict)  # drift.DriftCheck.to_json()
 
     def to_json(self) -> dict[str, Any]:
