@@ -91,12 +91,11 @@ def reading_memory() -> Iterator[None]:
     """Inside a training process: the mmap threshold raised to READING_MMAP_THRESHOLD while
     the model reads lines one at a time, then back to MMAP_THRESHOLD with the freed heap
     given back (malloc_trim), so the training's steps keep their memory bound."""
-    raised = _mallopt({M_MMAP_THRESHOLD: READING_MMAP_THRESHOLD})
+    libc = _glibc()
+    raised = libc is not None and _mallopt({M_MMAP_THRESHOLD: READING_MMAP_THRESHOLD})
     try:
         yield
     finally:
-        if raised:
+        if libc is not None and raised:
             return_freed_memory()
-            libc = _glibc()
-            if libc is not None:
-                libc.malloc_trim(0)
+            libc.malloc_trim(0)
