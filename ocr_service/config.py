@@ -88,6 +88,10 @@ class ViSettings(BaseSettings):
         default=True,
         description="a narrowed line that reads as nothing is read again at full width",
     )
+    apart: bool = Field(
+        default=True,
+        description="a form line's value is read again apart from its printed label",
+    )
     compact_gap: float = Field(
         default=0.7,
         ge=0,

@@ -158,12 +158,21 @@ def test_trang_so_invalid() -> None:
         ("3 giờ chiều", "15:00"),
         ("lúc 10 giờ 5 phút tối", "22:05"),
         ("O6:38", "06:38"),
+        ("11 giờ.41 phút", "11:41"),  # a leader dot left between the hour and the minutes
     ],
 )
 def test_time_of_death(raw: str, value: str) -> None:
     result = normalise_time(raw)
     assert result.value == value
     assert result.ok
+
+
+def test_a_leader_dot_in_the_time_of_death_keeps_its_minutes() -> None:
+    from ocr_service.extract.layouts.composite import split_death_time
+
+    codes = ("nktGioPhutChet", "nktNgayChet")
+    split = split_death_time(codes, "11 giờ.41 phút ngày: 20/12/2015")
+    assert split == {"nktGioPhutChet": "11 giờ.41 phút", "nktNgayChet": "ngày: 20/12/2015"}
 
 
 def test_time_invalid() -> None:

@@ -91,7 +91,7 @@ def test_the_vi_engine_reads_size_only_letters_in_the_case_of_the_ink(
     """Wired into the engine: a page line the recogniser reads 'Xã …' is 'xã …' when the page
     prints 'xã' (the recogniser is stood in for by one that always guesses upper case)."""
     from ocr_service.config import Settings
-    from ocr_service.ocr.vi import ViEngine
+    from ocr_service.ocr.vi import LineText, ViEngine
     from ocr_service.pipeline.stages import read_text
 
     img = Image.new("RGB", (1400, 300), (255, 255, 255))
@@ -100,8 +100,10 @@ def test_the_vi_engine_reads_size_only_letters_in_the_case_of_the_ink(
               "xã Vinh Tiền, huyện Tân Sơn", 1200, "f")  # fmt: skip
     page = np.asarray(img)[:, :, ::-1].copy()
 
-    def guess_upper(self: ViEngine, crop: Image_, lexicon: object = None) -> tuple[str, float]:
-        return "Xã Vinh Tiền, huyện Tân Sơn", 0.9
+    def guess_upper(
+        self: ViEngine, crop: Image_, lexicon: object = None, first: object = None
+    ) -> LineText:
+        return LineText("Xã Vinh Tiền, huyện Tân Sơn", 0.9)
 
     monkeypatch.setattr(ViEngine, "_read_line_crop", guess_upper)
     texts = [ln.text for ln in read_text(page, Settings(ocr_engine="vi")).lines]

@@ -17,7 +17,7 @@ from PIL import Image
 
 from ocr_service.config import Settings
 from ocr_service.ocr.line_boxes import split_stacked_lines
-from ocr_service.ocr.vi import DENSE_READING, gives_back, reading_density
+from ocr_service.ocr.vi import DENSE_READING, LineText, gives_back, reading_density
 from ocr_service.pipeline.stages import read_text
 from ocr_service.synth.render import (
     HAND_INKS,
@@ -134,12 +134,10 @@ class _Reader:
         self.by_factor = by_factor
         self.factors: list[float] = []
 
-    def __call__(
-        self, crop: Image_, squeeze: float = 1.0, lexicon: object = None
-    ) -> tuple[str, float]:
+    def __call__(self, crop: Image_, squeeze: float = 1.0, lexicon: object = None) -> LineText:
         self.factors.append(round(squeeze, 2))
         best = min(self.by_factor, key=lambda f: abs(f - squeeze))
-        return self.by_factor[best]
+        return LineText(*self.by_factor[best])
 
 
 def _engine_reading(monkeypatch: pytest.MonkeyPatch, reader: _Reader) -> tuple[str, float]:
@@ -150,7 +148,8 @@ def _engine_reading(monkeypatch: pytest.MonkeyPatch, reader: _Reader) -> tuple[s
     engine.settings = OcrSettings().vi.model_copy(update={"squeeze": 1.0})
     monkeypatch.setattr(engine, "_read_grey", reader, raising=False)
     # 40 characters on a crop 32 high and 200 wide: 0.8 a step, a dense reading.
-    return engine._read_line_crop(np.full((32, 200), 255, np.uint8))
+    read = engine._read_line_crop(np.full((32, 200), 255, np.uint8))
+    return read.text, read.conf
 
 
 def test_a_stretched_reading_much_surer_is_kept_though_letters_changed(

@@ -268,14 +268,14 @@ def test_initials_in_the_margin_before_the_table_are_marks_but_far_notes_are_not
 def test_a_tall_mark_that_reads_as_nothing_is_read_again_from_its_top() -> None:
     """Initials with a looped tail two lines long read as a stray sign; their letters sit in
     the top line height (three more margin initials matched on FRAN_0187_50722_L)."""
-    from ocr_service.ocr.vi import MARK_TOP, ViEngine
+    from ocr_service.ocr.vi import MARK_TOP, LineText, ViEngine
 
     engine = ViEngine.__new__(ViEngine)  # the reading is stubbed: no model needed
     crops: list[int] = []
 
-    def read(grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None) -> tuple[str, float]:
+    def read(grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None) -> LineText:
         crops.append(grey.shape[0])
-        return ("", 0.0) if len(crops) == 1 else ("ay", 0.6)
+        return LineText("", 0.0) if len(crops) == 1 else LineText("ay", 0.6)
 
     engine._read_grey = read  # type: ignore[method-assign]
     page = np.full((300, 200), 255, np.uint8)

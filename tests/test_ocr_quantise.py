@@ -54,9 +54,9 @@ def test_int8_reads_as_float32_does_and_says_so() -> None:
     for font_name, text in LINES:
         grey = _line(font_name, text)
         engine.models = fp32
-        read32, _ = engine._read_grey(grey)
+        read32, _ = engine.read_line(grey)
         engine.models = int8
-        read8, _ = engine._read_grey(grey)
+        read8, _ = engine.read_line(grey)
         total32 += cer(read32, text)
         total8 += cer(read8, text)
     assert total32 / len(LINES) < 0.1  # the lines are readable at all

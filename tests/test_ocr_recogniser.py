@@ -124,7 +124,7 @@ def test_each_runtime_reads_vietnamese_lines_and_says_which_it_is(runtime: str) 
     engine.models, engine.settings = models, ViSettings()
     total = 0.0
     for font_name, text in LINES:
-        read, conf = engine._read_grey(_line(font_name, text))
+        read, conf = engine.read_line(_line(font_name, text))
         assert 0.0 < conf <= 1.0
         total += cer(read, text)
     assert total / len(LINES) < 0.05

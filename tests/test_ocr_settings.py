@@ -37,6 +37,7 @@ KNOBS: list[tuple[str, str, str, Any]] = [
     ("SOHOA_VI_SQUEEZE", "0.9", "vi.squeeze", 0.9),
     ("SOHOA_VI_MIN_STROKE", "2.0", "vi.min_stroke", 2.0),
     ("SOHOA_VI_REREAD", "0", "vi.reread", False),
+    ("SOHOA_VI_APART", "0", "vi.apart", False),
     ("SOHOA_VI_COMPACT_GAP", "0", "vi.compact_gap", 0.0),
     ("SOHOA_VI_COMPACT_KEEP", "0.5", "vi.compact_keep", 0.5),
     ("SOHOA_VI_COMPACT_END", "0.45", "vi.compact_end", 0.45),

@@ -240,31 +240,29 @@ def test_the_short_second_line_of_a_cell_is_narrowed_to_its_own_writing() -> Non
 def test_a_line_that_reads_as_nothing_narrowed_is_read_again_at_its_width() -> None:
     """FRAN_0187_50115_L: "dud." narrowed to 0.75 read "?@" (no letter: the line was
     dropped); at its natural width it reads as letters and the line is kept."""
-    from ocr_service.ocr.vi import ViEngine
+    from ocr_service.ocr.vi import LineText, ViEngine
 
     engine = ViEngine.__new__(ViEngine)  # the reading is stubbed: no model needed
     engine.settings = ViSettings()
     calls: list[float] = []
 
-    def read(grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None) -> tuple[str, float]:
+    def read(grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None) -> LineText:
         calls.append(squeeze)
-        return ("", 0.0) if squeeze < 1.0 else ("dud.", 0.7)
+        return LineText("", 0.0) if squeeze < 1.0 else LineText("dud.", 0.7)
 
     engine._read_grey = read  # type: ignore[method-assign]
     thick = _strip([(20, "dud.")])  # printed: squeezed below 1
     assert line_squeeze(thick) < 1.0
-    assert engine._read_line_crop(thick) == ("dud.", 0.7)
+    assert engine._read_line_crop(thick) == LineText("dud.", 0.7)
     assert calls == [line_squeeze(thick), 1.0]
     calls.clear()
 
-    def read_letters(
-        grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None
-    ) -> tuple[str, float]:
+    def read_letters(grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None) -> LineText:
         calls.append(squeeze)
-        return ("Paris", 0.9)
+        return LineText("Paris", 0.9)
 
     engine._read_grey = read_letters  # type: ignore[method-assign]
-    assert engine._read_line_crop(thick) == ("Paris", 0.9)
+    assert engine._read_line_crop(thick) == LineText("Paris", 0.9)
     assert len(calls) == 1  # read once when the narrowed reading has letters
 
 

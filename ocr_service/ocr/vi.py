@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
 import time
 import unicodedata
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -29,10 +31,11 @@ from ocr_service.ocr.base import (
 from ocr_service.ocr.blots import erase_blots
 from ocr_service.ocr.containers import OcrLine, OcrPage, OcrProvenance
 from ocr_service.ocr.ctc_beam import GREEDY, BeamConfig, Decoding, Lexicon
+from ocr_service.ocr.label_value import label_parts, value_cuts
 from ocr_service.ocr.letter_case import true_case
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y, MIN_LINE_H, page_lines
 from ocr_service.ocr.line_crops import compact_line, line_squeeze
-from ocr_service.ocr.line_reader import LineReader, line_reader
+from ocr_service.ocr.line_reader import GreedyPath, LineReader, line_reader
 from ocr_service.ocr.marks import (
     DITTO,
     ditto_in_box,
@@ -94,6 +97,16 @@ MAX_STRETCH = 2.0
 MILD_STRETCH = 1.3
 SURER_BY = 0.05
 UNSURE = 0.8
+
+
+@dataclass(frozen=True)
+class LineText:
+    """A crop's reading: text (NFC, spaces collapsed, leader dots dropped), confidence, and
+    the recogniser's greedy path placed on the crop (line_reader.LineRead.path)."""
+
+    text: str
+    conf: float
+    path: GreedyPath = ()
 
 
 class _Models:
@@ -231,57 +244,87 @@ class ViEngine(OcrEngine):
     # --- recognition -------------------------------------------------------------------
     def _read_grey(
         self, grey: np.ndarray, squeeze: float = 1.0, lexicon: Lexicon | None = None
-    ) -> tuple[str, float]:
-        text, conf, _ = self._read_scored(grey, squeeze, lexicon)
-        return text, conf
-
-    def _read_scored(
-        self, grey: np.ndarray, squeeze: float = 1.0, lexicon: Lexicon | None = None
-    ) -> tuple[str, float, float]:
-        """Text, confidence and the least sure character's probability (1.0 for no text).
-        `lexicon`: the ledger's words, for SOHOA_VI_DECODE=beam-vocab."""
-        raw, probs = self.models.reader.recognise(grey, squeeze, lexicon)
-        text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", raw)).strip()
+    ) -> LineText:
+        """The crop's text, confidence and greedy path. `lexicon`: the ledger's words, for
+        SOHOA_VI_DECODE=beam-vocab."""
+        read = self.models.reader.read(grey, squeeze, lexicon)
+        text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", read.text)).strip()
         # Leader dots of a printed form ("Họ, chữ đệm, tên: ........") are not text.
         text = " ".join(LEADER_DOTS.sub(" ", text).split())
-        if not text or not probs or not any(ch.isalnum() for ch in text):
-            return "", 0.0, 1.0
-        p = np.asarray(probs)
+        if not text or not read.probs or not any(ch.isalnum() for ch in text):
+            return LineText("", 0.0)
+        p = np.asarray(read.probs)
         # Mean peak probability, pulled down by the least sure character: a single doubtful
         # letter in a name is what a clerk must look at.
-        return text, float(np.clip(0.5 * p.mean() + 0.5 * p.min(), 0.0, 1.0)), float(p.min())
+        conf = float(np.clip(0.5 * p.mean() + 0.5 * p.min(), 0.0, 1.0))
+        return LineText(text, conf, read.path)
 
     def _read_line_crop(
-        self, crop: np.ndarray, lexicon: Lexicon | None = None
-    ) -> tuple[str, float]:
+        self, crop: np.ndarray, lexicon: Lexicon | None = None, first: LineText | None = None
+    ) -> LineText:
         """A page line's crop read narrowed as far as its strokes allow (line_squeeze), and
         read again at its natural width when that gives nothing: narrowed, a short word in
         a looped hand ran together ("dud." on FRAN_0187_50115_L read as "?@"); and read
         again stretched when the reading is too dense for its width (DENSE_READING).
-        SOHOA_VI_REREAD=0 turns both second readings off."""
+        SOHOA_VI_REREAD=0 turns both second readings off. `first`: the narrowed reading,
+        when the caller has it already."""
         vi = self.settings
         squeeze = line_squeeze(crop, squeeze_min=vi.squeeze, min_stroke=vi.min_stroke)
-        text, conf = self._read_grey(crop, squeeze, lexicon)
-        if not text and squeeze < 1.0 and vi.reread:
+        read = first if first is not None else self._read_grey(crop, squeeze, lexicon)
+        if not read.text and squeeze < 1.0 and vi.reread:
             squeeze = 1.0
-            text, conf = self._read_grey(crop, lexicon=lexicon)
-        density = reading_density(text, crop.shape, squeeze)
+            read = self._read_grey(crop, lexicon=lexicon)
+        density = reading_density(read.text, crop.shape, squeeze)
         if vi.reread and density > DENSE_READING:
             stretch = min(MAX_STRETCH, density / SPARSE_READING)
-            first_conf = conf
-            wide, wide_conf = self._read_grey(crop, squeeze * stretch, lexicon)
-            if wide_conf >= conf and gives_back(text, wide):
-                return wide, wide_conf
-            if wide_conf >= conf + SURER_BY:
-                text, conf = wide, wide_conf
-            if first_conf < UNSURE and stretch > MILD_STRETCH:
-                mild, mild_conf = self._read_grey(crop, squeeze * MILD_STRETCH, lexicon)
-                if mild_conf >= max(conf, first_conf + SURER_BY):
-                    text, conf = mild, mild_conf
-        return text, conf
+            first = read
+            wide = self._read_grey(crop, squeeze * stretch, lexicon)
+            if wide.conf >= read.conf and gives_back(read.text, wide.text):
+                return wide
+            if wide.conf >= read.conf + SURER_BY:
+                read = wide
+            if first.conf < UNSURE and stretch > MILD_STRETCH:
+                mild = self._read_grey(crop, squeeze * MILD_STRETCH, lexicon)
+                if mild.conf >= max(read.conf, first.conf + SURER_BY):
+                    read = mild
+        return read
+
+    def _read_cased(
+        self, crop: np.ndarray, lexicon: Lexicon | None = None, first: LineText | None = None
+    ) -> LineText:
+        """_read_line_crop, the case of size-only letters then set by the ink ('xã' read
+        'Xã': the case of a size-only letter is what its ink's height says)."""
+        read = self._read_line_crop(crop, lexicon, first)
+        return replace(read, text=true_case(crop, read.text))
+
+    def _read_page_line(self, crop: np.ndarray, lexicon: Lexicon | None = None) -> LineText:
+        """A page line's crop read (_read_cased); a line that holds a form's labels and the
+        values written after them is cut after each label's colon and its parts read apart
+        (label_value.py): read beside a printed label in another font and size, a value's
+        letters came back in the wrong case or with wrong marks ('Quê quán: Xã', 'Ông Nội',
+        'Thăng') and a thin label beside a heavy hand ran together ('Naicưtrú:'), where
+        apart they read right. Its confidence is the least sure value's."""
+        vi = self.settings
+        if not vi.apart:
+            return self._read_cased(crop, lexicon)
+        squeeze = line_squeeze(crop, squeeze_min=vi.squeeze, min_stroke=vi.min_stroke)
+        first = self._read_grey(crop, squeeze, lexicon)
+        cuts = value_cuts(first.path, crop.shape[0], crop.shape[1])
+        if not cuts or len(label_parts(first.text)) != len(cuts) + 1:
+            return self._read_cased(crop, lexicon, first)
+        edges = [0, *cuts, crop.shape[1]]
+        parts = [self._read_cased(crop[:, a:b], lexicon) for a, b in itertools.pairwise(edges)]
+        if not parts[-1].text:
+            return self._read_cased(crop, lexicon, first)
+        texts = [
+            part.text if part.text.endswith(":") or n == len(cuts) else fallback
+            for n, (part, fallback) in enumerate(zip(parts, label_parts(first.text), strict=True))
+        ]
+        return LineText(" ".join(texts), min(part.conf for part in parts[1:]))
 
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
-        return self._read_grey(to_grey(crop))
+        read = self._read_grey(to_grey(crop))
+        return read.text, read.conf
 
     def read_mark(
         self,
@@ -295,15 +338,15 @@ class ViEngine(OcrEngine):
         whole: when a cluster TALL_MARK line heights high, much taller than wide but wider
         than a stroke, reads as nothing, its top MARK_TOP line heights, where the letters
         sit, are read instead. The flag is True when the reading is of the whole cluster."""
-        text, conf = self._read_grey(crop_line(upright, box, CROP_PAD_Y, CROP_PAD_X), 1.0, lexicon)
+        read = self._read_grey(crop_line(upright, box, CROP_PAD_Y, CROP_PAD_X), 1.0, lexicon)
         h, w = box[3] - box[1], box[2] - box[0]
         tall = h >= TALL_MARK * line_h and h >= TALL_MARK_ASPECT * w
-        if not text and tall and w >= TALL_MARK_MIN_W * line_h:
+        if not read.text and tall and w >= TALL_MARK_MIN_W * line_h:
             top = (box[0], box[1], box[2], box[1] + round(MARK_TOP * line_h))
             top_crop = crop_line(upright, top, CROP_PAD_Y, CROP_PAD_X)
-            text, conf = self._read_grey(top_crop, 1.0, lexicon)
-            return text, conf, False
-        return text, conf, True
+            read = self._read_grey(top_crop, 1.0, lexicon)
+            return read.text, read.conf, False
+        return read.text, read.conf, True
 
     # --- page --------------------------------------------------------------------------
     def read_page(
@@ -353,9 +396,8 @@ class ViEngine(OcrEngine):
                 keep=vi.compact_keep,
                 end=vi.compact_end,
             )
-            text, conf = self._read_line_crop(crop, lexicon)
-            # 'xã' read 'Xã': the case of a size-only letter is what its ink's height says.
-            text = true_case(crop, text)
+            read_line = self._read_page_line(crop, lexicon)
+            text, conf = read_line.text, read_line.conf
             if (
                 table.cell_of(box) is not None
                 and ditto_in_box(upright, box, line_h)

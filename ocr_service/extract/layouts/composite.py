@@ -93,7 +93,8 @@ def split_identity(prefix_codes: tuple[str, ...], raw: str) -> dict[str, str]:
 def split_death_time(codes: tuple[str, ...], raw: str) -> dict[str, str]:
     """'10 giờ 30 phút, ngày 05 tháng 3 năm 2019' → time raw + date raw."""
     folded = fold_keep_length(raw)
-    m = re.search(r"\d{1,2}\s*(?:gio|h|:)\s*\d{0,2}\s*(?:phut|p)?", folded)
+    # A leader dot left between the hour and the minutes ('11 giờ.41 phút') is no separator.
+    m = re.search(r"\d{1,2}\s*(?:gio|h|:)\s*\.?\s*\d{0,2}\s*(?:phut|p)?", folded)
     time_raw = raw[m.start() : m.end()].strip(" ,") if m else ""
     rest = (raw[: m.start()] + raw[m.end() :]) if m else raw
     out = {}

@@ -14,7 +14,8 @@ from ocr_service.extract.normalise.base import (
 )
 
 _TIME = re.compile(
-    r"^(?:luc\s*)?(\d{1,2})\s*(?:gio|g|h|:|\.)\s*(?:(\d{1,2})\s*(?:phut|p|')?)?\s*(sang|trua|chieu|toi|dem)?$"
+    r"^(?:luc\s*)?(\d{1,2})\s*(?:gio|g|h|:|\.)\s*\.?\s*(?:(\d{1,2})\s*(?:phut|p|')?)?\s*"
+    r"(sang|trua|chieu|toi|dem)?$"
 )
 
 
