@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -21,6 +23,8 @@ from ocr_service.preprocess import (
     normalise_contrast,
     preprocess_page,
 )
+from ocr_service.synth import generate_book
+from ocr_service.synth.catalog import TUNING
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 TEXT = "Ngày tháng năm sinh họ và tên cha mẹ nơi cư trú đăng ký khai sinh số quyển Huế xã tỉnh"
@@ -166,6 +170,22 @@ def test_crop_cuts_the_page_out_of_a_photo(table_page: np.ndarray) -> None:
     h, w = table_page.shape
     assert np.abs(np.array([x0, y0, x1, y1]) - np.array([230, 170, 230 + w, 170 + h])).max() <= 15
     assert cropped.shape[:2] == (y1 - y0, x1 - x0)
+
+
+def test_crop_keeps_a_page_in_shadow(tmp_path: Path) -> None:
+    # A phone photo of an open book (the generator's phone profile, tuning group): the light
+    # falls from one side, the left page's paper ~155 against the right's ~220, and the
+    # image's one threshold fell inside the paper's tones: the crop cut the left page at a
+    # fifth of the image as "surround" (#13, phone spreads). Every written line stays inside.
+    book = generate_book("khai-sinh", 2, tmp_path / "b", style="typed", seed=11,
+                         degrade="phone", spreads=True, group=TUNING, wide=True)  # fmt: skip
+    truth = json.loads((book / "truth.json").read_text("utf-8"))
+    for n, page in enumerate(truth["pages"], 1):
+        photo = cv2.imread(str(book / "pages" / f"{n:04d}.jpg"))
+        x0, y0, x1, y1 = crop_page(photo)[1]
+        for line in page["lines"]:
+            lx0, ly0, lx1, ly1 = line["bbox"]
+            assert x0 <= lx0 + 2 and y0 <= ly0 + 2 and lx1 - 2 <= x1 and ly1 - 2 <= y1, line
 
 
 @pytest.mark.parametrize("kind", ["text", "table"])

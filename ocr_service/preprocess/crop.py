@@ -14,6 +14,8 @@ MARGIN_BAND = 0.2  # surrounds are looked for in this outer share of each side
 PHOTO_MIN_AREA = 0.15  # an embedded photo smaller than this share of the sheet is left alone
 PHOTO_RIM_DARK = 0.6  # share of dark pixels along an embedded photo's rim
 MARGIN_PX = 2  # thumbnail pixels of slack kept around the found box
+SHADE_WINDOW = 0.25  # x the thumbnail's short side: the paper a pixel is compared with
+SHADE_DARK = 0.7  # ... a surround pixel is darker than this share of the brightest of it
 
 
 def _full_box(w: int, h: int) -> BBox:
@@ -48,11 +50,22 @@ def _outer_dark_run(dark_share: np.ndarray, band: int, min_run: int) -> int:
     return int(idx[-1]) + 1 if idx.size else 0
 
 
+def _surround_dark(grey: np.ndarray) -> np.ndarray:
+    """Pixels of the surround: darker than the page's paper (Otsu) and clearly darker than the
+    brightest paper near them. A phone photo's paper is shaded (one page of a spread 155, the
+    other 220): the image's Otsu threshold falls inside the paper's tones, the shaded side
+    counted as dark and the crop cut most of a page away; paper is never far darker than the
+    paper beside it, a table or a cover is."""
+    blurred = cv2.GaussianBlur(grey, (0, 0), 1.0)
+    size = max(3, int(SHADE_WINDOW * min(grey.shape)) | 1)
+    near = cv2.dilate(blurred, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    return (blurred < _paper_threshold(grey)) & (blurred < SHADE_DARK * near.astype(np.float32))
+
+
 def _dark_margin_box(grey: np.ndarray) -> tuple[int, int, int, int]:
     """The box left after trimming dark runs (cover, table, fingers, scanner edge) off each side."""
     h, w = grey.shape
-    thresh = _paper_threshold(grey)
-    dark = cv2.GaussianBlur(grey, (0, 0), 1.0) < thresh
+    dark = _surround_dark(grey)
     col_share = dark.mean(axis=0)
     row_share = dark.mean(axis=1)
     bx, by = int(w * MARGIN_BAND), int(h * MARGIN_BAND)
