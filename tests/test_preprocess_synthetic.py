@@ -23,6 +23,7 @@ from ocr_service.preprocess import (
     normalise_contrast,
     preprocess_page,
 )
+from ocr_service.preprocess.spread import find_spread
 from ocr_service.synth import generate_book
 from ocr_service.synth.catalog import TUNING
 
@@ -186,6 +187,23 @@ def test_crop_keeps_a_page_in_shadow(tmp_path: Path) -> None:
         for line in page["lines"]:
             lx0, ly0, lx1, ly1 = line["bbox"]
             assert x0 <= lx0 + 2 and y0 <= ly0 + 2 and lx1 - 2 <= x1 and ly1 - 2 <= y1, line
+
+
+@pytest.mark.parametrize(("style", "seed"), [("hand", 13), ("typed", 12)])
+def test_a_phone_photo_of_a_spread_is_found_as_two_pages(
+    tmp_path: Path, style: str, seed: int
+) -> None:
+    # Phone spreads of the generator (tuning group): the pages lean apart in perspective, and
+    # once straightened by their mean skew the fold still leans: its text-free strip was 1-3
+    # px wide upright on the thumbnail, and one image of each of these books read as one page
+    # (or the crop had cut a page away). Every image here is two pages.
+    book = generate_book("khai-sinh", 6, tmp_path / "b", style=style, seed=seed,
+                         degrade="phone", spreads=True, group=TUNING, wide=True)  # fmt: skip
+    pages = json.loads((book / "truth.json").read_text("utf-8"))["pages"]
+    assert len(pages) == 3 and all(page["spread"] for page in pages)
+    for n in range(1, len(pages) + 1):
+        result = preprocess_page(cv2.imread(str(book / "pages" / f"{n:04d}.jpg")))
+        assert find_spread(result.image, result.gutter_x) is not None, n
 
 
 @pytest.mark.parametrize("kind", ["text", "table"])

@@ -29,6 +29,8 @@ INK_CONTRAST = 30  # grey levels below the local paper that make a pixel ink
 INK_KERNEL = 5  # thumbnail pixels: wider than a pen stroke
 MIN_SIDE_INK_RATIO = 0.25  # each side holds at least this share of the other side's ink
 MIN_SIDE_HEIGHT = 0.4  # each side's ink spans at least this share of the image height
+FOLD_SLANT = 3.0  # degrees: a photographed fold leans at most this far once straightened
+FOLD_SLANT_STEP = 0.5
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,31 @@ def _clear_strip(ink_cols: np.ndarray, lo: int, hi: int, min_len: int) -> int | 
     return None if best is None else best[1]
 
 
+def _slanted_strip(rows: np.ndarray, lo: int, hi: int, min_len: int) -> int | None:
+    """x (at mid-height) of the text-free strip nearest the centre of [lo, hi), upright or
+    slanted by up to FOLD_SLANT degrees: on a phone photo the two pages lean apart
+    (perspective), the image is straightened by their mean skew, and the fold between them
+    still leans a degree or three — upright, its strip was 1-3 px wide on a 1000 px thumbnail."""
+    h = rows.shape[0]
+    found = _clear_strip(rows.mean(axis=0), lo, hi, min_len)
+    if found is not None:
+        return found
+    ys = np.arange(h) - h / 2
+    for step in range(1, round(FOLD_SLANT / FOLD_SLANT_STEP) + 1):
+        for sign in (1, -1):
+            shift = np.round(ys * np.tan(np.radians(sign * step * FOLD_SLANT_STEP))).astype(int)
+            # Each row moved so the slanted fold stands upright (columns off the edge: inked).
+            cols = np.arange(rows.shape[1])[None, :] + shift[:, None]
+            inside = (cols >= 0) & (cols < rows.shape[1])
+            sheared = np.where(
+                inside, rows[np.arange(h)[:, None], cols.clip(0, rows.shape[1] - 1)], True
+            )
+            found = _clear_strip(sheared.mean(axis=0), lo, hi, min_len)
+            if found is not None:
+                return found
+    return None
+
+
 def _two_pages(ink: np.ndarray, x: int) -> bool:
     """Both sides of x hold a page: ink over much of the height, in comparable amounts."""
     h = ink.shape[0]
@@ -96,7 +123,7 @@ def find_spread(img: np.ndarray, gutter_x: int | None = None) -> Spread | None:
         x, evidence = round(gutter_x * scale), "shadow"
     else:
         rows = ink[int(ROWS_BAND[0] * h) : int(ROWS_BAND[1] * h)]
-        found = _clear_strip(rows.mean(axis=0), lo, hi, max(2, round(MIN_STRIP * w)))
+        found = _slanted_strip(rows, lo, hi, max(2, round(MIN_STRIP * w)))
         if found is None:
             return None
         x, evidence = found, "strip"
