@@ -259,6 +259,11 @@ class ViEngine(OcrEngine):
         conf = float(np.clip(0.5 * p.mean() + 0.5 * p.min(), 0.0, 1.0))
         return LineText(text, conf, read.path)
 
+    def _squeeze(self, crop: np.ndarray) -> float:
+        """How far a page line's crop is narrowed for its first reading (line_squeeze)."""
+        vi = self.settings
+        return line_squeeze(crop, squeeze_min=vi.squeeze, min_stroke=vi.min_stroke)
+
     def _read_line_crop(
         self, crop: np.ndarray, lexicon: Lexicon | None = None, first: LineText | None = None
     ) -> LineText:
@@ -266,10 +271,10 @@ class ViEngine(OcrEngine):
         read again at its natural width when that gives nothing: narrowed, a short word in
         a looped hand ran together ("dud." on FRAN_0187_50115_L read as "?@"); and read
         again stretched when the reading is too dense for its width (DENSE_READING).
-        SOHOA_VI_REREAD=0 turns both second readings off. `first`: the narrowed reading,
-        when the caller has it already."""
+        SOHOA_VI_REREAD=0 turns both second readings off. `first`: the narrowed reading
+        (at self._squeeze(crop)), when the caller has it already."""
         vi = self.settings
-        squeeze = line_squeeze(crop, squeeze_min=vi.squeeze, min_stroke=vi.min_stroke)
+        squeeze = self._squeeze(crop)
         read = first if first is not None else self._read_grey(crop, squeeze, lexicon)
         if not read.text and squeeze < 1.0 and vi.reread:
             squeeze = 1.0
@@ -304,13 +309,12 @@ class ViEngine(OcrEngine):
         letters came back in the wrong case or with wrong marks ('Quê quán: Xã', 'Ông Nội',
         'Thăng') and a thin label beside a heavy hand ran together ('Naicưtrú:'), where
         apart they read right. Its confidence is the least sure value's."""
-        vi = self.settings
-        if not vi.apart:
+        if not self.settings.apart:
             return self._read_cased(crop, lexicon)
-        squeeze = line_squeeze(crop, squeeze_min=vi.squeeze, min_stroke=vi.min_stroke)
-        first = self._read_grey(crop, squeeze, lexicon)
+        first = self._read_grey(crop, self._squeeze(crop), lexicon)
         cuts = value_cuts(first.path, crop.shape[0], crop.shape[1])
-        if not cuts or len(label_parts(first.text)) != len(cuts) + 1:
+        labelled = label_parts(first.text)
+        if not cuts or len(labelled) != len(cuts) + 1:
             return self._read_cased(crop, lexicon, first)
         edges = [0, *cuts, crop.shape[1]]
         parts = [self._read_cased(crop[:, a:b], lexicon) for a, b in itertools.pairwise(edges)]
@@ -318,7 +322,7 @@ class ViEngine(OcrEngine):
             return self._read_cased(crop, lexicon, first)
         texts = [
             part.text if part.text.endswith(":") or n == len(cuts) else fallback
-            for n, (part, fallback) in enumerate(zip(parts, label_parts(first.text), strict=True))
+            for n, (part, fallback) in enumerate(zip(parts, labelled, strict=True))
         ]
         return LineText(" ".join(texts), min(part.conf for part in parts[1:]))
 
