@@ -56,3 +56,22 @@ def test_small_print_on_a_double_spread_is_not_taken_for_dots() -> None:
     grey = np.asarray(im)
     assert not dot_leader_mask(grey).any()
     assert np.array_equal(remove_dot_leaders(grey), grey)
+
+
+def test_dots_run_together_by_a_soft_photo_go_and_rules_stay() -> None:
+    # A phone photo's blur (the generator's phone profile, #13) runs the dots of a leader
+    # together into one thin stroke, dark dots joined by grey: no dot was tiny any more, the
+    # stroke stayed and the recogniser read it as 'u.a.u' after the value. A solid rule of
+    # the same size, dark all along, stays.
+    grey, text_box, _ = form_line()
+    page = np.full((2339, 1654), 245, np.uint8)  # an A4 page at 200 dpi, the line at its top
+    page[:200] = grey
+    page[84:89, 400:950] = 245  # no separate dots here: the fused stroke instead
+    xs = np.arange(950, 1500)
+    page[84:89, 950:1500] = np.where(xs % 7 < 3, 60, 150).astype(np.uint8)[None, :]
+    page[120:125, 950:1500] = 60  # a solid rule as thin and long
+    out = remove_dot_leaders(page)
+    assert (out[84:89, 950:1500] < 200).sum() == 0
+    assert np.array_equal(out[120:125, 950:1500], page[120:125, 950:1500])
+    tx0, ty0, tx1, ty1 = text_box
+    assert np.array_equal(out[ty0:ty1, tx0:tx1], page[ty0:ty1, tx0:tx1])

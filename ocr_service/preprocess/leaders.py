@@ -3,7 +3,9 @@
 Block-form books print a dotted line after every label; recognisers read those dots as runs of
 'a', 'n', '.', which end up in the values. A dotted line is a row of tiny dots: closing the ink
 horizontally joins it into a thin long stroke, while solid rules (table lines) are long before
-closing and are kept, and letters never form a long thin horizontal stroke.
+closing and are kept, and letters never form a long thin horizontal stroke. A soft photo runs
+a leader's dots together into strokes no taller than a dot, dark and grey in turn along their
+length: those count as dots too, where a ruled line, dark all along, does not.
 """
 
 from __future__ import annotations
@@ -12,6 +14,23 @@ import cv2
 import numpy as np
 
 from ocr_service.ocr.base import to_grey
+
+FUSED_HEIGHT = 1.3  # x the dot size: a run of fused dots is no taller than this
+FUSED_RIPPLE = 8.0  # grey levels: mean step between neighbouring columns' darkest pixels
+
+
+def _fused_dots(grey: np.ndarray, stats: np.ndarray, size: float) -> np.ndarray:
+    """Components that are dots run together into one thin stroke (a soft photo, a blurred
+    scan): no taller than a dot, longer than two, and light and dark in turn along their
+    length, where a ruled line is dark all along."""
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    out = (h <= size * FUSED_HEIGHT) & (w >= 2 * size) & (stats[:, cv2.CC_STAT_AREA] <= w * size)
+    out[0] = False
+    for i in np.flatnonzero(out):
+        profile = grey[y[i] : y[i] + h[i], x[i] : x[i] + w[i]].min(axis=0).astype(np.int16)
+        out[i] = float(np.abs(np.diff(profile)).mean()) >= FUSED_RIPPLE
+    return out
 
 
 def dot_leader_mask(grey: np.ndarray) -> np.ndarray:
@@ -34,6 +53,7 @@ def dot_leader_mask(grey: np.ndarray) -> np.ndarray:
         & (stats[:, cv2.CC_STAT_AREA] <= size * size)
     )
     tiny[0] = False
+    tiny |= _fused_dots(grey, stats, size)
     dots = np.where(tiny[labels], 255, 0).astype(np.uint8)
     # Dots of a leader are a few pixels apart; tone marks and full stops are isolated.
     gap = max(3, round(12 * scale))
