@@ -32,3 +32,6 @@ class PreprocessJson(TypedDict):
     sides: list[list[int]]
     side_skews: list[float]
     to_original: list[list[float]]  # 2x3 affine: processed-image pixels → original pixels
+    # 3x3, processed-image pixels → original pixels, present only when the paper was corrected
+    # for perspective (then `to_original` is its closest affine over the processed image)
+    homography: NotRequired[list[list[float]]]

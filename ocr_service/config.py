@@ -290,6 +290,10 @@ class Settings(BaseSettings):
     max_page_pixels: int = 150_000_000
     render_dpi: int = Field(default=200, ge=72, le=600)
     thumb_size: int = 320
+    # Phone photos: a page seen in perspective is made rectangular by its four edges before it
+    # is read (preprocess/perspective.py). Off by default: it finds more records on phone
+    # photos but read their typed values no better on the held-out books (docs/BENCHMARKS.md).
+    perspective: bool = False
 
     # Jobs: a page claimed by a worker that stops heart-beating is re-queued after the lease.
     page_lease_seconds: int = 120

@@ -98,7 +98,7 @@ def run_page(inp: PageInput, storage: Storage, settings: Settings) -> PageOutput
 
     t = time.perf_counter()
     image = load_page_image(storage, inp.image_key)
-    processed, info = preprocess_image(image)
+    processed, info = preprocess_image(image, perspective=settings.perspective)
     sides = page_sides(processed, info, inp.meta.layout)
     if len(sides) > 1:
         info = with_sides(info, sides, processed.shape[0])

@@ -17,11 +17,14 @@ if TYPE_CHECKING:
     from ocr_service.pipeline.page import PageInput
 
 
-def preprocess_image(image: np.ndarray) -> tuple[np.ndarray, PreprocessInfo]:
-    """Upright, cropped, deskewed, evened-out page; the transform is kept to map boxes back."""
-    from ocr_service.preprocess import preprocess_page
+def preprocess_image(
+    image: np.ndarray, *, perspective: bool = False
+) -> tuple[np.ndarray, PreprocessInfo]:
+    """Upright, cropped, deskewed, evened-out page; the transform is kept to map boxes back.
+    With ``perspective`` a photographed page's four edges are made a rectangle first."""
+    from ocr_service.preprocess import PreprocessOptions, preprocess_page
 
-    result = preprocess_page(image)
+    result = preprocess_page(image, options=PreprocessOptions(perspective=perspective))
     return result.image, result.info()
 
 

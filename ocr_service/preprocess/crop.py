@@ -50,7 +50,7 @@ def _outer_dark_run(dark_share: np.ndarray, band: int, min_run: int) -> int:
     return int(idx[-1]) + 1 if idx.size else 0
 
 
-def _surround_dark(grey: np.ndarray) -> np.ndarray:
+def surround_dark(grey: np.ndarray) -> np.ndarray:
     """Pixels of the surround: darker than the page's paper (Otsu) and clearly darker than the
     brightest paper near them. A phone photo's paper is shaded (one page of a spread 155, the
     other 220): the image's Otsu threshold falls inside the paper's tones, the shaded side
@@ -65,7 +65,7 @@ def _surround_dark(grey: np.ndarray) -> np.ndarray:
 def _dark_margin_box(grey: np.ndarray) -> tuple[int, int, int, int]:
     """The box left after trimming dark runs (cover, table, fingers, scanner edge) off each side."""
     h, w = grey.shape
-    dark = _surround_dark(grey)
+    dark = surround_dark(grey)
     col_share = dark.mean(axis=0)
     row_share = dark.mean(axis=1)
     bx, by = int(w * MARGIN_BAND), int(h * MARGIN_BAND)

@@ -1,4 +1,7 @@
-"""Affine bookkeeping: 2x3 matrices that map boxes between processed and original images."""
+"""Transform bookkeeping: matrices that map boxes between processed and original images.
+
+Every step but one is affine (2x3); a perspective correction is a homography (3x3). Both are
+accepted wherever a transform is, and a composition stays 2x3 while every part is affine."""
 
 from __future__ import annotations
 
@@ -29,10 +32,52 @@ def translate_affine(dx: float, dy: float) -> np.ndarray:
     return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
 
 
+def as_homography(matrix: np.ndarray) -> np.ndarray:
+    """A 2x3 affine or a 3x3 homography as a 3x3 homography."""
+    m = np.asarray(matrix, dtype=np.float64)
+    return m if m.shape == (3, 3) else np.vstack([m, [0.0, 0.0, 1.0]])
+
+
+def compose_transform(second: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """``first`` then ``second``, each 2x3 or 3x3: 2x3 when both are affine, else 3x3."""
+    if np.shape(second) == (2, 3) and np.shape(first) == (2, 3):
+        return compose_affine(second, first)
+    m = as_homography(second) @ as_homography(first)
+    return np.asarray(m / m[2, 2])
+
+
+def invert_transform(matrix: np.ndarray) -> np.ndarray:
+    """The inverse of a 2x3 affine (2x3) or of a 3x3 homography (3x3)."""
+    if np.shape(matrix) == (2, 3):
+        return invert_affine(matrix)
+    m = np.linalg.inv(as_homography(matrix))
+    return np.asarray(m / m[2, 2])
+
+
+def affine_fit(matrix: np.ndarray, bbox: BBox) -> np.ndarray:
+    """The 2x3 affine closest (least squares) to ``matrix`` over the corners and centre of
+    ``bbox``: the same matrix when it is affine already."""
+    if np.shape(matrix) == (2, 3):
+        return np.asarray(matrix, dtype=np.float64)
+    x0, y0, x1, y1 = bbox
+    src = np.array(
+        [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [(x0 + x1) / 2, (y0 + y1) / 2]], dtype=np.float64
+    )
+    dst = map_points(matrix, src)
+    a = np.hstack([src, np.ones((len(src), 1))])
+    sol, *_ = np.linalg.lstsq(a, dst, rcond=None)
+    return np.asarray(sol.T)
+
+
 def map_points(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Points [N, 2] mapped through a 2x3 transform."""
+    """Points [N, 2] mapped through a 2x3 affine or a 3x3 homography."""
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    return np.asarray(pts @ matrix[:, :2].T + matrix[:, 2])
+    m = np.asarray(matrix, dtype=np.float64)
+    out = pts @ m[:2, :2].T + m[:2, 2]
+    if m.shape == (3, 3):
+        w = pts @ m[2, :2] + m[2, 2]
+        out = out / w[:, None]
+    return np.asarray(out)
 
 
 def map_bbox(matrix: np.ndarray, bbox: BBox | tuple[float, float, float, float]) -> BBox:

@@ -11,9 +11,11 @@ from ocr_service.preprocess.contrast import normalise_contrast
 from ocr_service.preprocess.crop import crop_page
 from ocr_service.preprocess.geometry import (
     BBox,
-    compose_affine,
+    affine_fit,
+    compose_transform,
     identity_affine,
     invert_affine,
+    invert_transform,
     map_bbox,
     map_points,
     quarter_turn_affine,
@@ -21,6 +23,7 @@ from ocr_service.preprocess.geometry import (
 )
 from ocr_service.preprocess.gutter import find_gutter
 from ocr_service.preprocess.orientation import detect_orientation, rotate_upright
+from ocr_service.preprocess.perspective import find_paper_quad, rectify
 from ocr_service.preprocess.skew import deskew, estimate_skew
 
 MIN_SKEW_DEG = 0.1  # smaller tilts are within the estimate's noise: not worth resampling for
@@ -31,6 +34,7 @@ class PreprocessOptions:
     """Which stages run. Every stage can be turned off on its own."""
 
     orient: bool = True
+    perspective: bool = False  # a photographed sheet's four sides made a rectangle (opt-in)
     crop: bool = True
     split: bool = True  # look for the gutter of a double-page spread
     deskew: bool = True
@@ -42,10 +46,11 @@ class PreprocessOptions:
 class PreprocessResult:
     """A processed page and the geometry that links it to the original image.
 
-    ``from_original`` maps original-image pixels to processed-image pixels (2x3 affine);
-    ``to_original`` is its inverse. ``crop_box`` is in original-image pixels (of the upright
-    image when ``rotation`` is not 0, mapped back); ``gutter_x`` and ``sides`` are in
-    processed-image pixels."""
+    ``from_original`` maps original-image pixels to processed-image pixels (2x3 affine, or a
+    3x3 homography when the paper's perspective was corrected); ``to_original`` is its
+    inverse. ``crop_box`` is in original-image pixels (of the upright image when ``rotation``
+    is not 0, mapped back; of the corrected paper's outline when ``perspective``);
+    ``gutter_x`` and ``sides`` are in processed-image pixels."""
 
     image: np.ndarray
     rotation: int  # degrees clockwise applied to make the page upright: 0, 90, 180, 270
@@ -56,9 +61,14 @@ class PreprocessResult:
     to_original: np.ndarray
     from_original: np.ndarray
     side_skews: list[float] = field(default_factory=list)  # estimated per side, before deskew
+    perspective: bool = False  # the paper's four corners were made a rectangle
 
     def info(self) -> PreprocessInfo:
         """The geometry of this result without the images, rounded as it is stored."""
+        h, w = self.image.shape[:2]
+        homography = None
+        if np.shape(self.to_original) == (3, 3):
+            homography = np.asarray(self.to_original).round(9).tolist()
         return PreprocessInfo(
             rotation=self.rotation,
             skew=round(float(self.skew), 3),
@@ -66,7 +76,8 @@ class PreprocessResult:
             gutter_x=self.gutter_x,
             sides=[_int_box(side) for side in self.sides],
             side_skews=[round(float(v), 3) for v in self.side_skews],
-            to_original=np.asarray(self.to_original).round(6).tolist(),
+            to_original=affine_fit(self.to_original, (0, 0, w, h)).round(6).tolist(),
+            homography=homography,
         )
 
     def map_bbox_to_original(self, bbox: BBox) -> BBox:
@@ -94,9 +105,10 @@ class PreprocessInfo:
     sides: list[BBox]
     side_skews: list[float]
     to_original: list[list[float]]
+    homography: list[list[float]] | None = None
 
     def to_json(self) -> PreprocessJson:
-        return PreprocessJson(
+        out = PreprocessJson(
             rotation=self.rotation,
             skew=self.skew,
             crop_box=list(self.crop_box),
@@ -105,6 +117,9 @@ class PreprocessInfo:
             side_skews=list(self.side_skews),
             to_original=[list(row) for row in self.to_original],
         )
+        if self.homography is not None:
+            out["homography"] = [list(row) for row in self.homography]
+        return out
 
 
 def _int_box(box: BBox) -> BBox:
@@ -135,9 +150,10 @@ def preprocess_page(
 ) -> PreprocessResult:
     """Run the enabled stages on one page image (8-bit grey, BGR or BGRA; not modified).
 
-    Order: orientation (quarter turn) -> crop -> gutter -> skew (one angle for the whole
-    image, the mean of the sides) -> contrast. Every geometric step is folded into one affine
-    transform so boxes found on the result map back to the original."""
+    Order: orientation (quarter turn) -> perspective (a photographed paper's four corners) ->
+    crop -> gutter -> skew (one angle for the whole image, the mean of the sides) -> contrast.
+    Every geometric step is folded into one transform (affine, or a homography after a
+    perspective correction) so boxes found on the result map back to the original."""
     opts = options or PreprocessOptions()
     h0, w0 = img.shape[:2]
     from_original = identity_affine()
@@ -148,13 +164,27 @@ def preprocess_page(
         page = rotate_upright(page, rotation)
         from_original = quarter_turn_affine(rotation // 90, w0, h0)
 
+    to_upright = invert_affine(quarter_turn_affine(rotation // 90, w0, h0))
+    quad = find_paper_quad(page) if opts.perspective else None
+    paper_box: BBox | None = None
+    if quad is not None:
+        lo = np.floor(quad.corners.min(axis=0))
+        hi = np.ceil(quad.corners.max(axis=0))
+        paper_box = (
+            max(0, int(lo[0])),
+            max(0, int(lo[1])),
+            min(page.shape[1], int(hi[0])),
+            min(page.shape[0], int(hi[1])),
+        )
+        page, m = rectify(page, quad)
+        from_original = compose_transform(m, from_original)
+
     up_h, up_w = page.shape[:2]
     box: BBox = (0, 0, up_w, up_h)
-    if opts.crop:
+    if opts.crop and quad is None:  # the paper's outline was the crop
         page, box = crop_page(page)
-        from_original = compose_affine(translate_affine(-box[0], -box[1]), from_original)
-    to_upright = invert_affine(quarter_turn_affine(rotation // 90, w0, h0))
-    crop_box = map_bbox(to_upright, box)
+        from_original = compose_transform(translate_affine(-box[0], -box[1]), from_original)
+    crop_box = map_bbox(to_upright, box) if paper_box is None else map_bbox(to_upright, paper_box)
 
     gutter = find_gutter(page, crop=False) if opts.split else None
 
@@ -165,7 +195,7 @@ def preprocess_page(
         mean_skew = round(float(np.mean(side_skews)), 2)
         if abs(mean_skew) >= opts.min_skew_deg:
             page, m = deskew(page, mean_skew)
-            from_original = compose_affine(m, from_original)
+            from_original = compose_transform(m, from_original)
             if gutter is not None:
                 mid = map_points(m, np.array([[gutter, page.shape[0] / 2]]))
                 gutter = round(float(mid[0, 0]))
@@ -190,7 +220,8 @@ def preprocess_page(
         crop_box=crop_box,
         gutter_x=gutter,
         sides=sides,
-        to_original=invert_affine(from_original),
+        to_original=invert_transform(from_original),
         from_original=from_original,
         side_skews=side_skews,
+        perspective=quad is not None,
     )
