@@ -24,7 +24,9 @@ FIRST_WORD_SCORE = 67  # a label starts on a word like its first one, not inside
 # quarter of the label's length, when more).
 LENGTH_SLACK = 2
 LENGTH_SLACK_PARTS = 4
-COLON_EXACT = 97  # a colon label without its colon must match at least this well
+COLON_EXACT = 97  # a colon label without its colon must match at least this well, ...
+COLON_LONG = 12  # ... or, when it has this many letters or more (one slip in it scores 92-96,
+COLON_EXACT_LONG = 92  # and a value is rarely that close to a label that long), this well
 COLON_BONUS = 4.0  # printed labels end with a colon: one that has it scores this much more
 # A longer label extending the best one ('… tên' → '… tên người mẹ') wins when it scores
 # within this many points of it (OCR noise in the extra words).
@@ -133,7 +135,8 @@ def find_labels(
                     continue
                 score = fuzz.ratio(cand, cat)
                 colon = _short_label_ok(text, toks[j].end)
-                if key in needs_colon and not colon and score < COLON_EXACT:
+                exact = COLON_EXACT_LONG if len(cat) >= COLON_LONG else COLON_EXACT
+                if key in needs_colon and not colon and score < exact:
                     continue
                 if colon:
                     score = min(100.0, score + COLON_BONUS)
