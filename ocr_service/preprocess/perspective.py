@@ -115,13 +115,14 @@ def _side_points(hull: np.ndarray, w: int, h: int) -> list[list[np.ndarray]]:
     return sides
 
 
-def _is_paper_edge(points: list[np.ndarray], centre: np.ndarray, dark: np.ndarray) -> bool:
-    """Whether paper lies just inside these edge points and the surround just outside them
-    (where the frame allows): the outline of paper lying on something darker, not of a cover,
-    a page block's edge or a light table round a book."""
+def _is_paper_edge(
+    points: list[np.ndarray], line: np.ndarray, centre: np.ndarray, dark: np.ndarray
+) -> bool:
+    """Whether paper lies just inside these edge points (fitted by ``line``) and the surround
+    just outside them (where the frame allows): the outline of paper lying on something
+    darker, not of a cover, a page block's edge or a light table round a book."""
     h, w = dark.shape
     pts = np.array(points)
-    line = _fit(points)
     normal = line[:2] / np.hypot(line[0], line[1])
     if np.dot(centre - pts.mean(axis=0), normal) < 0:
         normal = -normal  # pointing into the paper
@@ -175,9 +176,12 @@ def _outline(hull: np.ndarray, dark: np.ndarray) -> np.ndarray | None:
     points = _side_points(hull, w, h)
     need = [MIN_SIDE_SHOWN * w, MIN_SIDE_SHOWN * h, MIN_SIDE_SHOWN * w, MIN_SIDE_SHOWN * h]
     centre = hull.mean(axis=0)
-    shown = [
-        len(points[i]) >= need[i] and _is_paper_edge(points[i], centre, dark) for i in range(4)
-    ]
+    fitted: list[np.ndarray | None] = []
+    for i in range(4):
+        line = _fit(points[i]) if len(points[i]) >= need[i] else None
+        edge = line is not None and _is_paper_edge(points[i], line, centre, dark)
+        fitted.append(line if edge else None)
+    shown = [line is not None for line in fitted]
     if not ((shown[0] and shown[2]) or (shown[1] and shown[3])):
         return None  # no two opposite sides show: no lean to correct that deskew does not
     frame = [
@@ -186,7 +190,6 @@ def _outline(hull: np.ndarray, dark: np.ndarray) -> np.ndarray | None:
         (np.array([0.0, h - 1.0]), np.array([w - 1.0, h - 1.0])),
         (np.array([0.0, 0.0]), np.array([0.0, h - 1.0])),
     ]
-    fitted = [_fit(points[i]) if shown[i] else None for i in range(4)]
     lines: list[np.ndarray] = []
     for i in range(4):
         line, opposite = fitted[i], fitted[(i + 2) % 4]
