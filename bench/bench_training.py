@@ -154,7 +154,7 @@ def _train(
         "wall_s": result.seconds,
         "base": "shipped" if base is None else str(base),
         "learning_rate": config.learning_rate,
-        "frozen_stages": config.frozen_stages,
+        "frozen": result.frozen,
         "cpu_s": result.cpu_seconds,
         "cpu_s_per_2_threads": round(result.cpu_seconds / 2, 1),
         "first_loss": round(result.first_loss, 3),

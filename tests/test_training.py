@@ -27,11 +27,13 @@ from ocr_service.training.drift import CHECK_LINES, due, split_check
 from ocr_service.training.guard import Score, evaluate, guard, read_text, reader_for, worse_sets
 from ocr_service.training.synthetic import load_regression_set, synthetic_lines
 from ocr_service.training.train import (
+    FEW_LINES,
     MAX_BATCH_WIDTH,
     TrainConfig,
     TrainResult,
     _batch_samples,
     _Pool,
+    frozen_stages_for,
     train_from_lines,
     training_threads,
 )
@@ -115,6 +117,36 @@ def test_ten_steps_lower_the_loss_and_write_a_model_dir(
     # Both cores, unless OpenMP is limited (the tesseract engine's OMP_THREAD_LIMIT=1, set
     # in this process when an earlier test loaded it).
     assert torch.get_num_threads() == training_threads(TrainConfig(threads=2))
+
+
+def test_a_few_lines_are_learnt_with_the_first_backbone_stages_frozen(
+    trained: tuple[TrainResult, list[LabelledLine]],
+) -> None:
+    result, _ = trained
+    assert result.frozen == ["stem", "layer1"]
+    meta = json.loads((result.model_dir / "model.json").read_text("utf-8"))
+    assert meta["training"]["frozen"] == ["stem", "layer1"]
+    base = load_onnx(shipped_model().path).backbone
+    after = load_onnx(result.model_dir / "model.onnx").backbone
+
+    def moved(stage: str) -> float:
+        return max(
+            float((a - b).detach().abs().max())
+            for a, b in zip(
+                getattr(base, stage).parameters(), getattr(after, stage).parameters(), strict=True
+            )
+        )
+
+    assert moved("stem") < 1e-5 and moved("layer1") < 1e-5  # written back as they were
+    assert moved("layer2") > 1e-4 and moved("layer3") > 1e-4  # trained
+
+
+def test_many_lines_train_the_whole_backbone_unless_the_config_says() -> None:
+    assert frozen_stages_for(TrainConfig(), 20) == 2
+    assert frozen_stages_for(TrainConfig(), FEW_LINES - 1) == 2
+    assert frozen_stages_for(TrainConfig(), FEW_LINES) == 0
+    assert frozen_stages_for(TrainConfig(frozen_stages=0), 20) == 0
+    assert frozen_stages_for(TrainConfig(frozen_stages=3), 5000) == 3
 
 
 def test_the_vi_engine_reads_with_the_trained_model(

@@ -51,6 +51,14 @@ LAST_LOSSES = 3  # the reported last loss: the mean of the last steps' losses
 # fonts drift: the held-out run of docs/BENCHMARKS.md "Training" read the fonts 0.75 -> 3.9 %.
 REPLAY_BOOKS: int | None = None
 FROZEN_STAGES = ("stem", "layer1", "layer2", "layer3")  # asterocr's backbone, input side first
+# A few lines of one hand (a clerk's first corrections) are learnt with the stem and layer1
+# frozen: a step is cheaper (more steps in the budget) and holds ~0.5 GB less memory. Chosen
+# on the tuning writers' inner split (20 lines a writer, 360 CPU-s: CER 21.1 -> 19.4 % over
+# three writers; stem to layer3 frozen: 20.0 %), held on the held-out writers (18.2 -> 17.7 %,
+# peak RSS 2.4 -> 1.9 GB): docs/BENCHMARKS.md "Training", eighth session. Runs on thousands
+# of lines (issue #17's (a)) were measured unfrozen and stay so.
+FEW_LINES = 300
+FEW_LINES_FROZEN_STAGES = 2
 
 
 @dataclass(frozen=True)
@@ -73,9 +81,9 @@ class TrainConfig:
     seed: int = 0
     clip_norm: float = 5.0
     # Leading backbone stages kept as they are (FROZEN_STAGES names them in order): their
-    # backward pass is most of a step's cost (full-height feature maps), so freezing the stem
-    # and layer1 makes a step ~40 % cheaper; docs/BENCHMARKS.md "Training" measures it.
-    frozen_stages: int = 0
+    # backward pass is a large part of a step's cost (full-height feature maps). None:
+    # frozen_stages_for() chooses by the number of lines to learn.
+    frozen_stages: int | None = None
     # Keep some replay lines out of training and read them every few steps; the run ends
     # with its last weights that read them no worse than the base (drift.py).
     drift_check: bool = True
@@ -98,6 +106,7 @@ class TrainResult:
     last_loss: float
     peak_rss_mb: int
     data: dict[str, int]
+    frozen: list[str] = field(default_factory=list)  # backbone stages kept as they were
     export_check: dict[str, float] = field(default_factory=dict)  # export.MAX_DIFF: per runtime
     drift: dict[str, Any] = field(default_factory=dict)  # drift.DriftCheck.to_json()
 
@@ -199,6 +208,13 @@ def freeze_stages(model: Any, count: int) -> list[str]:
     return names
 
 
+def frozen_stages_for(config: TrainConfig, lines: int) -> int:
+    """The backbone stages a run keeps frozen: the config's, or by the lines to learn."""
+    if config.frozen_stages is not None:
+        return config.frozen_stages
+    return FEW_LINES_FROZEN_STAGES if lines < FEW_LINES else 0
+
+
 def training_threads(config: TrainConfig) -> int:
     """The threads PyTorch may use: never more than the OpenMP runtime allows. Asking for 2
     under OMP_THREAD_LIMIT=1 (set by the tesseract engine, inherited by child processes) made
@@ -265,7 +281,7 @@ def train_from_lines(
     replay_pool.add(replay_train or [], index)
 
     model = training_mode(load_onnx(base_model.path))  # frozen statistics (module docstring)
-    freeze_stages(model, config.frozen_stages)
+    frozen = freeze_stages(model, frozen_stages_for(config, len(pool.images)))
     drift = DriftCheck.build(
         check, choice.reading, list(base_model.chars), base_model.blank, REGRESSION_SLACK_EDITS
     )
@@ -324,6 +340,7 @@ def train_from_lines(
         metrics={},
         training={
             **asdict(config),
+            "frozen": frozen,
             "steps": steps,
             "seconds": round(seconds, 1),
             "cpu_seconds": round(time.process_time() - cpu_start, 1),
@@ -345,6 +362,7 @@ def train_from_lines(
         last_loss=float(np.mean(losses[-LAST_LOSSES:])),
         peak_rss_mb=peak_rss_mb(),
         data=data,
+        frozen=frozen,
         export_check=export_check,
         drift=drift_doc,
     )
