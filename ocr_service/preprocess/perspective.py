@@ -128,9 +128,11 @@ def _is_paper_edge(
         normal = -normal  # pointing into the paper
     inside = np.rint(pts + EDGE_PROBE * normal).astype(int)
     outside = np.rint(pts - EDGE_PROBE * normal).astype(int)
-    ok_in = (inside[:, 0] >= 0) & (inside[:, 0] < w) & (inside[:, 1] >= 0) & (inside[:, 1] < h)
-    ok_out = (outside[:, 0] >= 0) & (outside[:, 0] < w) & (outside[:, 1] >= 0)
-    ok_out &= outside[:, 1] < h
+
+    def in_frame(q: np.ndarray) -> np.ndarray:
+        return np.asarray((q[:, 0] >= 0) & (q[:, 0] < w) & (q[:, 1] >= 0) & (q[:, 1] < h))
+
+    ok_in, ok_out = in_frame(inside), in_frame(outside)
     if ok_in.sum() < 0.5 * len(pts):
         return False
     paper_in = ~dark[inside[ok_in, 1], inside[ok_in, 0]]

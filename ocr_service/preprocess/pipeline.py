@@ -61,13 +61,18 @@ class PreprocessResult:
     to_original: np.ndarray
     from_original: np.ndarray
     side_skews: list[float] = field(default_factory=list)  # estimated per side, before deskew
-    perspective: bool = False  # the paper's four corners were made a rectangle
+
+    @property
+    def perspective(self) -> bool:
+        """Whether the paper's four corners were made a rectangle (the transform is a
+        homography, not affine)."""
+        return np.shape(self.to_original) == (3, 3)
 
     def info(self) -> PreprocessInfo:
         """The geometry of this result without the images, rounded as it is stored."""
         h, w = self.image.shape[:2]
         homography = None
-        if np.shape(self.to_original) == (3, 3):
+        if self.perspective:
             homography = np.asarray(self.to_original).round(9).tolist()
         return PreprocessInfo(
             rotation=self.rotation,
@@ -184,7 +189,7 @@ def preprocess_page(
     if opts.crop and quad is None:  # the paper's outline was the crop
         page, box = crop_page(page)
         from_original = compose_transform(translate_affine(-box[0], -box[1]), from_original)
-    crop_box = map_bbox(to_upright, box) if paper_box is None else map_bbox(to_upright, paper_box)
+    crop_box = map_bbox(to_upright, paper_box or box)
 
     gutter = find_gutter(page, crop=False) if opts.split else None
 
@@ -223,5 +228,4 @@ def preprocess_page(
         to_original=invert_transform(from_original),
         from_original=from_original,
         side_skews=side_skews,
-        perspective=quad is not None,
     )
