@@ -270,8 +270,9 @@ class ViEngine(OcrEngine):
         """A page line's crop read narrowed as far as its strokes allow (line_squeeze), and
         read again at its natural width when that gives nothing: narrowed, a short word in
         a looped hand ran together ("dud." on FRAN_0187_50115_L read as "?@"); and read
-        again stretched when the reading is too dense for its width (DENSE_READING).
-        SOHOA_VI_REREAD=0 turns both second readings off. `first`: the narrowed reading
+        again stretched when the reading is too dense for its width (DENSE_READING); a
+        reading mostly of digits is read again at its natural width.
+        SOHOA_VI_REREAD=0 turns these second readings off. `first`: the narrowed reading
         (at self._squeeze(crop)), when the caller has it already."""
         vi = self.settings
         squeeze = self._squeeze(crop)
@@ -279,6 +280,13 @@ class ViEngine(OcrEngine):
         if not read.text and squeeze < 1.0 and vi.reread:
             squeeze = 1.0
             read = self._read_grey(crop, lexicon=lexicon)
+        # Narrowed, a thin '1' beside a '/' of a wide print font fits in less than one step
+        # and is dropped without doubt ('3/12/2021' read '3/2/2021' at 1.0): a date or a
+        # number is read again at its natural width, kept when it gives back characters.
+        if vi.reread and squeeze < 1.0 and mostly_digits(read.text):
+            natural = self._read_grey(crop, 1.0, lexicon)
+            if gives_back(read.text, natural.text):
+                read, squeeze = natural, 1.0
         density = reading_density(read.text, crop.shape, squeeze)
         if vi.reread and density > DENSE_READING:
             stretch = min(MAX_STRETCH, density / SPARSE_READING)
@@ -494,6 +502,12 @@ def reading_density(text: str, shape: tuple[int, ...], squeeze: float = 1.0) -> 
     h, w = shape[:2]
     steps = w * REC_HEIGHT * squeeze / max(1, h) / REC_STEP_PX
     return len(text) / steps if steps > 0 else 0.0
+
+
+def mostly_digits(text: str) -> bool:
+    """True when at least half of the text's characters (spaces aside) are digits."""
+    chars = text.replace(" ", "")
+    return bool(chars) and 2 * sum(ch.isdigit() for ch in chars) >= len(chars)
 
 
 def gives_back(first: str, second: str) -> bool:
