@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -55,6 +56,31 @@ def test_a_check_box_is_trimmed_but_a_letter_o_is_not() -> None:
     assert trim_checkbox(plain, [10.0, 10.0, 300.0, 50.0]) == [10.0, 10.0, 300.0, 50.0]
     ring = _strip([(12, "Ông Bình")])
     assert trim_checkbox(ring, [10.0, 10.0, 200.0, 50.0]) == [10.0, 10.0, 200.0, 50.0]
+
+
+def test_a_bold_serif_capital_opening_a_line_is_no_check_box() -> None:
+    """Small and a little blurred, the bold serif 'H' of 'Họ, chữ đệm, tên:' is as square as
+    a check box and its stems and serifs as straight; the gap between its serifs tells it
+    apart (it was cut off the line and read as a ditto mark, the label lost with it)."""
+    bold = ImageFont.truetype(str(FONT.with_name("DejaVuSerif-Bold.ttf")), 18)
+    img = Image.new("L", (600, 60), 255)
+    ImageDraw.Draw(img).text((12, 15), "Họ, chữ đệm, tên:", font=bold, fill=30)
+    grey = cv2.GaussianBlur(np.array(img), (3, 3), 0)
+    ys, _ = np.nonzero(grey < 128)
+    box = [8.0, float(ys.min() - 3), 400.0, float(ys.max() + 2)]
+    assert trim_checkbox(grey, box) == box
+    # A box of that size, empty or ticked, blurred the same, is still cut off.
+    for ticked in (False, True):
+        img = Image.new("L", (400, 60), 255)
+        draw = ImageDraw.Draw(img)
+        draw.rectangle((10, 20, 28, 38), outline=30, width=2)
+        if ticked:
+            draw.line((13, 29, 19, 35), fill=30, width=2)
+            draw.line((19, 35, 25, 23), fill=30, width=2)
+        draw.text((36, 18), "Đúng hạn", font=ImageFont.truetype(str(FONT), 18), fill=30)
+        grey = cv2.GaussianBlur(np.array(img), (3, 3), 0)
+        trimmed = trim_checkbox(grey, [8.0, 17.0, 200.0, 41.0])
+        assert 28 < trimmed[0] < 40 and trimmed[2] == 200.0
 
 
 def test_row_fragments_merge_only_when_close() -> None:
@@ -270,7 +296,6 @@ def test_boxes_map_back_through_trueocrs_turns_and_skew() -> None:
     """vi.upright_to_input, built on preprocess.geometry's quarter turns (one set of turn
     transforms), maps a pixel of trueocr's upright image onto the same pixel of the input
     for every turn trueocr makes, and gives the very numbers vi's own 3x3 matrices gave."""
-    import cv2
     from trueocr.page import VERTICAL
 
     from ocr_service.ocr.vi import upright_to_input

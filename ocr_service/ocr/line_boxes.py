@@ -51,6 +51,8 @@ SPREAD_ASPECT = 1.2
 GUTTER_ZONE = 0.06
 GUTTER_LINE_MIN = 6.0
 GUTTER_GAP = 5.0
+# A printed check box's top and bottom edges are one stroke along this share of its width.
+BOX_EDGE_RUN = 0.9
 RULE_SPAN = 0.85  # share of a gap's rows a printed column rule darkens
 
 
@@ -299,10 +301,23 @@ def trim_checkbox(grey: np.ndarray, box: list[float]) -> list[float]:
         comp[:, :2].max(axis=1),
         comp[:, -2:].max(axis=1),
     ]
-    if min(float(e.mean()) for e in edges) >= 0.8:
+    # ... and the top and bottom edges unbroken: a bold serif 'H' opening a line ('Họ, chữ
+    # đệm, tên:') is as square, its stems and serifs as straight, but its top and bottom
+    # have a gap between the serifs.
+    unbroken = all(_longest_run(e) >= BOX_EDGE_RUN * len(e) for e in edges[:2])
+    if min(float(e.mean()) for e in edges) >= 0.8 and unbroken:
         # Past the box by more than the crop margin (CROP_PAD_X), so no edge of it is read.
         return [ix0 + bx + bw + (CROP_PAD_X + 0.05) * h, y0, x1, y1]
     return box
+
+
+def _longest_run(profile: np.ndarray) -> int:
+    """The length of the longest run of non-zero values."""
+    best = run = 0
+    for v in profile.tolist():
+        run = run + 1 if v else 0
+        best = max(best, run)
+    return best
 
 
 def merge_row_fragments(
