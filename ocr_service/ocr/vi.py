@@ -282,10 +282,12 @@ class ViEngine(OcrEngine):
             read = self._read_grey(crop, lexicon=lexicon)
         # Narrowed, a thin '1' beside a '/' of a wide print font fits in less than one step
         # and is dropped without doubt ('3/12/2021' read '3/2/2021' at 1.0): a date or a
-        # number is read again at its natural width, kept when it gives back characters.
+        # number is read again at its natural width, kept when it only puts back digits
+        # between the characters it read (a handwritten number read wider can also grow a
+        # stroke at its ends or a dash: '66248' → '1166248', '66251' → '662-51').
         if vi.reread and squeeze < 1.0 and mostly_digits(read.text):
             natural = self._read_grey(crop, 1.0, lexicon)
-            if gives_back(read.text, natural.text):
+            if digits_put_back(read.text, natural.text):
                 read, squeeze = natural, 1.0
         density = reading_density(read.text, crop.shape, squeeze)
         if vi.reread and density > DENSE_READING:
@@ -508,6 +510,22 @@ def mostly_digits(text: str) -> bool:
     """True when at least half of the text's characters (spaces aside) are digits."""
     chars = text.replace(" ", "")
     return bool(chars) and 2 * sum(ch.isdigit() for ch in chars) >= len(chars)
+
+
+def digits_put_back(first: str, second: str) -> bool:
+    """True when ``second`` is ``first`` (spaces aside) with one or more digits put in
+    between its characters, none before its first or after its last, nothing else changed:
+    '3/2/2021' → '3/12/2021', '4//2022' → '4/1/2022'."""
+    a, b = first.replace(" ", ""), second.replace(" ", "")
+    if not a or len(b) <= len(a) or a[0] != b[0] or a[-1] != b[-1]:
+        return False
+    i = 0
+    for ch in b:
+        if i < len(a) and ch == a[i]:
+            i += 1
+        elif not ch.isdigit():
+            return False
+    return i == len(a)
 
 
 def gives_back(first: str, second: str) -> bool:
