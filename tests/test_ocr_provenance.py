@@ -22,6 +22,7 @@ from ocr_service.jobs.dispatch import LocalRunner
 from ocr_service.learning.vocabulary import ledger_lexicon
 from ocr_service.ocr import OcrEngine, get_engine, ocr_image
 from ocr_service.ocr.containers import OcrLine, OcrPage
+from ocr_service.ocr.rec_model import shipped_model
 from ocr_service.ocr.vi import ViEngine
 from ocr_service.pipeline.page import load_page_image
 from ocr_service.pipeline.stages import preprocess_image
@@ -85,7 +86,7 @@ def test_a_read_page_records_what_read_it_and_the_record_reproduces_the_reading(
     assert provenance["engine"] == "vi" and provenance["engine_version"] == row.engine_version
     models = provenance["models"]
     assert models["trueocr"] and models["asterocr"]
-    assert models["recogniser"].startswith("asternet.onnx sha256:")
+    assert models["recogniser"] == shipped_model().label  # the default model dir's sha256
     assert models["runtime"] in ("openvino-bf16", "onnxruntime-int8", "onnxruntime-fp32")
     # The stored settings are the effective ones: they validate back into the settings that
     # built the engine, tuned knobs included.

@@ -1,4 +1,10 @@
-"""Which recogniser model the `vi` engine reads with: asterocr's shipped one, or a model dir.
+"""Which recogniser model the `vi` engine reads with: sohoa's default, asterocr's, or a model dir.
+
+The default (``shipped_model``) is the model dir that ships in this package,
+``ocr/default_model``: asterocr's model fine-tuned on synthetic register lines of the
+generator's tuning group (training/forms.py; docs/BENCHMARKS.md "Tenth session"). asterocr's
+own model stays readable by the name ``asterocr`` (SOHOA_VI_MODEL_DIR=asterocr) and is what
+that recipe starts from.
 
 A model dir (written by ocr_service/training/version.py) holds ``model.onnx`` (the same
 AsterNet graph as the shipped model, other weights) and ``model.json``: its charset (class
@@ -8,6 +14,7 @@ sha256 of the ONNX file and what it was trained from. Nothing here needs PyTorch
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -50,7 +57,20 @@ def model_sha256(path: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
+ASTEROCR = "asterocr"  # the model_dir that names asterocr's own model
+DEFAULT_MODEL_DIR = Path(__file__).parent / "default_model"
+
+
+@functools.cache
 def shipped_model() -> RecModel:
+    """The model sohoa reads with by default: the package's model dir, or asterocr's own
+    model where an installation lacks that folder (read once: package files do not change)."""
+    if (DEFAULT_MODEL_DIR / MODEL_FILE).is_file():
+        return load_model_dir(DEFAULT_MODEL_DIR)
+    return asterocr_model()
+
+
+def asterocr_model() -> RecModel:
     """asterocr's asternet.onnx with its vocabulary, read the way the engine was tuned."""
     try:
         import asterocr
@@ -120,5 +140,9 @@ def load_model_dir(model_dir: Path | str) -> RecModel:
 
 
 def rec_model(model_dir: Path | str | None) -> RecModel:
-    """The model dir's recogniser, or the shipped one when none is given."""
-    return shipped_model() if model_dir is None else load_model_dir(model_dir)
+    """The model dir's recogniser; asterocr's own for ASTEROCR; the shipped default for None."""
+    if model_dir is None:
+        return shipped_model()
+    if str(model_dir) == ASTEROCR:
+        return asterocr_model()
+    return load_model_dir(model_dir)

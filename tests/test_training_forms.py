@@ -1,0 +1,62 @@
+"""The default recogniser's recipe (training/forms.py) and where the engine finds that model
+(ocr/rec_model.py). The training itself is tests/test_training.py's; here: the lines it learns
+and the model that ships."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ocr_service.ocr.rec_model import (
+    ASTEROCR,
+    DEFAULT_MODEL_DIR,
+    META_FILE,
+    rec_model,
+    shipped_model,
+)
+from ocr_service.synth.catalog import TUNING, fonts_for
+from ocr_service.training.forms import TABLES, form_lines, form_rows, recipe_books
+
+
+def _line(x0: float, y0: float, x1: float, y1: float, text: str) -> dict[str, object]:
+    return {"bbox": [x0, y0, x1, y1], "text": text}
+
+
+def test_a_label_and_its_value_make_one_row_and_a_frame_apart_makes_two() -> None:
+    label = _line(80, 300, 390, 330, "Ngày, tháng, năm sinh:")
+    value = _line(410, 290, 560, 328, "18/12/2020")  # written higher, on the dotted line
+    tick = _line(1080, 300, 1240, 332, "Quá hạn")  # across the frame's rule, far right
+    below = _line(80, 360, 200, 390, "Nơi sinh:")
+    rows = form_rows([tick, below, value, label])
+    parts = [[p["text"] for p in row.parts] for row in rows]
+    assert parts == [["Ngày, tháng, năm sinh:", "18/12/2020"], ["Quá hạn"], ["Nơi sinh:"]]
+    assert rows[0].box == [80, 290, 560, 330]
+
+
+def test_the_recipe_learns_labels_values_and_whole_rows_of_the_tuning_books() -> None:
+    books = recipe_books(77)
+    hand = {b.hand_font for b in books if b.layout == "block" and b.style == "hand"}
+    typed = {b.typed_font for b in books if b.style == "typed"}
+    assert hand == set(fonts_for(TUNING, "hand")) and typed == set(fonts_for(TUNING, "typed"))
+    assert len(books) == len(hand) + len(typed) + len(TABLES)
+    lines = form_lines(seed=77, records=1)  # every typed book drew the font it was chosen for
+    texts = {line.text for line in lines}
+    assert len({line.name.split("_")[0] for line in lines}) == len(books)  # every book gives
+    assert "Giới tính:" in texts  # a label alone
+    assert {"Dân tộc: Kinh", "Quốc tịch: Việt Nam"} & texts  # a label and its value
+    assert "Quốc tịch:" in texts and "Việt Nam" in texts  # and each alone
+    for line in lines:
+        assert line.image.ndim == 2 and line.image.shape[0] >= 8 and line.text == line.text.strip()
+
+
+def test_the_engine_reads_with_the_packaged_model_and_asterocr_stays_at_hand() -> None:
+    meta = json.loads((DEFAULT_MODEL_DIR / META_FILE).read_text("utf-8"))
+    default = rec_model(None)
+    assert default == shipped_model()
+    assert default.path == DEFAULT_MODEL_DIR / "model.onnx" and default.sha256 == meta["sha256"]
+    assert default.reading.squeeze and default.reading.scale == "signed"  # the engine's speed
+    asterocr = rec_model(ASTEROCR)
+    assert asterocr.name == "asternet.onnx"
+    assert meta["base_sha256"] == asterocr.sha256  # fine-tuned from asterocr's model
+    assert default.chars == asterocr.chars
+    assert Path(asterocr.path).parent.name == "assets"
