@@ -193,17 +193,17 @@ def test_a_model_dir_is_stored_by_its_sha256(
 def _damaged_model_dir(folder: Path) -> Path:
     """asterocr's model with its 'a' class pushed up: it reads 'a' where there is none (the
     default model is too sure of its readings for this push to change them)."""
-    shipped = asterocr_model()
-    model = load_onnx(shipped.path)
+    base = asterocr_model()
+    model = load_onnx(base.path)
     with torch.no_grad():
-        model.classifier.bias[shipped.chars.index("a")] += 6.0
+        model.classifier.bias[base.chars.index("a")] += 6.0
     folder.mkdir(parents=True)
-    write_onnx(model, shipped.path, folder / "model.onnx")
+    write_onnx(model, base.path, folder / "model.onnx")
     write_model_dir(
         folder,
-        charset=list(shipped.chars),
-        reading=shipped.reading,
-        base_sha256=shipped.sha256,
+        charset=list(base.chars),
+        reading=base.reading,
+        base_sha256=base.sha256,
         data={},
         metrics={},
         training={},

@@ -5,7 +5,6 @@ and the model that ships."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from ocr_service.ocr.rec_model import (
     ASTEROCR,
@@ -59,4 +58,4 @@ def test_the_engine_reads_with_the_packaged_model_and_asterocr_stays_at_hand() -
     assert asterocr.name == "asternet.onnx"
     assert meta["base_sha256"] == asterocr.sha256  # fine-tuned from asterocr's model
     assert default.chars == asterocr.chars
-    assert Path(asterocr.path).parent.name == "assets"
+    assert asterocr.path.parent.name == "assets"

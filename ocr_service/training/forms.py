@@ -29,16 +29,17 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from ocr_service.ocr.base import crop_line
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y
 from ocr_service.synth import generate_book
 from ocr_service.synth.catalog import TUNING, fonts_for
 from ocr_service.training.data import LabelledLine, clean_label
+from ocr_service.training.synthetic import MIN_LINE_PX
 
 REGISTERS = ("khai-sinh", "khai-tu", "ket-hon")  # the block forms, taken in turn
 TABLES = ("khai-sinh", "khai-tu")  # hand-written table ledgers
-MIN_LINE_PX = 8  # px: lower boxes are rules or dots, not lines
 ROW_OVERLAP = 0.5  # x the lower box's height: two boxes on one row overlap this much
 ROW_GAP = 3.0  # x the lower box's height: farther apart, two boxes are two lines (a frame)
 RECIPE_SEED = 5000  # books of the committed model (the benchmarks use seeds 11 and 12)
@@ -74,7 +75,9 @@ def form_rows(lines: list[dict[str, Any]]) -> list[_Row]:
     return rows
 
 
-def page_lines(page: dict[str, Any], image: Any, rows: bool, stem: str) -> list[LabelledLine]:
+def page_lines(
+    page: dict[str, Any], image: np.ndarray, rows: bool, stem: str
+) -> list[LabelledLine]:
     """Every truth line of a page as a crop with the engine's margin, and (rows=True) every
     row of several parts whole."""
     boxes = [(line["bbox"], str(line["text"])) for line in page["lines"]]
@@ -174,8 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = form_lines(args.seed, args.records)
     print(f"{len(lines)} lines", file=sys.stderr)
     config = TrainConfig(
-        minutes=24 * 60,
-        cpu_seconds=args.cpu_seconds,
+        cpu_seconds=args.cpu_seconds,  # the budget (minutes is not read when this is set)
         reading="base",  # the engine's convention: narrowed lines, the same speed
         frozen_stages=0,
         seed=3,
