@@ -5,6 +5,10 @@ and the model that ships."""
 from __future__ import annotations
 
 import json
+import random
+
+import cv2
+import numpy as np
 
 from ocr_service.ocr.rec_model import (
     ASTEROCR,
@@ -14,7 +18,14 @@ from ocr_service.ocr.rec_model import (
     shipped_model,
 )
 from ocr_service.synth.catalog import TUNING, fonts_for
-from ocr_service.training.forms import TABLES, form_lines, form_rows, recipe_books
+from ocr_service.synth.degrade import photometric
+from ocr_service.training.forms import (
+    TABLES,
+    form_lines,
+    form_rows,
+    photo_level,
+    recipe_books,
+)
 
 
 def _line(x0: float, y0: float, x1: float, y1: float, text: str) -> dict[str, object]:
@@ -38,12 +49,15 @@ def test_the_recipe_learns_labels_values_and_whole_rows_of_the_tuning_books() ->
     typed = {b.typed_font for b in books if b.style == "typed"}
     assert hand == set(fonts_for(TUNING, "hand")) and typed == set(fonts_for(TUNING, "typed"))
     assert len(books) == len(hand) + len(typed) + len(TABLES)
-    lines = form_lines(seed=77, records=1)  # every typed book drew the font it was chosen for
+    # every typed book drew the font it was chosen for; half the pages as phone photos
+    lines = form_lines(seed=77, records=1, photo_share=0.5)
     texts = {line.text for line in lines}
     assert len({line.name.split("_")[0] for line in lines}) == len(books)  # every book gives
     assert "Giới tính:" in texts  # a label alone
     assert {"Dân tộc: Kinh", "Quốc tịch: Việt Nam"} & texts  # a label and its value
     assert "Quốc tịch:" in texts and "Việt Nam" in texts  # and each alone
+    photos = [line for line in lines if line.name.split("_")[1].endswith("p")]
+    assert 0 < len(photos) < len(lines)  # scans and soft phone photos of the same books
     for line in lines:
         assert line.image.ndim == 2 and line.image.shape[0] >= 8 and line.text == line.text.strip()
 
@@ -59,3 +73,18 @@ def test_the_engine_reads_with_the_packaged_model_and_asterocr_stays_at_hand() -
     assert meta["base_sha256"] == asterocr.sha256  # fine-tuned from asterocr's model
     assert default.chars == asterocr.chars
     assert asterocr.path.parent.name == "assets"
+
+
+def test_a_phone_photo_of_a_page_is_softer_unevenly_lit_and_keeps_its_truth_boxes() -> None:
+    page = np.full((400, 600), 245, np.uint8)
+    cv2.putText(page, "Ngay 12 thang 3", (40, 200), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 20, 3)
+    level = photo_level(random.Random(4))
+    photo = photometric(page, level, seed=9)
+    assert photo.shape == page.shape and photo.dtype == np.uint8  # no geometry: boxes stay
+    assert np.array_equal(photo, photometric(page, level, seed=9))  # seeded
+    sharp = cv2.Laplacian(page, cv2.CV_64F).var()
+    assert cv2.Laplacian(photo, cv2.CV_64F).var() < 0.8 * sharp  # the optics' blur
+    ink = page < 128
+    assert photo[ink].mean() > 20 and photo[~ink].std() > 1.0  # grey ink, uneven paper
+    flat = photo_level(random.Random(4))
+    assert flat.rotation == 0.0 and flat.perspective == 0.0

@@ -58,21 +58,50 @@ class Degraded:
         )
 
 
+def _lighting(arr: np.ndarray, level: Level, rng: np.random.Generator) -> np.ndarray:
+    """Uneven lighting: a smooth fall-off from a random bright spot, as on a copy stand."""
+    if level.lighting <= 0:
+        return arr
+    h, w = arr.shape[:2]
+    yy, xx = np.mgrid[0:h:16, 0:w:16].astype(np.float32)
+    cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    dist = np.sqrt(((xx - cx) / w) ** 2 + ((yy - cy) / h) ** 2)
+    small = (1.0 - level.lighting * dist / dist.max()).astype(np.float32)
+    light = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    if arr.ndim == 3:
+        light = cv2.cvtColor(light, cv2.COLOR_GRAY2RGB)
+    out: np.ndarray = cv2.multiply(arr, light, dtype=cv2.CV_8U)
+    return out
+
+
+def _grain_and_blur(arr: np.ndarray, level: Level, rng: np.random.Generator) -> np.ndarray:
+    """Grain, then the optics' blur over both (so JPEG stays near real sizes)."""
+    h, w = arr.shape[:2]
+    if level.noise:
+        # Grain at half resolution (scanner noise is not pixel-independent anyway): 4x fewer draws.
+        half = rng.standard_normal(((h + 1) // 2, (w + 1) // 2), dtype=np.float32)
+        noise = cv2.resize(half * np.float32(level.noise), (w, h), interpolation=cv2.INTER_LINEAR)
+        if arr.ndim == 3:
+            noise = cv2.cvtColor(noise, cv2.COLOR_GRAY2RGB)
+        arr = cv2.add(arr, noise, dtype=cv2.CV_8U)
+    if level.blur:
+        arr = cv2.GaussianBlur(arr, (0, 0), level.blur)
+    return np.ascontiguousarray(arr)
+
+
+def _jpeg(arr: np.ndarray, quality: int) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="JPEG", quality=quality, optimize=False)
+    return buf.getvalue()
+
+
 def degrade_page(image: Image.Image, level_name: str, seed: int) -> Degraded:
     """Apply the scan model of `level_name`; deterministic for a given seed."""
     level = LEVELS[level_name]
     rng = np.random.default_rng(seed)
     # Work in uint8 with OpenCV's vectorised kernels: float RGB pages cost ~3x more time.
-    arr = np.asarray(image.convert("RGB"))
+    arr = _lighting(np.asarray(image.convert("RGB")), level, rng)
     h, w = arr.shape[:2]
-    if level.lighting > 0:
-        # Uneven lighting: a smooth fall-off from a random bright spot, as on a copy stand.
-        yy, xx = np.mgrid[0:h:16, 0:w:16].astype(np.float32)
-        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-        dist = np.sqrt(((xx - cx) / w) ** 2 + ((yy - cy) / h) ** 2)
-        small = (1.0 - level.lighting * dist / dist.max()).astype(np.float32)
-        light = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-        arr = cv2.multiply(arr, cv2.cvtColor(light, cv2.COLOR_GRAY2RGB), dtype=cv2.CV_8U)
     angle = float(rng.uniform(-level.rotation, level.rotation)) if level.rotation else 0.0
     matrix = np.eye(3)
     if level.rotation or level.perspective:
@@ -92,15 +121,14 @@ def degrade_page(image: Image.Image, level_name: str, seed: int) -> Degraded:
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=border,
         )
-    if level.noise:
-        # Grain at half resolution (scanner noise is not pixel-independent anyway): 4x fewer draws.
-        half = rng.standard_normal(((h + 1) // 2, (w + 1) // 2), dtype=np.float32)
-        noise = cv2.resize(half * np.float32(level.noise), (w, h), interpolation=cv2.INTER_LINEAR)
-        arr = cv2.add(arr, cv2.cvtColor(noise, cv2.COLOR_GRAY2RGB), dtype=cv2.CV_8U)
-    # Blur after the grain, as the scanner optics soften both (and JPEG stays near real sizes).
-    if level.blur:
-        arr = cv2.GaussianBlur(arr, (0, 0), level.blur)
-    out = np.ascontiguousarray(arr)
-    buf = io.BytesIO()
-    Image.fromarray(out).save(buf, format="JPEG", quality=level.jpeg, optimize=False)
-    return Degraded(buf.getvalue(), w, h, angle, matrix)
+    out = _grain_and_blur(arr, level, rng)
+    return Degraded(_jpeg(out, level.jpeg), w, h, angle, matrix)
+
+
+def photometric(grey: np.ndarray, level: Level, seed: int) -> np.ndarray:
+    """A grey page through `level`'s light, grain, blur and JPEG, with no geometry: its truth
+    boxes stay where they are (training crops of soft phone photos, training/forms.py)."""
+    rng = np.random.default_rng(seed)
+    arr = _grain_and_blur(_lighting(grey, level, rng), level, rng)
+    decoded = cv2.imdecode(np.frombuffer(_jpeg(arr, level.jpeg), np.uint8), cv2.IMREAD_GRAYSCALE)
+    return np.asarray(decoded)

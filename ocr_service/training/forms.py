@@ -8,7 +8,11 @@ session"). Here it is fine-tuned on what a register page holds, cut from books o
 group only (fonts and printings of ocr_service/synth/catalog.py; the held-out group is never
 drawn), every font of it at least once: every printed label and every value alone (the engine
 reads a form line's parts apart, ocr/label_value.py), and each label with the values beside it
-on its row (what the engine reads first).
+on its row (what the engine reads first). `photo_share` of the pages can be read as soft
+phone photos (light, grain, blur and JPEG drawn around the generator's "phone" level, no
+geometry): the recipe's share is 0 — half the pages as photos was measured and dropped
+(docs/BENCHMARKS.md "Eleventh session": phone crops read better, fields of both scans and phone
+spreads worse).
 
 Everything here is synthetic (OFL fonts, generated names and places): a model made by it may
 ship as the product's default (the handwriting share's terms forbid that for models trained
@@ -35,6 +39,7 @@ from ocr_service.ocr.base import crop_line
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y
 from ocr_service.synth import generate_book
 from ocr_service.synth.catalog import TUNING, fonts_for
+from ocr_service.synth.degrade import Level, photometric
 from ocr_service.training.data import LabelledLine, clean_label
 from ocr_service.training.synthetic import MIN_LINE_PX
 
@@ -45,6 +50,21 @@ ROW_GAP = 3.0  # x the lower box's height: farther apart, two boxes are two line
 RECIPE_SEED = 5000  # books of the committed model (the benchmarks use seeds 11 and 12)
 RECIPE_RECORDS = 4  # records a book
 RECIPE_CPU_SECONDS = 2400.0  # 20 minutes of both cores of the reference machine
+PHOTO_SHARE = 0.0  # of the pages read as a soft phone photo (photo_level); 0.5 measured, dropped
+
+
+def photo_level(rng: random.Random) -> Level:
+    """The light, grain, blur and JPEG of a phone photo, drawn around synth/degrade.py's
+    "phone" level and wider than it (other phones than the generator's): no geometry, so the
+    truth boxes stay put."""
+    return Level(
+        rotation=0.0,
+        perspective=0.0,
+        noise=rng.uniform(1.0, 8.0),
+        blur=rng.uniform(0.6, 2.2),
+        jpeg=rng.randint(50, 85),
+        lighting=rng.uniform(0.0, 0.55),
+    )
 
 
 @dataclass
@@ -108,36 +128,43 @@ class BookSpec:
     typed_font: str | None = None  # the value font the seed draws (checked after drawing)
 
 
-def _draws_typed_font(register: str, seed: int, font: str) -> bool:
-    """Whether a wide typed block book of the tuning group drawn with `seed` gets `font` as
-    its value font: the generator's first choice of its variety rng (synth/book.py)."""
-    vrng = random.Random(f"sohoa-synth|{register}|block|typed|False|{seed}|{TUNING}|True|None")
-    return vrng.choice(fonts_for(TUNING, "typed")) == font
+def _draws_typed_font(register: str, seed: int, font: str, group: str = TUNING) -> bool:
+    """Whether a wide typed block book of `group` drawn with `seed` gets `font` as its value
+    font: the generator's first choice of its variety rng (synth/book.py)."""
+    vrng = random.Random(f"sohoa-synth|{register}|block|typed|False|{seed}|{group}|True|None")
+    return vrng.choice(fonts_for(group, "typed")) == font
 
 
-def recipe_books(seed: int) -> list[BookSpec]:
-    """Every font of the tuning group at least once: a hand-filled block book per handwriting
-    font, a typed block book per typed font (the first seed from `seed` on that draws it;
-    label fonts and printings drawn at random), and the hand-written table ledgers."""
+def recipe_books(seed: int, group: str = TUNING) -> list[BookSpec]:
+    """Every font of `group` (the recipe's: the tuning group) at least once: a hand-filled
+    block book per handwriting font, a typed block book per typed font (the first seed from
+    `seed` on that draws it; label fonts and printings drawn at random), and the hand-written
+    table ledgers."""
     books = [
         BookSpec(REGISTERS[i % len(REGISTERS)], "block", "hand", seed + i, hand_font=font)
-        for i, font in enumerate(fonts_for(TUNING, "hand"))
+        for i, font in enumerate(fonts_for(group, "hand"))
     ]
-    for i, font in enumerate(fonts_for(TUNING, "typed")):
+    for i, font in enumerate(fonts_for(group, "typed")):
         register = REGISTERS[i % len(REGISTERS)]
         drawn = next(
-            s for s in itertools.count(seed + 100 * (i + 1)) if _draws_typed_font(register, s, font)
+            s
+            for s in itertools.count(seed + 100 * (i + 1))
+            if _draws_typed_font(register, s, font, group)
         )
         books.append(BookSpec(register, "block", "typed", drawn, typed_font=font))
     books += [BookSpec(r, "table", "hand", seed + 50 + i) for i, r in enumerate(TABLES)]
     return books
 
 
-def form_lines(seed: int, records: int) -> list[LabelledLine]:
-    """The lines of the recipe's books (recipe_books), in a seeded order."""
+def form_lines(
+    seed: int, records: int, group: str = TUNING, photo_share: float = PHOTO_SHARE
+) -> list[LabelledLine]:
+    """The lines of the recipe's books (recipe_books), in a seeded order; `photo_share` of the
+    pages read as phone photos. Another group than the tuning one is for measuring
+    (bench/bench_form_lines.py), never for training."""
     found: list[LabelledLine] = []
     with tempfile.TemporaryDirectory(prefix="sohoa-forms-") as tmp:
-        for n, spec in enumerate(recipe_books(seed), 1):
+        for n, spec in enumerate(recipe_books(seed, group), 1):
             book = generate_book(
                 spec.register,
                 records,
@@ -145,7 +172,7 @@ def form_lines(seed: int, records: int) -> list[LabelledLine]:
                 style=spec.style,
                 layout=spec.layout,
                 seed=spec.seed,
-                group=TUNING,
+                group=group,
                 wide=True,
                 hand_font=spec.hand_font,
             )
@@ -156,7 +183,12 @@ def form_lines(seed: int, records: int) -> list[LabelledLine]:
                 image = cv2.imread(str(book / "pages" / f"{p:04d}.jpg"), cv2.IMREAD_GRAYSCALE)
                 if image is None or page.get("spread"):
                     continue  # spreads: their halves are not cut here
-                found += page_lines(page, image, spec.layout == "block", f"{n:02d}_{p:03d}")
+                rng = random.Random(f"{seed}|{n}|{p}")
+                stem = f"{n:02d}_{p:03d}"
+                if rng.random() < photo_share:
+                    image = photometric(image, photo_level(rng), rng.randrange(2**32))
+                    stem += "p"  # a photo's lines are named apart
+                found += page_lines(page, image, spec.layout == "block", stem)
     random.Random(seed).shuffle(found)
     return found
 
