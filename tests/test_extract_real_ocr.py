@@ -189,3 +189,29 @@ def test_misread_bo_after_noi_cap_stays_in_the_place() -> None:
     assert parts == {"chongNoiCapGiayToTuyThan": "Độ Công an"}
     parts = split_identity(("chongNoiCapGiayToTuyThan",), "số 123 do Công an tỉnh Lâm Đồng cấp")
     assert parts == {"chongNoiCapGiayToTuyThan": "Công an tỉnh Lâm Đồng"}
+
+
+def test_a_signer_caption_whose_last_words_misread_still_gets_the_name_below() -> None:
+    # The left page of a phone photo of a spread (generator's phone profile, tuning group, seed
+    # 11, the 2016d printing): the small bold caption 'Người ký Trích lục khai tử' read
+    # 'Người ký Tự tọc khai tá'. Only its first words matched, the rest was taken for a name
+    # written on the caption's row, and the name under the signature was never looked for
+    # (the signer 0 of 20 in the tuning group's phone khai-tử books).
+    page, image, truth = load("synth_s11_khai-tu_typed_phone_p1")
+    caption = next(ln.text for ln in page.lines if ln.text.startswith("Người ký"))
+    assert fold_words(caption) != fold_words("Người ký Trích lục khai tử")  # misread
+    rec = read_block_form("khai-tu", 1, page, image)
+    assert fold_words(rec.fields["nguoiKy"].raw) == fold_words(truth["nguoiKy"])
+    assert fold_words(rec.fields["nguoiThucHien"].raw) == fold_words(truth["nguoiThucHien"])
+
+
+def test_a_name_written_on_a_signer_caption_row_is_still_its_value() -> None:
+    # A printing that puts the name beside the caption: a name capitalises every word, so it
+    # is a value, however close it comes to the caption's unmatched words.
+    lines = [
+        OcrLine("Họ, chữ đệm, tên người chết: Cao Lan Khuê", 0.99, (100, 100, 900, 130)),
+        OcrLine("Người ký Trích lục khai tử Trịnh Lực", 0.99, (500, 1900, 1000, 1930)),
+    ]
+    page = OcrPage(1654, 2338, lines, "vi")
+    rec = read_block_form("khai-tu", 1, page, None)
+    assert fold_words(rec.fields["nguoiKy"].raw) == "trinh luc"

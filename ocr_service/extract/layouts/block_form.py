@@ -11,6 +11,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from rapidfuzz import fuzz
 
 from ocr_service.extract.containers import FieldDraft, RecordDraft
 from ocr_service.extract.layouts.composite import split_composite
@@ -67,6 +68,7 @@ RIGHT_COLUMN_MARGIN = 1.0
 # Signature block and lines taken under a label.
 CAPTION_TOUCH_PX = 2  # px: a line whose top is this close above a caption row's foot is under it
 SIGNATURE_DEPTH = 14  # line heights under a signer's caption where its written name may stand
+CAPTION_REST_SCORE = 50  # fuzzy ratio to a caption's unmatched words: its rest misread, no value
 BELOW_MARGIN = 0.25  # label widths either side of a label that the line under it may centre in
 BELOW_REACH = 2.5  # line heights: the line under a footer label starts within this
 CONTINUATION_GAP = 2.5  # line heights: a value's next line starts within this of its last
@@ -419,6 +421,27 @@ def _signature_columns(pg: _Page, caption: _Hit) -> list[float]:
     return [(a + b) / 2 for a, b in itertools.pairwise(xs)]
 
 
+def _caption_rest(h: _Hit, text: str) -> bool:
+    """Whether `text` after a signer's caption on its row is the rest of that caption misread,
+    not a name written there: a small bold 'Người ký Trích lục khai tử' on a blurred photo reads
+    'Người ký Tự tọc khai tá', only its first words match, and the rest looked like a value.
+
+    A written name capitalises every word; the caption's words are lower case. So: a word of
+    two letters or more in lower case, and the text close to the caption's unmatched words.
+    """
+    if h.anchor is None or not any(w[:1].islower() for w in text.split() if len(w) >= 2):
+        return False
+    matched = h.key.split()
+    folded = fold_words(text)
+    for label in h.anchor.labels:
+        words = fold_words(label).split()
+        if len(words) > len(matched) and words[: len(matched)] == matched:
+            tail = " ".join(words[len(matched) :])
+            if fuzz.ratio(folded, tail) >= CAPTION_REST_SCORE:
+                return True
+    return False
+
+
 def take_signature_names(pg: _Page, image: np.ndarray[Any, Any] | None = None) -> None:
     """Stage 3: under 'Người thực hiện', 'Người ký …' the name is below the signature space.
 
@@ -432,7 +455,10 @@ def take_signature_names(pg: _Page, image: np.ndarray[Any, Any] | None = None) -
         if h.anchor is None or "bottom" not in h.anchor.zone or not h.anchor.codes:
             continue
         row = pg.rows[h.row]
-        if strip_value(row.text[h.end : h.value_end]).strip("([ "):
+        rest = strip_value(row.text[h.end : h.value_end]).strip("([ ")
+        if rest and h.anchor.codes[0] in SIGNERS and _caption_rest(h, rest):
+            h.value_end = h.end  # the caption's own last words misread: no value on its row
+        elif rest:
             continue  # the value is printed on the label's row itself
         if h.anchor.codes[0] not in SIGNERS or h.anchor.colon:
             others.append(h)
