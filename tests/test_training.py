@@ -39,6 +39,7 @@ from ocr_service.training.train import (
     TrainResult,
     _batch_samples,
     _Pool,
+    freeze_modules,
     frozen_stages_for,
     train_from_lines,
     training_threads,
@@ -154,6 +155,17 @@ def test_many_lines_train_the_whole_backbone_unless_the_config_says() -> None:
     assert frozen_stages_for(TrainConfig(), FEW_LINES) == 0
     assert frozen_stages_for(TrainConfig(frozen_stages=0), 20) == 0
     assert frozen_stages_for(TrainConfig(frozen_stages=3), 5000) == 3
+
+
+def test_whole_modules_after_the_backbone_can_be_kept_as_they_are() -> None:
+    model = load_onnx(asterocr_model().path)
+    assert freeze_modules(model, ("language_head", "fusion")) == ["language_head", "fusion"]
+    assert not any(p.requires_grad for p in model.language_head.parameters())
+    assert not any(p.requires_grad for p in model.fusion.parameters())
+    assert all(p.requires_grad for p in model.classifier.parameters())  # the rest learns
+    assert all(p.requires_grad for p in model.backbone.parameters())
+    with pytest.raises(BadInput, match="frozen_modules"):
+        freeze_modules(model, ("backbone",))  # stages are frozen_stages' business
 
 
 def test_the_vi_engine_reads_with_the_trained_model(

@@ -50,6 +50,7 @@ ROW_GAP = 3.0  # x the lower box's height: farther apart, two boxes are two line
 RECIPE_SEED = 5000  # books of the committed model (the benchmarks use seeds 11 and 12)
 RECIPE_RECORDS = 4  # records a book
 RECIPE_CPU_SECONDS = 2400.0  # 20 minutes of both cores of the reference machine
+RECIPE_FROZEN_MODULES: tuple[str, ...] = ()  # all learns; language head + fusion frozen: dropped
 PHOTO_SHARE = 0.0  # of the pages read as a soft phone photo (photo_level); 0.5 measured, dropped
 
 
@@ -201,6 +202,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=RECIPE_SEED)
     parser.add_argument("--records", type=int, default=RECIPE_RECORDS)
     parser.add_argument("--cpu-seconds", type=float, default=RECIPE_CPU_SECONDS)
+    parser.add_argument(
+        "--frozen-modules",
+        nargs="*",
+        default=list(RECIPE_FROZEN_MODULES),
+        help="AsterNet modules kept as they are (training/train.FROZEN_MODULES)",
+    )
     args = parser.parse_args(argv)
 
     from ocr_service.ocr.rec_model import ASTEROCR
@@ -212,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu_seconds=args.cpu_seconds,  # the budget (minutes is not read when this is set)
         reading="base",  # the engine's convention: narrowed lines, the same speed
         frozen_stages=0,
+        frozen_modules=tuple(args.frozen_modules),
         seed=3,
     )
     result = train_from_lines(lines, args.out, base=ASTEROCR, config=config)

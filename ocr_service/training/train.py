@@ -59,6 +59,8 @@ FROZEN_STAGES = ("stem", "layer1", "layer2", "layer3")  # asterocr's backbone, i
 # of lines (issue #17's (a)) were measured unfrozen and stay so.
 FEW_LINES = 300
 FEW_LINES_FROZEN_STAGES = 2
+# AsterNet's modules after the backbone that a run may keep frozen (TrainConfig.frozen_modules).
+FROZEN_MODULES = ("sequence", "language_head", "fusion")
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class TrainConfig:
     # backward pass is a large part of a step's cost (full-height feature maps). None:
     # frozen_stages_for() chooses by the number of lines to learn.
     frozen_stages: int | None = None
+    # Whole modules of AsterNet kept as they are (FROZEN_MODULES: e.g. the language head and
+    # its fusion, so a run on one kind of text does not learn its vocabulary as a prior).
+    frozen_modules: tuple[str, ...] = ()
     # Keep some replay lines out of training and read them every few steps; the run ends
     # with its last weights that read them no worse than the base (drift.py).
     drift_check: bool = True
@@ -208,6 +213,17 @@ def freeze_stages(model: Any, count: int) -> list[str]:
     return names
 
 
+def freeze_modules(model: Any, names: tuple[str, ...]) -> list[str]:
+    """Keeps whole modules of AsterNet (FROZEN_MODULES) as they are. Returns their names."""
+    unknown = sorted(set(names) - set(FROZEN_MODULES))
+    if unknown:
+        raise BadInput(f"frozen_modules may name {', '.join(FROZEN_MODULES)}, not {unknown}")
+    for name in names:
+        for param in getattr(model, name).parameters():
+            param.requires_grad_(False)
+    return list(names)
+
+
 def frozen_stages_for(config: TrainConfig, lines: int) -> int:
     """The backbone stages a run keeps frozen: the config's, or by the lines to learn."""
     if config.frozen_stages is not None:
@@ -282,6 +298,7 @@ def train_from_lines(
 
     model = training_mode(load_onnx(base_model.path))  # frozen statistics (module docstring)
     frozen = freeze_stages(model, frozen_stages_for(config, len(pool.images)))
+    frozen += freeze_modules(model, config.frozen_modules)
     drift = DriftCheck.build(
         check, choice.reading, list(base_model.chars), base_model.blank, REGRESSION_SLACK_EDITS
     )
