@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ocr_service.ocr.rec_model import ASTEROCR, DEFAULT_MODEL_DIR
+from ocr_service.ocr.rec_model import ASTEROCR
 from ocr_service.synth.catalog import GROUPS, HELD_OUT, TUNING
 from ocr_service.training.data import LabelledLine
 from ocr_service.training.forms import form_lines
@@ -37,10 +37,9 @@ def sample(group: str, seed: int, count: int, photo: bool) -> list[LabelledLine]
     return lines[:count]
 
 
-def model_ref(name: str) -> str | Path:
-    if name == "default":
-        return DEFAULT_MODEL_DIR
-    return ASTEROCR if name == ASTEROCR else Path(name)
+def model_ref(name: str) -> str | None:
+    """None for the default (rec_model's shipped one); 'asterocr' and model dirs as named."""
+    return None if name == "default" else name
 
 
 def main() -> int:

@@ -111,7 +111,7 @@ class TrainResult:
     last_loss: float
     peak_rss_mb: int
     data: dict[str, int]
-    frozen: list[str] = field(default_factory=list)  # backbone stages kept as they were
+    frozen: list[str] = field(default_factory=list)  # stages and modules kept as they were
     export_check: dict[str, float] = field(default_factory=dict)  # export.MAX_DIFF: per runtime
     drift: dict[str, Any] = field(default_factory=dict)  # drift.DriftCheck.to_json()
 
