@@ -40,7 +40,8 @@ def test_font_covers_the_whole_vietnamese_alphabet(name: str) -> None:
 def test_fonts_are_small_and_licensed() -> None:
     fonts = list(FONT_DIR.glob("*.ttf"))
     assert {f.name for f in fonts} == set(ALL_FONTS)
-    assert sum(f.stat().st_size for f in fonts) < 4_000_000
+    # 59 handwriting fonts since the twelfth session of #13 (44 of them added then): < 9 MB
+    assert sum(f.stat().st_size for f in fonts) < 9_000_000
     licences = {p.name for p in FONT_DIR.glob("*.txt")}
     assert {
         "OFL-PatrickHand.txt",

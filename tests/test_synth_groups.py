@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fontTools import subset
+from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
 from ocr_service.bench.datasets import load_dataset
@@ -39,7 +40,7 @@ def test_the_split_is_the_fixed_hash_rule_for_every_font_added_by_issue_13() -> 
 def test_each_role_has_fonts_in_both_groups() -> None:
     for role in ("hand", "typed", "label"):
         assert fonts_for(TUNING, role) and fonts_for(HELD_OUT, role), role
-    assert len(fonts_for(TUNING, "hand")) + len(fonts_for(HELD_OUT, "hand")) >= 15
+    assert len(fonts_for(TUNING, "hand")) + len(fonts_for(HELD_OUT, "hand")) >= 50
     assert not set(fonts_for(TUNING, "hand")) & set(fonts_for(HELD_OUT, "hand"))
 
 
@@ -51,6 +52,29 @@ def test_every_catalogue_font_covers_vietnamese_and_has_its_licence(spec: FontSp
     assert len(VIETNAMESE_LETTERS) == 178
     readme = (FONT_DIR / "README.md").read_text(encoding="utf-8")
     assert f"`{file}`" in readme  # source, licence and group recorded
+
+
+def _x_height_em(file: str) -> float:
+    font = TTFont(str(FONT_DIR / file))
+    glyphs, cmap = font.getGlyphSet(), font.getBestCmap()
+    heights = []
+    for ch in "xo":
+        pen = BoundsPen(glyphs)
+        glyphs[cmap[ord(ch)]].draw(pen)
+        assert pen.bounds is not None
+        heights.append(pen.bounds[3] - max(pen.bounds[1], 0))
+    return sum(heights) / 2 / font["head"].unitsPerEm
+
+
+def test_the_twelfth_sessions_hand_fonts_are_scaled_to_one_x_height() -> None:
+    """The handwriting fonts added last (after EB Garamond) draw values at one x-height: 0.48
+    of the pen's size, the scale within 0.85-1.35, to 0.05."""
+    last = next(i for i, s in enumerate(FONTS) if s.slug == "eb-garamond")
+    added = FONTS[last + 1 :]
+    assert len(added) == 44 and {s.role for s in added} == {"hand"}
+    for spec in added:
+        want = round(min(1.35, max(0.85, 0.48 / _x_height_em(spec.file))) * 20) / 20
+        assert spec.scale == pytest.approx(want), spec.file
 
 
 def test_a_font_lacking_a_vietnamese_letter_is_refused(tmp_path: Path) -> None:
@@ -148,3 +172,16 @@ def test_no_tuning_code_path_draws_held_out_books() -> None:
             if HELD_OUT_USE.search(path.read_text(encoding="utf-8")):
                 offenders.append(rel)
     assert offenders == []
+
+
+def test_a_hand_book_draws_its_hand_from_the_fonts_it_is_given(tmp_path: Path) -> None:
+    """A recipe keeps its books when fonts are added: its hand comes from the fonts it names."""
+    pool = fonts_for(TUNING, "hand")[:2]
+    drawn = set()
+    for seed in range(4):
+        out = generate_book(
+            "khai-sinh", 1, tmp_path / str(seed), style="hand", layout="table", wide=True,
+            seed=seed, dpi=100, hand_fonts=pool,
+        )  # fmt: skip
+        drawn.add(json.loads((out / "truth.json").read_text(encoding="utf-8"))["fonts"]["value"])
+    assert drawn and drawn <= set(pool)

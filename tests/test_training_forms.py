@@ -9,7 +9,9 @@ import random
 
 import cv2
 import numpy as np
+import pytest
 
+from ocr_service.errors import BadInput
 from ocr_service.ocr.rec_model import (
     ASTEROCR,
     DEFAULT_MODEL_DIR,
@@ -20,6 +22,7 @@ from ocr_service.ocr.rec_model import (
 from ocr_service.synth.catalog import TUNING, fonts_for
 from ocr_service.synth.degrade import photometric
 from ocr_service.training.forms import (
+    RECIPE_HAND_FONTS,
     TABLES,
     form_lines,
     form_rows,
@@ -49,10 +52,27 @@ def test_the_recipe_learns_labels_values_and_whole_rows_of_the_tuning_books() ->
     typed = {b.typed_font for b in books if b.style == "typed"}
     assert hand == set(fonts_for(TUNING, "hand")) and typed == set(fonts_for(TUNING, "typed"))
     assert len(books) == len(hand) + len(typed) + len(TABLES)
-    # every typed book drew the font it was chosen for; half the pages as phone photos
-    lines = form_lines(seed=77, records=1, photo_share=0.5)
+    # the committed model's recipe: the first nine handwriting fonts, the same books as before
+    recipe = recipe_books(77, hand_fonts=RECIPE_HAND_FONTS)
+    assert [b.hand_font for b in recipe if b.style == "hand" and b.layout == "block"] == list(
+        fonts_for(TUNING, "hand")[:9]
+    )
+    assert recipe[9:] == books[len(hand) :]  # typed books and ledgers unchanged
+    for bad in (0, len(hand) + 1):
+        with pytest.raises(BadInput, match="hand_fonts must be 1 to"):
+            recipe_books(77, hand_fonts=bad)
+    # every typed book drew the font it was chosen for; half the pages as phone photos; a
+    # hand-filled block book holds its own number of records (a page each)
+    lines = form_lines(seed=77, records=2, photo_share=0.5, hand_records=1)
     texts = {line.text for line in lines}
-    assert len({line.name.split("_")[0] for line in lines}) == len(books)  # every book gives
+    pages: dict[int, set[int]] = {}
+    for line in lines:
+        book, page = line.name.split("_")[:2]
+        pages.setdefault(int(book), set()).add(int(page.rstrip("p")))
+    assert sorted(pages) == list(range(1, len(books) + 1))  # every book gives lines
+    for n, spec in enumerate(books, 1):
+        if spec.layout == "block":
+            assert max(pages[n]) == (1 if spec.style == "hand" else 2), spec
     assert "Giới tính:" in texts  # a label alone
     assert {"Dân tộc: Kinh", "Quốc tịch: Việt Nam"} & texts  # a label and its value
     assert "Quốc tịch:" in texts and "Việt Nam" in texts  # and each alone

@@ -193,6 +193,7 @@ def choose_variety(
     wide: bool,
     printing: str | None,
     hand_font: str | None,
+    hand_fonts: tuple[str, ...] | None = None,
 ) -> Variety:
     """The book's pen, label fonts and printing, from ``group`` only. Books of the tuning group
     without ``wide`` are drawn exactly as before issue #13 (same rng calls, same bytes)."""
@@ -205,7 +206,7 @@ def choose_variety(
             font = vrng.choice(fonts_for(group, "typed"))
             pen = Pen("typed", font, TYPED_INK, round(28 * px), 0.0)
         else:
-            font = hand_font or vrng.choice(fonts_for(group, "hand"))
+            font = hand_font or vrng.choice(hand_fonts or fonts_for(group, "hand"))
             # Wider books' clerks write a little larger: long values wrap more often.
             pen = Pen("hand", font, vrng.choice(HAND_INKS), round((34 if wide else 30) * px), 1.2)
         if wide and style == "hand":
@@ -257,13 +258,15 @@ def generate_book(
     wide: bool = False,
     printing: str | None = None,
     hand_font: str | None = None,
+    hand_fonts: tuple[str, ...] | None = None,
 ) -> Path:
     """Write OUT/truth.json, OUT/pages/NNNN.jpg and OUT/book.pdf; return OUT.
 
     ``group`` draws the book from the tuning or the held-out fonts and printings only
     (catalog.py); ``wide`` adds issue #13's variations, and lets block pages come as spreads
     (two facing A4 pages per A3 landscape image); ``hand_font`` forces one hand font of the
-    group."""
+    group; ``hand_fonts`` draws it from these of the group's (the same draw as a catalogue that
+    held only these: a recipe keeps its books when fonts are added)."""
     validate_args(register, records, style, layout, degrade, plant_errors, spreads, dpi, wide)
     out = Path(out)
     base = f"sohoa-synth|{register}|{layout}|{style}|{spreads}|{seed}"
@@ -309,7 +312,9 @@ def generate_book(
         else:
             code, detail = plant_event_after(rng, register, recs[i], regs[i])
         planted.append({"record": i, "rule": rule, "field": code, "detail": detail})
-    variety = choose_variety(rng, vrng, style, dpi / 200, group, wide, printing, hand_font)
+    variety = choose_variety(
+        rng, vrng, style, dpi / 200, group, wide, printing, hand_font, hand_fonts
+    )
     pen = variety.pen
     for rec in recs:
         apply_variety(variety, rec, layout)

@@ -6,13 +6,14 @@ saw (the held-out group) it misread small serif labels and the tone marks of wid
 (line CER 5.0 % on held-out form lines, 2.0 % after this: docs/BENCHMARKS.md "Tenth
 session"). Here it is fine-tuned on what a register page holds, cut from books of the tuning
 group only (fonts and printings of ocr_service/synth/catalog.py; the held-out group is never
-drawn), every font of it at least once: every printed label and every value alone (the engine
-reads a form line's parts apart, ocr/label_value.py), and each label with the values beside it
-on its row (what the engine reads first). `photo_share` of the pages can be read as soft
-phone photos (light, grain, blur and JPEG drawn around the generator's "phone" level, no
-geometry): the recipe's share is 0 — half the pages as photos was measured and dropped
-(docs/BENCHMARKS.md "Eleventh session": phone crops read better, fields of both scans and phone
-spreads worse).
+drawn), every font of it at least once (of the handwriting fonts, the nine the group had before
+the twelfth session: all 38 were measured and dropped, see RECIPE_HAND_FONTS): every printed
+label and every value alone (the engine reads a form line's parts apart, ocr/label_value.py),
+and each label with the values beside it on its row (what the engine reads first).
+`photo_share` of the pages can be read as soft phone photos (light, grain, blur and JPEG drawn
+around the generator's "phone" level, no geometry): the recipe's share is 0 — half the pages
+as photos was measured and dropped (docs/BENCHMARKS.md "Eleventh session": phone crops read
+better, fields of both scans and phone spreads worse).
 
 Everything here is synthetic (OFL fonts, generated names and places): a model made by it may
 ship as the product's default (the handwriting share's terms forbid that for models trained
@@ -35,6 +36,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ocr_service.errors import BadInput
 from ocr_service.ocr.base import crop_line
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y
 from ocr_service.synth import generate_book
@@ -49,6 +51,13 @@ ROW_OVERLAP = 0.5  # x the lower box's height: two boxes on one row overlap this
 ROW_GAP = 3.0  # x the lower box's height: farther apart, two boxes are two lines (a frame)
 RECIPE_SEED = 5000  # books of the committed model (the benchmarks use seeds 11 and 12)
 RECIPE_RECORDS = 4  # records a book
+# Handwriting fonts of the recipe: the first 9 of the tuning group's (the catalogue's order:
+# those before the twelfth session). All 38 were measured and dropped: handwriting better on
+# both groups, print digits and typed fields worse (docs/BENCHMARKS.md, "Twelfth session").
+RECIPE_HAND_FONTS = 9
+# Records of a hand-filled block book; 2 with all 38 fonts (the typed lines' share of the
+# 9-font recipe) measured and dropped as well.
+RECIPE_HAND_RECORDS = RECIPE_RECORDS
 RECIPE_CPU_SECONDS = 2400.0  # 20 minutes of both cores of the reference machine
 RECIPE_FROZEN_MODULES: tuple[str, ...] = ()  # all learns; language head + fusion frozen: dropped
 PHOTO_SHARE = 0.0  # of the pages read as a soft phone photo (photo_level); 0.5 measured, dropped
@@ -136,14 +145,19 @@ def _draws_typed_font(register: str, seed: int, font: str, group: str = TUNING) 
     return vrng.choice(fonts_for(group, "typed")) == font
 
 
-def recipe_books(seed: int, group: str = TUNING) -> list[BookSpec]:
+def recipe_books(seed: int, group: str = TUNING, hand_fonts: int | None = None) -> list[BookSpec]:
     """Every font of `group` (the recipe's: the tuning group) at least once: a hand-filled
-    block book per handwriting font, a typed block book per typed font (the first seed from
-    `seed` on that draws it; label fonts and printings drawn at random), and the hand-written
-    table ledgers."""
+    block book per handwriting font (the first `hand_fonts` of the catalogue's when given), a
+    typed block book per typed font (the first seed from `seed` on that draws it; label fonts
+    and printings drawn at random), and the hand-written table ledgers."""
+    hands = fonts_for(group, "hand")
+    if hand_fonts is not None:
+        if not 1 <= hand_fonts <= len(hands):
+            raise BadInput(f"hand_fonts must be 1 to {len(hands)}, not {hand_fonts}")
+        hands = hands[:hand_fonts]
     books = [
         BookSpec(REGISTERS[i % len(REGISTERS)], "block", "hand", seed + i, hand_font=font)
-        for i, font in enumerate(fonts_for(group, "hand"))
+        for i, font in enumerate(hands)
     ]
     for i, font in enumerate(fonts_for(group, "typed")):
         register = REGISTERS[i % len(REGISTERS)]
@@ -158,17 +172,26 @@ def recipe_books(seed: int, group: str = TUNING) -> list[BookSpec]:
 
 
 def form_lines(
-    seed: int, records: int, group: str = TUNING, photo_share: float = PHOTO_SHARE
+    seed: int,
+    records: int,
+    group: str = TUNING,
+    photo_share: float = PHOTO_SHARE,
+    hand_records: int | None = None,
+    hand_fonts: int | None = None,
 ) -> list[LabelledLine]:
-    """The lines of the recipe's books (recipe_books), in a seeded order; `photo_share` of the
-    pages read as phone photos. Another group than the tuning one is for measuring
-    (bench/bench_form_lines.py), never for training."""
+    """The lines of the recipe's books (recipe_books), in a seeded order: `records` a book,
+    `hand_records` (when given) a hand-filled block book, `hand_fonts` as in recipe_books;
+    `photo_share` of the pages read as phone photos. Another group than the tuning one is for
+    measuring (bench/bench_form_lines.py), never for training."""
     found: list[LabelledLine] = []
+    # The ledgers' hand is drawn from the recipe's handwriting fonts only.
+    pool = fonts_for(group, "hand")[:hand_fonts] if hand_fonts is not None else None
     with tempfile.TemporaryDirectory(prefix="sohoa-forms-") as tmp:
-        for n, spec in enumerate(recipe_books(seed, group), 1):
+        for n, spec in enumerate(recipe_books(seed, group, hand_fonts), 1):
+            hand_block = spec.layout == "block" and spec.style == "hand"
             book = generate_book(
                 spec.register,
-                records,
+                hand_records if hand_block and hand_records is not None else records,
                 Path(tmp) / str(n),
                 style=spec.style,
                 layout=spec.layout,
@@ -176,6 +199,7 @@ def form_lines(
                 group=group,
                 wide=True,
                 hand_font=spec.hand_font,
+                hand_fonts=pool,
             )
             truth = json.loads((book / "truth.json").read_text("utf-8"))
             if spec.typed_font and truth["fonts"]["value"] != spec.typed_font:
@@ -201,6 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="the model dir to write")
     parser.add_argument("--seed", type=int, default=RECIPE_SEED)
     parser.add_argument("--records", type=int, default=RECIPE_RECORDS)
+    parser.add_argument("--hand-records", type=int, default=RECIPE_HAND_RECORDS)
+    parser.add_argument(
+        "--hand-fonts",
+        type=int,
+        default=RECIPE_HAND_FONTS,
+        help="the first N tuning handwriting fonts, one book each (0: all)",
+    )
     parser.add_argument("--cpu-seconds", type=float, default=RECIPE_CPU_SECONDS)
     parser.add_argument(
         "--frozen-modules",
@@ -213,7 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     from ocr_service.ocr.rec_model import ASTEROCR
     from ocr_service.training.train import TrainConfig, train_from_lines
 
-    lines = form_lines(args.seed, args.records)
+    lines = form_lines(
+        args.seed,
+        args.records,
+        hand_records=args.hand_records,
+        hand_fonts=args.hand_fonts or None,
+    )
     print(f"{len(lines)} lines", file=sys.stderr)
     config = TrainConfig(
         cpu_seconds=args.cpu_seconds,  # the budget (minutes is not read when this is set)
