@@ -145,16 +145,22 @@ def _draws_typed_font(register: str, seed: int, font: str, group: str = TUNING) 
     return vrng.choice(fonts_for(group, "typed")) == font
 
 
+def recipe_hands(group: str, hand_fonts: int | None) -> tuple[str, ...]:
+    """The recipe's handwriting fonts: the first `hand_fonts` of `group`'s (all when None)."""
+    hands = fonts_for(group, "hand")
+    if hand_fonts is None:
+        return hands
+    if not 1 <= hand_fonts <= len(hands):
+        raise BadInput(f"hand_fonts must be 1 to {len(hands)}, not {hand_fonts}")
+    return hands[:hand_fonts]
+
+
 def recipe_books(seed: int, group: str = TUNING, hand_fonts: int | None = None) -> list[BookSpec]:
     """Every font of `group` (the recipe's: the tuning group) at least once: a hand-filled
     block book per handwriting font (the first `hand_fonts` of the catalogue's when given), a
     typed block book per typed font (the first seed from `seed` on that draws it; label fonts
     and printings drawn at random), and the hand-written table ledgers."""
-    hands = fonts_for(group, "hand")
-    if hand_fonts is not None:
-        if not 1 <= hand_fonts <= len(hands):
-            raise BadInput(f"hand_fonts must be 1 to {len(hands)}, not {hand_fonts}")
-        hands = hands[:hand_fonts]
+    hands = recipe_hands(group, hand_fonts)
     books = [
         BookSpec(REGISTERS[i % len(REGISTERS)], "block", "hand", seed + i, hand_font=font)
         for i, font in enumerate(hands)
@@ -185,7 +191,7 @@ def form_lines(
     measuring (bench/bench_form_lines.py), never for training."""
     found: list[LabelledLine] = []
     # The ledgers' hand is drawn from the recipe's handwriting fonts only.
-    pool = fonts_for(group, "hand")[:hand_fonts] if hand_fonts is not None else None
+    pool = recipe_hands(group, hand_fonts) if hand_fonts is not None else None
     with tempfile.TemporaryDirectory(prefix="sohoa-forms-") as tmp:
         for n, spec in enumerate(recipe_books(seed, group, hand_fonts), 1):
             hand_block = spec.layout == "block" and spec.style == "hand"
