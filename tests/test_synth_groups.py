@@ -15,6 +15,7 @@ from fontTools.ttLib import TTFont
 from ocr_service.bench.datasets import load_dataset
 from ocr_service.errors import BadInput
 from ocr_service.synth import generate_book
+from ocr_service.synth.book import typed_value_font
 from ocr_service.synth.catalog import (
     FONTS,
     HELD_OUT,
@@ -185,3 +186,20 @@ def test_a_hand_book_draws_its_hand_from_the_fonts_it_is_given(tmp_path: Path) -
         )  # fmt: skip
         drawn.add(json.loads((out / "truth.json").read_text(encoding="utf-8"))["fonts"]["value"])
     assert drawn and drawn <= set(pool)
+
+
+def test_a_typed_books_value_font_is_known_before_it_is_drawn(tmp_path: Path) -> None:
+    """The recipe picks its typed books' seeds by typed_value_font: it must be the font the
+    generator then draws, for both groups."""
+    for group in (TUNING, HELD_OUT):
+        drawn = set()
+        for seed in range(3):
+            font = typed_value_font("khai-tu", "block", seed, group)
+            out = generate_book(
+                "khai-tu", 1, tmp_path / f"{group}{seed}", wide=True, seed=seed, group=group,
+                dpi=100,
+            )  # fmt: skip
+            truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))
+            assert truth["fonts"]["value"] == font
+            drawn.add(font)
+        assert drawn <= set(fonts_for(group, "typed"))

@@ -242,6 +242,30 @@ def apply_variety(variety: Variety, rec: Record, layout: str) -> None:
         rec["so"] = Value(so.value, so.text[1:], so.code)
 
 
+def book_rngs(
+    register: str,
+    layout: str,
+    style: str,
+    spreads: bool,
+    seed: int,
+    group: str,
+    wide: bool,
+    hand_font: str | None,
+) -> tuple[random.Random, random.Random]:
+    """A book's two random streams: its records (and, for the tuning group's plain books, its
+    pen), and its variety (fonts and printing of the group, issue #13), seeded apart so a
+    variety drawn differently leaves the records as they were."""
+    base = f"sohoa-synth|{register}|{layout}|{style}|{spreads}|{seed}"
+    return random.Random(base), random.Random(f"{base}|{group}|{wide}|{hand_font}")
+
+
+def typed_value_font(register: str, layout: str, seed: int, group: str) -> str:
+    """The value font of a wide typed book of `group` drawn with `seed` (no spreads): the
+    first draw of its variety stream (choose_variety)."""
+    _, vrng = book_rngs(register, layout, "typed", False, seed, group, True, None)
+    return vrng.choice(fonts_for(group, "typed"))
+
+
 def generate_book(
     register: str,
     records: int,
@@ -269,9 +293,7 @@ def generate_book(
     held only these: a recipe keeps its books when fonts are added)."""
     validate_args(register, records, style, layout, degrade, plant_errors, spreads, dpi, wide)
     out = Path(out)
-    base = f"sohoa-synth|{register}|{layout}|{style}|{spreads}|{seed}"
-    rng = random.Random(base)
-    vrng = random.Random(f"{base}|{group}|{wide}|{hand_font}")
+    rng, vrng = book_rngs(register, layout, style, spreads, seed, group, wide, hand_font)
     year = rng.randint(2016, 2023) if layout == "block" else rng.randint(1998, 2014)
     book = make_book(rng, register, year)
     regs = registration_dates(rng, year, records)

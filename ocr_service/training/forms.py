@@ -17,8 +17,9 @@ better, fields of both scans and phone spreads worse).
 
 Everything here is synthetic (OFL fonts, generated names and places): a model made by it may
 ship as the product's default (the handwriting share's terms forbid that for models trained
-on its lines). `python -m ocr_service.training.forms OUT` makes one; ocr/rec_model.py
-reads the committed one.
+on its lines). `python -m ocr_service.training.forms OUT` makes one (`--base DIR`: a stage on
+top of another model dir, as the thirteenth session's candidate was made and dropped);
+ocr/rec_model.py reads the committed one.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from ocr_service.errors import BadInput
 from ocr_service.ocr.base import crop_line
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y
 from ocr_service.synth import generate_book
+from ocr_service.synth.book import typed_value_font
 from ocr_service.synth.catalog import TUNING, fonts_for
 from ocr_service.synth.degrade import Level, photometric
 from ocr_service.training.data import LabelledLine, clean_label
@@ -138,13 +140,6 @@ class BookSpec:
     typed_font: str | None = None  # the value font the seed draws (checked after drawing)
 
 
-def _draws_typed_font(register: str, seed: int, font: str, group: str = TUNING) -> bool:
-    """Whether a wide typed block book of `group` drawn with `seed` gets `font` as its value
-    font: the generator's first choice of its variety rng (synth/book.py)."""
-    vrng = random.Random(f"sohoa-synth|{register}|block|typed|False|{seed}|{group}|True|None")
-    return vrng.choice(fonts_for(group, "typed")) == font
-
-
 def recipe_hands(group: str, hand_fonts: int | None) -> tuple[str, ...]:
     """The recipe's handwriting fonts: the first `hand_fonts` of `group`'s (all when None)."""
     hands = fonts_for(group, "hand")
@@ -170,7 +165,7 @@ def recipe_books(seed: int, group: str = TUNING, hand_fonts: int | None = None) 
         drawn = next(
             s
             for s in itertools.count(seed + 100 * (i + 1))
-            if _draws_typed_font(register, s, font, group)
+            if typed_value_font(register, "block", s, group) == font
         )
         books.append(BookSpec(register, "block", "typed", drawn, typed_font=font))
     books += [BookSpec(r, "table", "hand", seed + 50 + i) for i, r in enumerate(TABLES)]
@@ -240,6 +235,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cpu-seconds", type=float, default=RECIPE_CPU_SECONDS)
     parser.add_argument(
+        "--base",
+        default=None,
+        help="the model dir to fine-tune (default: asterocr's own model)",
+    )
+    parser.add_argument(
         "--frozen-modules",
         nargs="*",
         default=list(RECIPE_FROZEN_MODULES),
@@ -264,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
         frozen_modules=tuple(args.frozen_modules),
         seed=3,
     )
-    result = train_from_lines(lines, args.out, base=ASTEROCR, config=config)
+    base = ASTEROCR if args.base is None else Path(args.base)
+    result = train_from_lines(lines, args.out, base=base, config=config)
     json.dump(result.to_json(), sys.stdout, indent=1)
     print()
     return 0
