@@ -2,12 +2,11 @@
 
     python -m pytest -s bench/bench_learning_loop.py
 
-It is not in tests/ because its outcome is not yet reliable: of eight runs on 2026-12-05 the
-guard activated the new version in five and refused it in three (the regression sets read a
-few characters worse after 40 steps on one book's corrections); with the drift check, replay
-from every synthetic book and half of every batch replayed, five of six later runs activated
-(the sixth: print 1 -> 5 edits of 824 characters); docs/BENCHMARKS.md "The learning loop end
-to end". A test that fails one run in five or six would only make CI flaky; the loop's parts
+It is not in tests/ because its outcome is not yet reliable enough for CI: with the job's pull
+toward the replaced version (learning.job.JOB_ANCHOR) and this book's hand, 6 of 6 runs
+activated on 2026-12-07 and pages 5-8 went from 41 to 59-63 of 81 fields; on a held-out script
+hand 3 of 5 (the others refused for 2-3 edits of print); docs/BENCHMARKS.md "The learning loop
+end to end". A test that fails one run in several would only make CI flaky; the loop's parts
 are tested in tests/test_learning_loop.py, tests/test_learning_queue.py and
 tests/test_training.py.
 
@@ -46,9 +45,15 @@ from tests.conftest import make_settings
 from tests.test_learning_loop import _edit_confirm
 
 RECORDS = 8  # one record a page
-# The book's hand: seed 0 draws DancingScript, the handwriting font the shipped recogniser
-# reads worst, so the clerk has real corrections to make and a new version real room to win.
-SEED = 0
+SEED = 0  # the book's records
+# The book's hand: a tuning-group font the shipped recogniser never learnt (its recipe took the
+# first nine tuning hands, training/forms.RECIPE_HAND_FONTS), so the clerk has real corrections
+# to make and a new version real room to win (pages 5-8: 41 of 81 fields read exact). Until
+# the thirteenth session it was seed 0's Dancing Script, which the shipped model now reads
+# (71 of 81: two of three runs found nothing left to win). SOHOA_BENCH_HAND and
+# SOHOA_BENCH_GROUP measure another hand (a held-out one, for a held-out figure).
+HAND_FONT = os.environ.get("SOHOA_BENCH_HAND", "Caramel-Regular.ttf")
+GROUP = os.environ.get("SOHOA_BENCH_GROUP", "tuning")
 CORRECTED = 4  # the clerk corrects and confirms the first pages
 WAIT_S = 1800
 # The training job's budget, unless the environment sets it as it does for the product
@@ -138,7 +143,15 @@ def _exact(stored: dict[int, dict[str, Any]], truth: dict[int, dict[str, str]]) 
 def test_corrections_train_a_version_that_rereads_the_untouched_drafts_better(
     tmp_path: Path,
 ) -> None:
-    book = generate_book("khai-sinh", RECORDS, tmp_path / "book", style="hand", seed=SEED)
+    book = generate_book(
+        "khai-sinh",
+        RECORDS,
+        tmp_path / "book",
+        style="hand",
+        seed=SEED,
+        hand_font=HAND_FONT,
+        group=GROUP,
+    )
     truth = json.loads((book / "truth.json").read_text(encoding="utf-8"))
     register = truth["register"]
     truth_by_page = {r["page"]: r for r in truth["records"]}

@@ -37,6 +37,7 @@ from ocr_service.training.train import (
     MAX_BATCH_WIDTH,
     TrainConfig,
     TrainResult,
+    _Anchor,
     _batch_samples,
     _Pool,
     freeze_modules,
@@ -505,3 +506,23 @@ def test_the_export_check_judges_the_probabilities_the_decoders_read(
     monkeypatch.setattr(export, "runtime_outputs", lambda path, images: shifted(likely, -0.05))
     with pytest.raises(export.ExportFailed):
         export.export_model(model, shipped.path, tmp_path / "b.onnx", probe)
+
+
+def test_the_anchor_pulls_the_learnt_weights_back_toward_the_base() -> None:
+    """TrainConfig.anchor (L2-SP): after a step each weight moves learning_rate x anchor of its
+    distance back to where training started; frozen weights are not held."""
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
+    model[1].weight.requires_grad_(False)
+    start = [p.detach().clone() for p in model.parameters()]
+    anchor = _Anchor.of(model, TrainConfig(learning_rate=1e-3, anchor=250))  # rate 0.25
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.requires_grad:
+                p.add_(1.0)
+    anchor.pull()
+    for p, s in zip(model.parameters(), start, strict=True):
+        moved = 0.75 if p.requires_grad else 0.0
+        assert torch.allclose(p - s, torch.full_like(p, moved))
+    assert len(anchor.pairs) == 3  # the frozen weight is not among them
+    with pytest.raises(BadInput, match="anchor"):
+        _Anchor.of(model, TrainConfig(learning_rate=1e-3, anchor=1000))  # the base itself

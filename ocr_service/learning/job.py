@@ -97,6 +97,13 @@ def run_training(arg: str, settings: Settings, dispatcher: Dispatcher) -> TrainO
 # label punctuation (':' read ';' on the regression set in two of two runs with a quarter:
 # docs/BENCHMARKS.md "The learning loop end to end").
 JOB_REPLAY_SHARE = 0.5
+# Every step pulls the weights back 1 % of the way to the version being replaced (L2-SP,
+# train.TrainConfig.anchor): a book's corrections teach its hand while print and the other
+# hands stay near what the guard measures them against. On a held-out script hand the print
+# regression set drifted 8, 8, 2, 1, 1 edits without it (2 of 5 activated), 1, 3, 2, 1, 1
+# with it (3 of 5); on tuning hands 6 of 7 without, 8 of 8 with it (docs/BENCHMARKS.md "The
+# learning loop end to end", thirteenth session).
+JOB_ANCHOR = 100.0
 
 
 def _train(settings: Settings, dispatcher: Dispatcher, held: trigger.TrainClaim) -> TrainOutcome:
@@ -120,6 +127,7 @@ def _train(settings: Settings, dispatcher: Dispatcher, held: trigger.TrainClaim)
         minutes=settings.train_minutes,
         max_steps=settings.train_max_steps,
         replay_share=JOB_REPLAY_SHARE,
+        anchor=JOB_ANCHOR,
     )
     with tempfile.TemporaryDirectory(prefix="sohoa-train-") as tmp:
         out = Path(tmp) / "model"

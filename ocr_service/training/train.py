@@ -89,6 +89,10 @@ class TrainConfig:
     # Whole modules of AsterNet kept as they are (FROZEN_MODULES: e.g. the language head and
     # its fusion, so a run on one kind of text does not learn its vocabulary as a prior).
     frozen_modules: tuple[str, ...] = ()
+    # A pull toward the base weights after every step (decoupled, like AdamW's decay but
+    # toward the base rather than zero: L2-SP, Li et al. 2018): each weight moves
+    # learning_rate x anchor of its distance back to the base. 0: none.
+    anchor: float = 0.0
     # Keep some replay lines out of training and read them every few steps; the run ends
     # with its last weights that read them no worse than the base (drift.py).
     drift_check: bool = True
@@ -246,6 +250,29 @@ def _within(config: TrainConfig, deadline: float, cpu_start: float) -> bool:
     return time.perf_counter() < deadline
 
 
+class _Anchor:
+    """The base weights of the learning parameters, and the pull back toward them."""
+
+    def __init__(self, pairs: list[tuple[Any, Any]], rate: float) -> None:
+        self.pairs = pairs
+        self.rate = rate
+
+    @classmethod
+    def of(cls, model: Any, config: TrainConfig) -> _Anchor:
+        rate = config.learning_rate * config.anchor
+        if not 0 < rate < 1:
+            raise BadInput(f"learning_rate x anchor must be between 0 and 1, not {rate}")
+        pairs = [(p, p.detach().clone()) for p in model.parameters() if p.requires_grad]
+        return cls(pairs, rate)
+
+    def pull(self) -> None:
+        import torch
+
+        with torch.no_grad():
+            for param, start in self.pairs:
+                param.lerp_(start, self.rate)
+
+
 def train_from_lines(
     lines: list[LabelledLine],
     out: Path,
@@ -309,6 +336,7 @@ def train_from_lines(
         weight_decay=config.weight_decay,
     )
     ctc = torch.nn.CTCLoss(blank=base_model.blank, zero_infinity=True)
+    anchored = _Anchor.of(model, config) if config.anchor > 0 else None
     n_replay = round(config.batch_size * config.replay_share) if replay_pool.images else 0
     steps, losses = 0, []
     while steps == 0 or _within(config, deadline, cpu_start):
@@ -327,6 +355,8 @@ def train_from_lines(
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
         optimiser.step()
+        if anchored is not None:
+            anchored.pull()
         steps += 1
         losses.append(float(loss.item()))
         if on_step is not None:
