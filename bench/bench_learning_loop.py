@@ -5,7 +5,7 @@
 It is not in tests/ because its outcome is not yet reliable enough for CI: with the job's pull
 toward the replaced version (learning.job.JOB_ANCHOR) and this book's hand, 6 of 6 runs
 activated on 2026-12-07 and pages 5-8 went from 41 to 59-63 of 81 fields; on a held-out script
-hand 3 of 5 (the others refused for 2-3 edits of print); docs/BENCHMARKS.md "The learning loop
+hand 6 of 8 (the others refused for 2-3 edits of print); docs/BENCHMARKS.md "The learning loop
 end to end". A test that fails one run in several would only make CI flaky; the loop's parts
 are tested in tests/test_learning_loop.py, tests/test_learning_queue.py and
 tests/test_training.py.

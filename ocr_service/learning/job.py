@@ -100,8 +100,8 @@ JOB_REPLAY_SHARE = 0.5
 # Every step pulls the weights back 1 % of the way to the version being replaced (L2-SP,
 # train.TrainConfig.anchor): a book's corrections teach its hand while print and the other
 # hands stay near what the guard measures them against. On a held-out script hand the print
-# regression set drifted 8, 8, 2, 1, 1 edits without it (2 of 5 activated), 1, 3, 2, 1, 1
-# with it (3 of 5); on tuning hands 6 of 7 without, 8 of 8 with it (docs/BENCHMARKS.md "The
+# regression set drifted 8, 8, 2, 1, 1, 1, 8, 1 edits without it (4 of 8 activated), at most
+# 3 with it (6 of 8); on tuning hands 6 of 7 without, 8 of 8 with it (docs/BENCHMARKS.md "The
 # learning loop end to end", thirteenth session).
 JOB_ANCHOR = 100.0
 
