@@ -317,8 +317,9 @@ class Settings(BaseSettings):
 
     # Learning from corrections (ocr_service/learning): after every `train_every` newly
     # confirmed corrected fields in a ledger (or a commune: `train_scope`), a training job runs
-    # on its own queue (`sohoa worker --queue train`); every `train_heldout_every`-th line is
-    # held out to judge the new version against the one it would replace.
+    # on its own queue (`sohoa worker --queue train`); about one line in `train_heldout_every`
+    # (by a hash of the field's place in its book) is held out to judge the new version
+    # against the one it would replace.
     train_every: int = Field(default=200, ge=1)
     train_scope: Literal["ledger", "commune"] = "ledger"
     train_queue_name: str = "sohoa-train"

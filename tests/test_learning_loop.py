@@ -171,13 +171,30 @@ def test_one_training_job_per_scope_and_a_lapsed_lease_is_taken_over(
         assert trigger.claim(session, scope, 60) is not None
 
 
-def test_held_out_lines_are_every_nth_by_name_and_stable() -> None:
+def test_held_out_lines_are_chosen_by_their_place_and_stay_held_out() -> None:
     image = np.zeros((4, 4), np.uint8)
-    lines = [LabelledLine(image, str(i), f"l/{i:02d}.png") for i in range(12)]
+
+    def line(i: int, run: str = "a") -> LabelledLine:
+        # The name carries ids that are new each time a book is read; the key is the field's
+        # place in the book.
+        return LabelledLine(image, str(i), f"{run}/images/{i:03d}.png", key=f"p{i}/name")
+
+    lines = [line(i) for i in range(1000)]
     split = split_heldout(list(reversed(lines)), 5)
-    assert [line.name for line in split.heldout] == ["l/04.png", "l/09.png"]
-    assert len(split.train) == 10
-    assert split_heldout(lines, 5) == split
+    held = {x.key for x in split.heldout}
+    assert 150 < len(held) < 250  # about one in five
+    assert len(split.train) + len(split.heldout) == 1000
+    assert not held & {x.key for x in split.train}
+    assert split_heldout(lines, 5) == split  # whatever order they come in
+    # Confirmed later: the first 100 lines are split as they were.
+    first = split_heldout(lines[:100], 5)
+    assert {x.key for x in first.heldout} == held & {f"p{i}/name" for i in range(100)}
+    # The same book read again (new record ids): the same fields held out.
+    again = split_heldout([line(i, "b") for i in range(1000)], 5)
+    assert {x.key for x in again.heldout} == held
+    # Without a key, the name is the key.
+    plain = [LabelledLine(image, str(i), f"l/{i:02d}.png") for i in range(50)]
+    assert split_heldout(plain, 5) == split_heldout(list(reversed(plain)), 5)
 
 
 # --- which version reads a page -------------------------------------------------------------

@@ -3,6 +3,7 @@ crops of confirmed fields in the database scoped to a ledger, a commune or every
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import cv2
@@ -36,6 +37,12 @@ def test_confirmed_fields_by_ledger_commune_and_installation(settings: Settings)
     # name, as confirmed; not record 2's, which is still a draft.
     assert "Nguyễn Văn Thử 1" in texts and "Nguyễn Văn Thử 2" not in texts
     assert all(line.name.startswith(a.ledger_id + "/") for line in ledger_lines)
+    # Each crop's key is its field's place in the book (the record's source key and the
+    # field), not the record's id, which is new each time a book is read: the held-out split
+    # hashes it (learning.job.split_heldout).
+    assert all(re.fullmatch(r"p\d+(r\d+)?/[A-Za-z0-9_]+", line.key) for line in ledger_lines)
+    assert all(line.name == f"{a.ledger_id}/{line.key}" for line in ledger_lines)
+    assert "p1/nksHoTen" in {line.key for line in ledger_lines}
     assert all(line.image.ndim == 2 and line.image.shape[0] > 10 for line in ledger_lines)
 
     commune = lines_from_database(settings, Scope(commune="Xã Lộc Thuận"))

@@ -4,6 +4,7 @@ better and the regression set no worse; then the scope's untouched pages are rea
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 from dataclasses import dataclass
@@ -47,13 +48,21 @@ class Split:
 
 
 def split_heldout(lines: list[LabelledLine], every: int) -> Split:
-    """Every `every`-th line (by its stable order) held out to judge the version: the same
-    split each run, so a line judged once is never trained on later."""
+    """About one line in `every` held out to judge the version, chosen by a hash of the line's
+    stable key (its field's place in the book, data.LabelledLine.key): the same lines in every
+    run and whatever is confirmed later, so a line judged once is never trained on, and a book
+    read again is split as before."""
     ordered = sorted(lines, key=lambda line: line.name)
+    held = [_held_out(line.stable_key, every) for line in ordered]
     return Split(
-        train=[line for i, line in enumerate(ordered) if i % every != every - 1],
-        heldout=[line for i, line in enumerate(ordered) if i % every == every - 1],
+        train=[line for line, out in zip(ordered, held, strict=True) if not out],
+        heldout=[line for line, out in zip(ordered, held, strict=True) if out],
     )
+
+
+def _held_out(key: str, every: int) -> bool:
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % every == 0
 
 
 def _data_scope(scope: ScopeRef) -> Scope:

@@ -26,6 +26,7 @@ import numpy as np
 
 from ocr_service.errors import BadInput
 from ocr_service.export.training import LABEL_FILE as EXPORT_LABEL_FILE
+from ocr_service.export.training import MANIFEST_FILE as EXPORT_MANIFEST_FILE
 
 if TYPE_CHECKING:
     from ocr_service.config import Settings
@@ -41,6 +42,14 @@ class LabelledLine:
     image: np.ndarray
     text: str
     name: str  # the image's path in its folder: a stable order and a group key
+    # What stays the same about the line from one run to the next and as more lines arrive
+    # (a database field crop: its record's place in the book and its field, 'p12/birth_date');
+    # the learning job's held-out split hashes it. Empty: the name is that key.
+    key: str = ""
+
+    @property
+    def stable_key(self) -> str:
+        return self.key or self.name
 
 
 def clean_label(text: str) -> str:
@@ -165,8 +174,34 @@ def lines_from_database(settings: Settings, scope: Scope) -> list[LabelledLine]:
             records = iter_records(settings, ledger_id, include_drafts=False)
             count = write_training_set(meta, records, page_loader(settings, ledger_id), Path(tmp))
             if count:
-                lines += [
-                    LabelledLine(line.image, line.text, f"{ledger_id}/{line.name}")
-                    for line in read_lines_dir(tmp)
-                ]
+                places = _field_places(settings, ledger_id, Path(tmp) / EXPORT_MANIFEST_FILE)
+                for line in read_lines_dir(tmp):
+                    place = places.get(line.name, line.name)
+                    lines.append(
+                        LabelledLine(line.image, line.text, f"{ledger_id}/{place}", key=place)
+                    )
     return lines
+
+
+def _field_places(settings: Settings, ledger_id: str, manifest: Path) -> dict[str, str]:
+    """The export's image name -> the crop's place in its book, '<record source key>/<field>'
+    ('p12/birth_date', 'p3r2/name'): the same in every run, where the record ids in the image
+    names are new ones each time a book is read."""
+    import json
+
+    from sqlalchemy import select
+
+    from models.entities import DraftRecord
+    from ocr_service.db import session_scope
+
+    samples = json.loads(manifest.read_text(encoding="utf-8"))["samples"]
+    with session_scope(settings) as session:
+        rows = session.execute(
+            select(DraftRecord.id, DraftRecord.source_key).where(DraftRecord.ledger_id == ledger_id)
+        )
+        keys = {record_id: source_key for record_id, source_key in rows}
+    return {
+        s["image"]: f"{keys[s['record_id']]}/{s['field']}"
+        for s in samples
+        if s["record_id"] in keys
+    }
