@@ -478,6 +478,34 @@ def test_a_run_that_drifts_on_its_check_lines_ends_with_the_weights_that_did_not
         assert not same
 
 
+def test_the_check_judges_the_weights_the_run_will_keep(
+    tmp_path: Path, drifting_lines: tuple[list[LabelledLine], list[LabelledLine]]
+) -> None:
+    """The same wrecking run keeping a thousandth of what it learnt (TrainConfig.keep): the
+    check reads the weights the run would end with, which hold, so the run keeps its last
+    step, moved a thousandth of the way from the base."""
+    lines, replay = drifting_lines
+    config = TrainConfig(
+        minutes=30,
+        max_steps=10,
+        batch_size=3,
+        learning_rate=5e-2,
+        augment=False,
+        replay_share=0.34,
+        reading="base",
+        keep=0.001,
+    )
+    result = train_from_lines(lines, tmp_path / "m", config=config, replay=replay)
+    history = result.drift["history"]
+    assert [h["step"] for h in history] == [0, 10] and history[1]["held"] is True
+    assert result.drift["kept_step"] == 10 and result.drift["keep"] == 0.001
+    base = _weights(shipped_model().path)
+    got = _weights(result.model_dir / "model.onnx")
+    moved = max(float(np.abs(got[k] - base[k]).max()) for k in base)
+    # lr 5e-2 for 10 steps moves weights by ~0.1-1 (it wrecks the model); a thousandth of it:
+    assert 0 < moved < 5e-3
+
+
 def test_the_export_check_judges_the_probabilities_the_decoders_read(
     regression: dict[str, list[LabelledLine]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -515,6 +543,7 @@ def test_the_anchor_pulls_the_learnt_weights_back_toward_the_base() -> None:
     model[1].weight.requires_grad_(False)
     start = [p.detach().clone() for p in model.parameters()]
     anchor = _Anchor.of(model, TrainConfig(learning_rate=1e-3, anchor=250))  # rate 0.25
+    assert anchor is not None
     with torch.no_grad():
         for p in model.parameters():
             if p.requires_grad:
@@ -526,3 +555,27 @@ def test_the_anchor_pulls_the_learnt_weights_back_toward_the_base() -> None:
     assert len(anchor.pairs) == 3  # the frozen weight is not among them
     with pytest.raises(BadInput, match="anchor"):
         _Anchor.of(model, TrainConfig(learning_rate=1e-3, anchor=1000))  # the base itself
+
+
+def test_a_run_keeps_its_share_of_what_it_learnt() -> None:
+    """TrainConfig.keep (WiSE-FT): at the end each learning weight is base + keep x (learnt -
+    base); with neither a pull nor a share below one, nothing is held."""
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
+    model[1].weight.requires_grad_(False)
+    start = [p.detach().clone() for p in model.parameters()]
+    held = _Anchor.of(model, TrainConfig(keep=0.4))
+    assert held is not None and held.rate == 0
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    held.pull()  # no pull without an anchor
+    moved = zip(model.parameters(), start, strict=True)
+    assert all(torch.allclose(p - s, torch.ones_like(p)) for p, s in moved)
+    held.keep(0.4)
+    for p, s in zip(model.parameters(), start, strict=True):
+        kept = 0.4 if p.requires_grad else 1.0  # a frozen weight is not the run's to undo
+        assert torch.allclose(p - s, torch.full_like(p, kept))
+    assert _Anchor.of(model, TrainConfig()) is None
+    for share in (0.0, 1.5):
+        with pytest.raises(BadInput, match="share"):
+            _Anchor.of(model, TrainConfig(keep=share))

@@ -75,11 +75,15 @@ class DriftCheck:
     chars: list[str]
     blank: int
     slack: int
+    # The share of the learnt change the run will keep (TrainConfig.keep): a checkpoint is
+    # judged as it would end, base + keep x (checkpoint - base).
+    keep: float = 1.0
     sets: dict[str, list[tuple[np.ndarray, str]]] = field(default_factory=dict)
     base: dict[str, int] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     kept_step: int = 0
     _kept: dict[str, Any] | None = None  # the weights of kept_step
+    _base: dict[str, Any] | None = None  # the weights the run started from
     _last_check: int = 0
 
     @classmethod
@@ -90,9 +94,10 @@ class DriftCheck:
         chars: list[str],
         blank: int,
         slack: int,
+        keep: float = 1.0,
     ) -> DriftCheck:
         index = {ch: i for i, ch in enumerate(chars) if ch and i != blank}
-        out = cls(reading, chars, blank, slack)
+        out = cls(reading, chars, blank, slack, keep)
         for kind, lines in check.items():
             encoded = []
             for line in lines:
@@ -129,6 +134,8 @@ class DriftCheck:
         self.base = self.edits(model)
         self.history.append({"step": 0, **self.base})
         self._kept = _snapshot(model)
+        if self.keep != 1:
+            self._base = self._kept
 
     def after_step(self, model: Any, step: int) -> None:
         """A check when one is due (`due`): weights that hold become the kept checkpoint."""
@@ -146,7 +153,7 @@ class DriftCheck:
             model.load_state_dict(self._kept)
 
     def _check(self, model: Any, step: int) -> None:
-        now = self.edits(model)
+        now = self._blended_edits(model) if self._base is not None else self.edits(model)
         held = all(now[kind] <= self.base[kind] + self.slack for kind in now)
         self.history.append({"step": step, **now, "held": held})
         self._last_check = step
@@ -159,9 +166,27 @@ class DriftCheck:
             "lines": {kind: len(lines) for kind, lines in self.sets.items()},
             "chars": {kind: sum(len(t) for _, t in lines) for kind, lines in self.sets.items()},
             "slack_edits": self.slack,
+            "keep": self.keep,
             "kept_step": self.kept_step,
             "history": self.history,
         }
+
+    def _blended_edits(self, model: Any) -> dict[str, int]:
+        """The edits of the weights the run would end with if it ended now."""
+        assert self._base is not None
+        learnt = _snapshot(model)
+        model.load_state_dict(blend(self._base, learnt, self.keep))
+        try:
+            return self.edits(model)
+        finally:
+            model.load_state_dict(learnt)
+
+
+def blend(base: dict[str, Any], learnt: dict[str, Any], keep: float) -> dict[str, Any]:
+    """base + keep x (learnt - base) for every floating-point tensor; others as learnt."""
+    return {
+        k: base[k] + keep * (v - base[k]) if v.is_floating_point() else v for k, v in learnt.items()
+    }
 
 
 def _snapshot(model: Any) -> dict[str, Any]:

@@ -93,6 +93,10 @@ class TrainConfig:
     # toward the base rather than zero: L2-SP, Li et al. 2018): each weight moves
     # learning_rate x anchor of its distance back to the base. 0: none.
     anchor: float = 0.0
+    # The share of what the run learnt that the model keeps: at the end each learning weight
+    # is set to base + keep x (learnt - base), the weight-space ensemble of WiSE-FT (Wortsman
+    # et al. 2022), which keeps most of a fine-tune's gain and much of the base's robustness.
+    keep: float = 1.0
     # Keep some replay lines out of training and read them every few steps; the run ends
     # with its last weights that read them no worse than the base (drift.py).
     drift_check: bool = True
@@ -251,26 +255,47 @@ def _within(config: TrainConfig, deadline: float, cpu_start: float) -> bool:
 
 
 class _Anchor:
-    """The base weights of the learning parameters, and the pull back toward them."""
+    """The base weights of the learning parameters, the pull back toward them after every
+    step (TrainConfig.anchor) and the share of the learnt change kept at the end
+    (TrainConfig.keep)."""
 
     def __init__(self, pairs: list[tuple[Any, Any]], rate: float) -> None:
         self.pairs = pairs
         self.rate = rate
 
     @classmethod
-    def of(cls, model: Any, config: TrainConfig) -> _Anchor:
+    def of(cls, model: Any, config: TrainConfig) -> _Anchor | None:
+        """None when the run neither pulls nor keeps less than all it learnt."""
         rate = config.learning_rate * config.anchor
-        if not 0 < rate < 1:
+        if config.anchor and not 0 < rate < 1:
             raise BadInput(f"learning_rate x anchor must be between 0 and 1, not {rate}")
+        if not 0 < config.keep <= 1:
+            raise BadInput(
+                f"the share of the learnt change kept must be in (0, 1], not {config.keep}"
+            )
+        if not config.anchor and config.keep == 1:
+            return None
         pairs = [(p, p.detach().clone()) for p in model.parameters() if p.requires_grad]
         return cls(pairs, rate)
 
     def pull(self) -> None:
+        if not self.rate:
+            return
         import torch
 
         with torch.no_grad():
             for param, start in self.pairs:
                 param.lerp_(start, self.rate)
+
+    def keep(self, share: float) -> None:
+        """Each weight ends at base + share x (learnt - base)."""
+        if share == 1:
+            return
+        import torch
+
+        with torch.no_grad():
+            for param, start in self.pairs:
+                param.lerp_(start, 1 - share)
 
 
 def train_from_lines(
@@ -311,6 +336,11 @@ def train_from_lines(
             "hand", config.seed + 2, config.replay_lines - half, books=REPLAY_BOOKS
         )
     choice = choose_reading(base_model, lines, config.reading, training_threads(config), replay)
+    # The base weights are an end to blend toward (TrainConfig.keep) only where they read the
+    # run's input as they read their own: lines widened x1.5 they read the replay lines with a
+    # CER of 7.8 % against 0 (a tuning hand's run, docs/BENCHMARKS.md "The learning loop end to
+    # end", fourteenth session), and that run kept all it learnt.
+    keep = config.keep if choice.reading.width == base_model.reading.width else 1.0
     pool = _Pool(choice.reading)
     pool.add(lines, index)
     if not pool.images:
@@ -327,7 +357,12 @@ def train_from_lines(
     frozen = freeze_stages(model, frozen_stages_for(config, len(pool.images)))
     frozen += freeze_modules(model, config.frozen_modules)
     drift = DriftCheck.build(
-        check, choice.reading, list(base_model.chars), base_model.blank, REGRESSION_SLACK_EDITS
+        check,
+        choice.reading,
+        list(base_model.chars),
+        base_model.blank,
+        REGRESSION_SLACK_EDITS,
+        keep=keep,
     )
     drift.start(model)
     optimiser = torch.optim.AdamW(
@@ -336,7 +371,7 @@ def train_from_lines(
         weight_decay=config.weight_decay,
     )
     ctc = torch.nn.CTCLoss(blank=base_model.blank, zero_infinity=True)
-    anchored = _Anchor.of(model, config) if config.anchor > 0 else None
+    anchored = _Anchor.of(model, config)
     n_replay = round(config.batch_size * config.replay_share) if replay_pool.images else 0
     steps, losses = 0, []
     while steps == 0 or _within(config, deadline, cpu_start):
@@ -363,6 +398,8 @@ def train_from_lines(
             on_step(steps, losses[-1])
         drift.after_step(model, steps)
     drift.finish(model, steps)  # the last checkpoint that did not drift
+    if anchored is not None:
+        anchored.keep(keep)
 
     out.mkdir(parents=True, exist_ok=True)
     probe_samples = [Sample(encode(img, choice.reading), []) for img in pool.images[:PROBE_LINES]]
