@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -440,6 +442,22 @@ def drifting_lines() -> tuple[list[LabelledLine], list[LabelledLine]]:
     return synthetic_lines("hand", 31, 6, books=1), synthetic_lines("print", 32, 12, books=1)
 
 
+def _wrecking(**over: Any) -> TrainConfig:
+    """Ten steps at a learning rate that wrecks the model, on the drifting lines."""
+    return replace(
+        TrainConfig(
+            minutes=30,
+            max_steps=10,
+            batch_size=3,
+            learning_rate=5e-2,
+            augment=False,
+            replay_share=0.34,
+            reading="base",
+        ),
+        **over,
+    )
+
+
 @pytest.mark.parametrize("drift_check", [True, False])
 def test_a_run_that_drifts_on_its_check_lines_ends_with_the_weights_that_did_not(
     tmp_path: Path,
@@ -450,16 +468,7 @@ def test_a_run_that_drifts_on_its_check_lines_ends_with_the_weights_that_did_not
     (its last checkpoint that read the held-back replay lines no worse); without, it writes
     the wrecked ones. Both runs train the same steps on the same lines."""
     lines, replay = drifting_lines
-    config = TrainConfig(
-        minutes=30,
-        max_steps=10,
-        batch_size=3,
-        learning_rate=5e-2,
-        augment=False,
-        replay_share=0.34,
-        reading="base",
-        drift_check=drift_check,
-    )
+    config = _wrecking(drift_check=drift_check)
     result = train_from_lines(lines, tmp_path / "m", config=config, replay=replay)
     assert result.steps == 10
     base = _weights(shipped_model().path)
@@ -485,16 +494,7 @@ def test_the_check_judges_the_weights_the_run_will_keep(
     check reads the weights the run would end with, which hold, so the run keeps its last
     step, moved a thousandth of the way from the base."""
     lines, replay = drifting_lines
-    config = TrainConfig(
-        minutes=30,
-        max_steps=10,
-        batch_size=3,
-        learning_rate=5e-2,
-        augment=False,
-        replay_share=0.34,
-        reading="base",
-        keep=0.001,
-    )
+    config = _wrecking(keep=0.001)
     result = train_from_lines(lines, tmp_path / "m", config=config, replay=replay)
     history = result.drift["history"]
     assert [h["step"] for h in history] == [0, 10] and history[1]["held"] is True
