@@ -41,6 +41,9 @@ from ocr_service.ocr.base import crop_line
 from ocr_service.ocr.ctc_beam import BeamConfig, Decoding, Lexicon, syllables
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y
 from ocr_service.ocr.line_reader import LineReader
+from ocr_service.ocr.rec_model import shipped_model
+from ocr_service.ocr.recogniser import TRAINED_READING
+from ocr_service.ocr.syllables import syllable_lexicon
 from ocr_service.synth import generate_book
 from ocr_service.training.data import LabelledLine, clean_label
 from ocr_service.training.guard import read_text, reader_for
@@ -53,7 +56,7 @@ SEED = 1717
 @dataclass(frozen=True)
 class Case:
     line: LabelledLine
-    lexicon: Lexicon
+    lexicon: Lexicon | None
     name_place: bool
 
 
@@ -134,7 +137,7 @@ def _record_of(recs: list[dict[str, object]], page: int, code: str, box: tuple[i
     return -1
 
 
-def hand_cases(data: Path, part: str, count: int) -> list[Case]:
+def hand_cases(data: Path, part: str, count: int, source: str = "labels") -> list[Case]:
     from bench_training import SPLIT_SEED, load, split, writers  # type: ignore[import-not-found]
 
     tuning, held = split(data)
@@ -146,7 +149,7 @@ def hand_cases(data: Path, part: str, count: int) -> list[Case]:
     labels = {
         line.name: line.text for line in load(data, set(tuning_files) - chosen)
     }  # tuning writers' labels only, never the measured lines
-    lexicon = Lexicon.of(labels.values())
+    lexicon = {"labels": Lexicon.of(labels.values()), "syllables": syllable_lexicon()}.get(source)
     return [Case(line, lexicon, False) for line in load(data, chosen)]
 
 
@@ -195,7 +198,7 @@ def measure(
 
 
 def coverage(cases: list[Case]) -> float:
-    words = [(w, c.lexicon) for c in cases for w in syllables(c.line.text)]
+    words = [(w, c.lexicon) for c in cases if c.lexicon for w in syllables(c.line.text)]
     return round(sum(w in lex for w, lex in words) / max(1, len(words)), 4)
 
 
@@ -211,14 +214,39 @@ def main() -> int:
         action="store_true",
         help="no names or places of other records: register words, dates, units only",
     )
+    s.add_argument(
+        "--no-lexicon",
+        action="store_true",
+        help="no lexicon at all: lines read as outside a ledger (sohoa ocr, the API's crops)",
+    )
     h = sub.add_parser("hand")
     h.add_argument("--data", type=Path, required=True)
     h.add_argument("--part", choices=("tuning", "held-out"), required=True)
     h.add_argument("--lines", type=int, default=150)
+    h.add_argument(
+        "--lexicon",
+        choices=("labels", "syllables", "none"),
+        default="labels",
+        help="labels: the tuning writers' syllables (a best case: the writers copy the same "
+        "texts); syllables: every well-formed Vietnamese syllable (ocr/syllables.py, no text)",
+    )
+    h.add_argument(
+        "--model",
+        default=None,
+        help="a model dir (default: the shipped model as the engine reads it); 'shipped-x1.5': "
+        "the shipped model read with the trained models' convention",
+    )
     for p in (s, h):
         p.add_argument("--grid", action="store_true", help="try bonus/penalty weights (tuning)")
         p.add_argument("--bonus", type=float, default=BeamConfig.bonus)
         p.add_argument("--penalty", type=float, default=BeamConfig.penalty)
+        p.add_argument(
+            "--illformed",
+            type=float,
+            nargs="+",
+            default=[BeamConfig.illformed],
+            help="nats for a letter run that is no well-formed syllable (several: one row each)",
+        )
         p.add_argument("--width", type=int, default=BeamConfig.width)
         p.add_argument("--merge", choices=("max", "sum"), default=BeamConfig.merge)
         p.add_argument("--floor", type=float, default=BeamConfig.floor)
@@ -232,22 +260,27 @@ def main() -> int:
     cases: list[Case]
     if args.what == "synth":
         cases = synth_cases(args.group, args.books, args.per_book, args.no_scope)
+        if args.no_lexicon:
+            cases = [replace(case, lexicon=None) for case in cases]
     else:
-        cases = hand_cases(args.data, args.part, args.lines)
-    reader, spent = memoised(reader_for(None))
+        cases = hand_cases(args.data, args.part, args.lines, args.lexicon)
+    model = getattr(args, "model", None)
+    if model == "shipped-x1.5":
+        model = replace(shipped_model(), reading=TRAINED_READING)
+    reader, spent = memoised(reader_for(model))
     # Recognition once (greedy), timed apart: every decoding below reuses its outputs.
     greedy = Decoding("greedy")
     configs: dict[str, Decoding] = {"greedy": greedy}
     beam = BeamConfig(width=args.width, merge=args.merge, floor=args.floor, per_step=args.per_step)
     configs[f"beam w{args.width}"] = Decoding("beam", beam)
     weights = (
-        [(b, p) for b in (0.5, 1.0, 2.0, 4.0) for p in (0.0, 1.0, 2.0)]
+        [(b, p, 0.0) for b in (0.5, 1.0, 2.0, 4.0) for p in (0.0, 1.0, 2.0)]
         if args.grid
-        else [(args.bonus, args.penalty)]
+        else [(args.bonus, args.penalty, i) for i in args.illformed]
     )
-    for b, p in weights:
-        configs[f"beam-vocab w{args.width} bonus {b} penalty {p}"] = Decoding(
-            "beam-vocab", replace(beam, bonus=b, penalty=p)
+    for b, p, i in weights:
+        configs[f"beam-vocab w{args.width} bonus {b} penalty {p} illformed {i}"] = Decoding(
+            "beam-vocab", replace(beam, bonus=b, penalty=p, illformed=i)
         )
     greedy_readings: list[str] = []
     measure(reader, cases, greedy, spent, readings=greedy_readings)  # warms the cache
@@ -266,6 +299,9 @@ def main() -> int:
         "recognition_ms_per_line": round(rec_ms, 1),
         "beam": {"merge": args.merge, "floor": args.floor, "per_step": args.per_step},
         "no_scope": getattr(args, "no_scope", False),
+        "no_lexicon": getattr(args, "no_lexicon", False),
+        "lexicon": getattr(args, "lexicon", "book"),
+        "model": str(getattr(args, "model", None) or "shipped"),
         "decodings": table,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -38,6 +38,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ocr_service.config import ViSettings
+from ocr_service.ocr.ctc_beam import BeamConfig, Decoding
 from ocr_service.ocr.rec_model import shipped_model
 from ocr_service.ocr.recogniser import TRAINED_READING
 from ocr_service.training.data import LabelledLine, read_lines_dir
@@ -83,8 +85,19 @@ def load(data: Path, files: set[str]) -> list[LabelledLine]:
     return read_lines_dir(data, select=lambda name: name in files)
 
 
-def cer(model: object, lines: list[LabelledLine]) -> float:
-    return round(score(reader_for(model), lines).cer, 4)  # type: ignore[arg-type]
+def cer(model: object, lines: list[LabelledLine], decoding: Decoding | None = None) -> float:
+    """Greedy CTC (as the guard compares models), or `decoding`."""
+    reader = reader_for(model)  # type: ignore[arg-type]
+    if decoding is not None:
+        reader = replace(reader, decoding=decoding)
+    return round(score(reader, lines).cer, 4)
+
+
+def product_decoding() -> Decoding:
+    """How the engine decodes a line by default (ViSettings: decode, beam, illformed); with no
+    ledger's lexicon, as here, beam-vocab biases only against ill-formed syllables."""
+    vi = ViSettings()
+    return Decoding(vi.decode, BeamConfig(width=vi.beam, illformed=vi.illformed))
 
 
 def synth_sets(count: int = SYNTH_LINES) -> dict[str, list[LabelledLine]]:
@@ -143,6 +156,7 @@ def _train(
         seed=seed,
         **({} if args.lr is None else {"learning_rate": args.lr}),
         **({} if args.frozen_stages is None else {"frozen_stages": args.frozen_stages}),
+        keep=args.keep,
     )
     # The child starts with glibc's malloc set up for training (memory.MMAP_THRESHOLD).
     os.environ.update(with_malloc_tunables(dict(os.environ)))
@@ -155,6 +169,7 @@ def _train(
         "base": "shipped" if base is None else str(base),
         "learning_rate": config.learning_rate,
         "frozen": result.frozen,
+        "keep": config.keep,
         "cpu_s": result.cpu_seconds,
         "cpu_s_per_2_threads": round(result.cpu_seconds / 2, 1),
         "first_loss": round(result.first_loss, 3),
@@ -188,6 +203,7 @@ def heldout(args: argparse.Namespace) -> dict[str, object]:
         "shipped, engine reading": cer(shipped, test),
         "shipped, x/255 x1.5": cer(replace(shipped, reading=TRAINED_READING), test),
         "trained": cer(out, test),
+        "trained, the engine's decoding": cer(out, test, product_decoding()),
     }
     if args.no_synth:
         return report
@@ -222,6 +238,11 @@ def adapt(args: argparse.Namespace) -> dict[str, object]:
             **({} if base is None else {"base": cer(base, rest)}),
             "adapted": cer(out, rest),
         }
+        decoding = product_decoding()
+        row["cer, the engine's decoding"] = {
+            **({} if base is None else {"base": cer(base, rest, decoding)}),
+            "adapted": cer(out, rest, decoding),
+        }
         if n == 0 and sets:
             row["cer_synthetic"] = {
                 "shipped, engine reading": _print_and_synth(shipped, sets),
@@ -251,6 +272,13 @@ def main() -> int:
         mode.add_argument("--synth-lines", type=int, default=60)
         mode.add_argument("--lr", type=float, default=None, help="default: TrainConfig's")
         mode.add_argument("--frozen-stages", type=int, default=None, help="default: TrainConfig's")
+        mode.add_argument(
+            "--keep",
+            type=float,
+            default=TrainConfig.keep,
+            help="the share of what the run learnt the model keeps (learning.job.JOB_KEEP: "
+            "the loop's)",
+        )
         mode.add_argument(
             "--inner",
             action="store_true",

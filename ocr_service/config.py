@@ -114,6 +114,14 @@ class ViSettings(BaseSettings):
     beam: int = Field(
         default=10, ge=1, le=64, description="beam and beam-vocab: readings kept at each step"
     )
+    illformed: float = Field(
+        default=2.0,
+        ge=0,
+        le=20,
+        description="beam-vocab, a line read outside any ledger (sohoa ocr, the API's line "
+        "crops): nats against a letter run that is no well-formed Vietnamese syllable "
+        "(ocr/syllables.py); in a ledger its words are the bias. 0: such lines read greedily",
+    )
     # --- line boxes (ocr/line_boxes.py, table_lines.py) ---
     merge_gap: float = Field(
         default=1.5,

@@ -55,6 +55,7 @@ KNOBS: list[tuple[str, str, str, Any]] = [
     ("SOHOA_VI_TABLE_END", "2", "vi.table_end", 2.0),
     ("SOHOA_VI_DECODE", " Greedy ", "vi.decode", "greedy"),
     ("SOHOA_VI_BEAM", "16", "vi.beam", 16),
+    ("SOHOA_VI_ILLFORMED", "0", "vi.illformed", 0.0),
     ("SOHOA_OCR_THREADS", "3", "threads", 3),
     ("SOHOA_PADDLE_DET_DIR", "/models/det", "paddle.det_dir", Path("/models/det")),
     ("SOHOA_PADDLE_REC_DIR", "/models/rec", "paddle.rec_dir", Path("/models/rec")),

@@ -16,7 +16,10 @@ The lexicon works at syllable granularity, the unit Vietnamese writes between sp
 of letters that ends (a space, a comma, a digit, the end of the line) and is in the lexicon
 earns `bonus` nats; one that is not, or a run that can no longer become one, costs `penalty`
 nats, once (0 by default: a penalty makes dropping a doubtful unknown word pay). A run that
-can still become a lexicon word costs nothing. Characters whose step probability is under
+can still become a lexicon word costs nothing. A line read without a lexicon (outside any
+ledger) may use the script's own: every well-formed Vietnamese syllable (ocr/syllables.py,
+built from the orthography's rules, no text), with no bonus and `illformed` nats against a run
+that is none. Characters whose step probability is under
 `floor` are never tried, so the bias chooses between readings the recogniser found plausible
 and never writes a word the book does not show; a reading it clearly prefers (by more than
 `bonus` nats) is kept.
@@ -29,7 +32,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -88,6 +91,10 @@ class BeamConfig:
     per_step: int = 4  # ... and only the most probable this many of those
     bonus: float = 2.0  # nats for a completed lexicon word
     penalty: float = 0.0  # nats for a word that is not (or can no longer be) in the lexicon
+    # Without a lexicon (a line read outside any ledger): nats for a letter run that is no
+    # well-formed Vietnamese syllable (ocr/syllables.py), the script's set then being the
+    # lexicon, with no bonus. 0: such lines read as plain beam (the greedy text).
+    illformed: float = 0.0
     merge: Merge = "max"
 
 
@@ -236,10 +243,13 @@ def beam_decode(
 
 @dataclass(frozen=True)
 class Decoding:
-    """How a line reader turns log-probabilities into text (SOHOA_VI_DECODE, SOHOA_VI_BEAM).
+    """How a line reader turns log-probabilities into text (SOHOA_VI_DECODE, SOHOA_VI_BEAM,
+    SOHOA_VI_ILLFORMED).
 
-    greedy: the per-step argmax. beam: the prefix beam search. beam-vocab: the beam search
-    biased toward the lexicon the caller gives (the ledger's; plain beam without one)."""
+    greedy: the per-step argmax. beam: the prefix beam search (the greedy text). beam-vocab:
+    the beam search biased toward the lexicon the caller gives (the ledger's); without one,
+    against letter runs that are no well-formed syllable (BeamConfig.illformed; 0: plain beam).
+    """
 
     mode: DecodeMode = "greedy"
     beam: BeamConfig = BeamConfig()
@@ -249,8 +259,14 @@ class Decoding:
     ) -> tuple[str, list[float]]:
         if self.mode == "greedy":
             return greedy_decode(lp, chars, blank)
-        vocab = lexicon if self.mode == "beam-vocab" else None
-        return beam_decode(lp, chars, blank, self.beam, vocab)
+        if self.mode == "beam" or (lexicon is None and self.beam.illformed <= 0):
+            return beam_decode(lp, chars, blank, self.beam)
+        if lexicon is None:
+            from ocr_service.ocr.syllables import syllable_lexicon
+
+            outside = replace(self.beam, bonus=0.0, penalty=self.beam.illformed)
+            return beam_decode(lp, chars, blank, outside, syllable_lexicon())
+        return beam_decode(lp, chars, blank, self.beam, lexicon)
 
 
 GREEDY = Decoding()

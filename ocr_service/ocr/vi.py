@@ -221,7 +221,7 @@ class ViEngine(OcrEngine):
             vi.width_step,
             vi.chunk,
             vi.model_dir,
-            Decoding(vi.decode, BeamConfig(width=vi.beam)),
+            Decoding(vi.decode, BeamConfig(width=vi.beam, illformed=vi.illformed)),
         )
 
     @classmethod
