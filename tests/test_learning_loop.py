@@ -18,6 +18,7 @@ from models.entities import (
     ModelState,
     ModelVersion,
     Page,
+    PageAttempt,
     PageState,
     ScopeKind,
     TrainScope,
@@ -26,7 +27,7 @@ from ocr_service.config import Settings
 from ocr_service.db import session_scope
 from ocr_service.errors import BadInput
 from ocr_service.jobs.lifecycle import JobTask
-from ocr_service.jobs.state import now
+from ocr_service.jobs.state import AttemptOutcome, now
 from ocr_service.learning import trigger
 from ocr_service.learning.job import split_heldout
 from ocr_service.learning.reread import pages_to_reread
@@ -326,6 +327,64 @@ def test_pages_to_reread_skip_every_page_a_clerk_finished(loop_settings: Setting
         ids = pages_to_reread(session, book.ledger_id)
         indexes = [session.get(Page, i).index for i in ids]  # type: ignore[union-attr]
     assert indexes == [4, 5]
+
+
+def test_a_page_being_read_when_a_version_is_activated_is_read_again_with_it(
+    loop_settings: Settings,
+) -> None:
+    """Its job chose the model before the activation: that job's reading is dropped (its
+    claim is lost) and the page goes back to pending, to be read with the new version."""
+    from ocr_service.jobs import state
+    from ocr_service.learning.reread import SUPERSEDED, queue_reread
+
+    s = loop_settings
+    book = add_book(s, records=3)
+    with session_scope(s) as session:
+        page_ids = dict(
+            session.execute(
+                select(Page.index, Page.id).where(Page.ledger_id == book.ledger_id)
+            ).all()
+        )
+        confirmed = session.get(DraftRecord, book.record_ids[0])
+        assert confirmed is not None
+        confirmed.status = "confirmed"
+        session.execute(
+            update(Page)
+            .where(Page.id.in_([page_ids[1], page_ids[2]]))
+            .values(state=PageState.pending)
+        )
+    claims = {}
+    for index in (1, 2):  # two workers read pages 1 and 2 with the model active before
+        with session_scope(s) as session:
+            claim = state.claim_page(
+                session, page_ids[index], "w", lease_seconds=60, max_attempts=3
+            )
+            assert claim is not None
+            claims[index] = claim
+    version = _version(s, ScopeKind.ledger, book.ledger_id, ModelState.active, "e")
+    with session_scope(s) as session:
+        v = session.get(ModelVersion, version)
+        assert v is not None
+        queued = queue_reread(session, v)
+    # Page 1 is confirmed: its reading may finish. Page 2's draft is untouched: read again.
+    # Page 3 was done with an untouched draft: read again.
+    assert sorted(queued) == [page_ids[2], page_ids[3]]
+    with session_scope(s) as session:
+        assert state.mark_done(session, claims[1])
+    with session_scope(s) as session:
+        assert not state.mark_done(session, claims[2])  # the stale reading is dropped
+        assert session.get(Page, page_ids[2]).state == PageState.pending  # type: ignore[union-attr]
+        again = state.claim_page(session, page_ids[2], "w2", lease_seconds=60, max_attempts=3)
+    assert again is not None and again.token != claims[2].token
+    with session_scope(s) as session:
+        attempts = session.execute(
+            select(PageAttempt.claim_token, PageAttempt.outcome, PageAttempt.error).where(
+                PageAttempt.page_id == page_ids[2]
+            )
+        ).all()
+    # The dropped reading is in the page's history, closed as lost, and why.
+    assert (claims[2].token, AttemptOutcome.lost, SUPERSEDED) in attempts
+    assert (again.token, None, None) in attempts
 
 
 def test_a_dropped_job_unqueues_its_scope_and_start_up_requeues_lost_jobs(

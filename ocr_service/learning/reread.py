@@ -3,6 +3,12 @@
 Only pages that still hold a draft nobody touched (or no record at all) are queued; the page
 job replaces just those drafts (records/store.replace_page_records keeps every record a clerk
 confirmed, flagged or edited), and reads with the version active for its ledger then.
+
+A page being read when the version is activated (a book still being read while its clerk
+corrects its first pages) is read with the version its job found at its start: it is put
+back to pending too, so that job's claim is lost (jobs/state.mark_done refuses it, its
+reading is dropped) and the page is read again with the new version. Pending pages need
+nothing: their jobs have not chosen a version yet.
 """
 
 from __future__ import annotations
@@ -16,18 +22,21 @@ from models.entities import (
     LedgerStatus,
     ModelVersion,
     Page,
+    PageAttempt,
     PageState,
     RecordStatus,
 )
 from ocr_service.config import Settings
 from ocr_service.db import session_scope
 from ocr_service.jobs.lifecycle import Dispatcher, JobTask
-from ocr_service.jobs.state import now
+from ocr_service.jobs.state import AttemptOutcome, now
 from ocr_service.learning.scopes import ScopeRef, scope_ledger_ids, version_for_ledger
+
+SUPERSEDED = "a new model version was activated: the page is read again with it"
 
 
 def pages_to_reread(session: Session, ledger_id: str) -> list[int]:
-    """Ended pages of the ledger with an untouched draft, or with no record at all."""
+    """Pages of the ledger, ended or being read, with an untouched draft or no record at all."""
     on_page = (DraftRecord.ledger_id == Page.ledger_id) & (DraftRecord.page == Page.index)
     has_untouched = exists().where(
         on_page, DraftRecord.status == RecordStatus.draft, DraftRecord.version == 1
@@ -38,7 +47,7 @@ def pages_to_reread(session: Session, ledger_id: str) -> list[int]:
             select(Page.id)
             .where(
                 Page.ledger_id == ledger_id,
-                Page.state.in_([PageState.done, PageState.failed]),
+                Page.state.in_([PageState.done, PageState.failed, PageState.running]),
                 has_untouched | ~has_any,
             )
             .order_by(Page.index)
@@ -61,6 +70,13 @@ def queue_reread(session: Session, version: ModelVersion) -> list[int]:
         ids = pages_to_reread(session, ledger_id)
         if not ids:
             continue
+        # A reading under way chose the model before this version: it is dropped.
+        session.execute(
+            update(PageAttempt)
+            .where(PageAttempt.page_id.in_(ids), PageAttempt.finished_at.is_(None))
+            .values(finished_at=now(), outcome=AttemptOutcome.lost, error=SUPERSEDED)
+            .execution_options(synchronize_session=False)
+        )
         session.execute(
             update(Page)
             .where(Page.id.in_(ids))
