@@ -19,10 +19,9 @@ nats, once (0 by default: a penalty makes dropping a doubtful unknown word pay).
 can still become a lexicon word costs nothing. A line read without a lexicon (outside any
 ledger) may use the script's own: every well-formed Vietnamese syllable (ocr/syllables.py,
 built from the orthography's rules, no text), with no bonus and `illformed` nats against a run
-that is none. Characters whose step probability is under
-`floor` are never tried, so the bias chooses between readings the recogniser found plausible
-and never writes a word the book does not show; a reading it clearly prefers (by more than
-`bonus` nats) is kept.
+that is none. Characters whose step probability is under `floor` are never tried, so the bias
+chooses between readings the recogniser found plausible and never writes a word the book does
+not show; a reading it clearly prefers (by more than `bonus` nats) is kept.
 """
 
 from __future__ import annotations
