@@ -109,7 +109,8 @@ class ViSettings(BaseSettings):
         description="how a line's recogniser output becomes text: greedy (the most probable "
         "character at each step), beam (a prefix beam search), beam-vocab (a beam search "
         "biased toward the ledger's words: its commune's confirmed names and places, the "
-        "administrative units, the register's words)",
+        "administrative units, the register's words; outside a ledger, against letter runs "
+        "that spell no Vietnamese syllable: SOHOA_VI_ILLFORMED)",
     )
     beam: int = Field(
         default=10, ge=1, le=64, description="beam and beam-vocab: readings kept at each step"
