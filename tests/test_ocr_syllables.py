@@ -4,11 +4,13 @@ becomes the syllable the recogniser nearly read, without any lexicon; a clear re
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from ocr_service.config import OcrSettings
+from ocr_service.config import OcrSettings, ViSettings
+from ocr_service.ocr import get_engine
 from ocr_service.ocr.ctc_beam import BeamConfig, Decoding, Lexicon, beam_decode, greedy_decode
-from ocr_service.ocr.syllables import all_syllables, syllable_lexicon
+from ocr_service.ocr.syllables import SYLLABLES_LABEL, all_syllables, syllable_lexicon
 from tests.test_ocr_ctc_beam import BLANK, CHARS, _frames, _word
 
 WELL_FORMED = (
@@ -76,3 +78,18 @@ def test_the_engine_reads_the_weight_from_its_settings(
     if env is not None:
         monkeypatch.setenv("SOHOA_VI_ILLFORMED", env)
     assert OcrSettings().vi.illformed == expected
+
+
+def _vocabulary(ocr: OcrSettings) -> object:
+    blank = np.full((120, 400, 3), 255, np.uint8)
+    provenance = get_engine("vi", ocr).read_page(blank).provenance
+    assert provenance is not None
+    return provenance["models"].get("vocabulary")
+
+
+def test_a_reading_outside_a_ledger_names_the_syllables_in_its_provenance() -> None:
+    """What biased the reading is recorded, as a ledger's words are (models.vocabulary)."""
+    vocabulary = _vocabulary(OcrSettings())
+    assert vocabulary == f"{SYLLABLES_LABEL}: {syllable_lexicon().label}"
+    assert str(vocabulary).startswith("well-formed syllables: 18007 words sha256:")
+    assert _vocabulary(OcrSettings(vi=ViSettings(illformed=0.0))) is None

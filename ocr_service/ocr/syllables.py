@@ -68,6 +68,9 @@ HATTED = frozenset("ăâêôơư")
 FRONT = ("e", "ê", "i", "y")  # before these c, g, ng are spelt k, gh, ngh
 FRONT_ONLY = {"k": "c", "gh": "g", "ngh": "ng"}
 MEDIALS = ("o", "u")
+# What a page's provenance calls the set (models.vocabulary) when a reading outside a ledger
+# was decoded with it.
+SYLLABLES_LABEL = "well-formed syllables"
 
 
 def rhymes() -> list[str]:

@@ -48,6 +48,7 @@ from ocr_service.ocr.rec_model import rec_model
 from ocr_service.ocr.recogniser import REC_HEIGHT
 from ocr_service.ocr.regions import line_regions
 from ocr_service.ocr.strikes import erase_struck_words
+from ocr_service.ocr.syllables import SYLLABLES_LABEL, syllable_lexicon
 from ocr_service.ocr.table_lines import Table, median_height
 from ocr_service.preprocess.geometry import (
     compose_affine,
@@ -492,10 +493,16 @@ class ViEngine(OcrEngine):
         )
 
     def _provenance(self, lexicon: Lexicon | None) -> OcrProvenance:
-        """The engine's provenance, and the lexicon's words when beam-vocab read with one."""
+        """The engine's provenance, and the words beam-vocab read with: the lexicon's, or
+        outside a ledger the well-formed syllables (when SOHOA_VI_ILLFORMED weighs them)."""
         provenance = self.provenance()
-        if lexicon is not None and self.settings.decode == "beam-vocab":
+        if self.settings.decode != "beam-vocab":
+            return provenance
+        if lexicon is not None:
             provenance["models"] = {**provenance["models"], "vocabulary": lexicon.label}
+        elif self.settings.illformed > 0:
+            label = f"{SYLLABLES_LABEL}: {syllable_lexicon().label}"
+            provenance["models"] = {**provenance["models"], "vocabulary": label}
         return provenance
 
 
