@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ocr_service.config import ViSettings
-from ocr_service.ocr.ctc_beam import BeamConfig, Decoding
+from ocr_service.ocr.ctc_beam import Decoding
 from ocr_service.ocr.rec_model import shipped_model
 from ocr_service.ocr.recogniser import TRAINED_READING
 from ocr_service.training.data import LabelledLine, read_lines_dir
@@ -94,10 +94,9 @@ def cer(model: object, lines: list[LabelledLine], decoding: Decoding | None = No
 
 
 def product_decoding() -> Decoding:
-    """How the engine decodes a line by default (ViSettings: decode, beam, illformed); with no
-    ledger's lexicon, as here, beam-vocab biases only against ill-formed syllables."""
-    vi = ViSettings()
-    return Decoding(vi.decode, BeamConfig(width=vi.beam, illformed=vi.illformed))
+    """How the engine decodes a line by default; with no ledger's lexicon, as here,
+    beam-vocab biases only against ill-formed syllables."""
+    return Decoding.of(ViSettings())
 
 
 def synth_sets(count: int = SYNTH_LINES) -> dict[str, list[LabelledLine]]:

@@ -173,6 +173,34 @@ def release_lost(
     return state
 
 
+def requeue_pages(session: Session, page_ids: list[int], reason: str) -> None:
+    """Put pages back to pending to be read from the start (the caller commits and submits
+    them). A claim under way is lost: its attempt is closed as `lost` with `reason`, and its
+    worker's `mark_done` is refused."""
+    if not page_ids:
+        return
+    session.execute(
+        update(PageAttempt)
+        .where(PageAttempt.page_id.in_(page_ids), PageAttempt.finished_at.is_(None))
+        .values(finished_at=now(), outcome=AttemptOutcome.lost, error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Page)
+        .where(Page.id.in_(page_ids))
+        .values(
+            state=PageState.pending,
+            attempts=0,
+            error=None,
+            claim_token=None,
+            lease_until=None,
+            finished_at=None,
+            updated_at=now(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def stale_running_pages(session: Session) -> list[int]:
     rows = session.scalars(
         select(Page.id).where(Page.state == PageState.running, Page.lease_until < now())

@@ -13,7 +13,7 @@ nothing: their jobs have not chosen a version yet.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from models.entities import (
@@ -22,14 +22,13 @@ from models.entities import (
     LedgerStatus,
     ModelVersion,
     Page,
-    PageAttempt,
     PageState,
     RecordStatus,
 )
 from ocr_service.config import Settings
 from ocr_service.db import session_scope
 from ocr_service.jobs.lifecycle import Dispatcher, JobTask
-from ocr_service.jobs.state import AttemptOutcome, now
+from ocr_service.jobs.state import requeue_pages
 from ocr_service.learning.scopes import ScopeRef, scope_ledger_ids, version_for_ledger
 
 SUPERSEDED = "a new model version was activated: the page is read again with it"
@@ -71,26 +70,7 @@ def queue_reread(session: Session, version: ModelVersion) -> list[int]:
         if not ids:
             continue
         # A reading under way chose the model before this version: it is dropped.
-        session.execute(
-            update(PageAttempt)
-            .where(PageAttempt.page_id.in_(ids), PageAttempt.finished_at.is_(None))
-            .values(finished_at=now(), outcome=AttemptOutcome.lost, error=SUPERSEDED)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            update(Page)
-            .where(Page.id.in_(ids))
-            .values(
-                state=PageState.pending,
-                attempts=0,
-                error=None,
-                claim_token=None,
-                lease_until=None,
-                finished_at=None,
-                updated_at=now(),
-            )
-            .execution_options(synchronize_session=False)
-        )
+        requeue_pages(session, ids, SUPERSEDED)
         ledger.status = LedgerStatus.processing
         pages += ids
     return pages

@@ -36,7 +36,7 @@ from typing import Literal
 
 import numpy as np
 
-from ocr_service.config import DecodeMode
+from ocr_service.config import DecodeMode, ViSettings
 
 Merge = Literal["max", "sum"]
 
@@ -252,6 +252,11 @@ class Decoding:
 
     mode: DecodeMode = "greedy"
     beam: BeamConfig = BeamConfig()
+
+    @classmethod
+    def of(cls, vi: ViSettings) -> Decoding:
+        """The engine's decoding as its settings say (decode, beam, illformed)."""
+        return cls(vi.decode, BeamConfig(width=vi.beam, illformed=vi.illformed))
 
     def decode(
         self, lp: np.ndarray, chars: Sequence[str], blank: int, lexicon: Lexicon | None = None

@@ -30,7 +30,7 @@ from ocr_service.ocr.base import (
 )
 from ocr_service.ocr.blots import erase_blots
 from ocr_service.ocr.containers import OcrLine, OcrPage, OcrProvenance
-from ocr_service.ocr.ctc_beam import GREEDY, BeamConfig, Decoding, Lexicon
+from ocr_service.ocr.ctc_beam import GREEDY, Decoding, Lexicon
 from ocr_service.ocr.label_value import label_parts, value_cuts
 from ocr_service.ocr.letter_case import true_case
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y, MIN_LINE_H, page_lines
@@ -222,7 +222,7 @@ class ViEngine(OcrEngine):
             vi.width_step,
             vi.chunk,
             vi.model_dir,
-            Decoding(vi.decode, BeamConfig(width=vi.beam, illformed=vi.illformed)),
+            Decoding.of(vi),
         )
 
     @classmethod
