@@ -57,6 +57,19 @@ class ViSettings(BaseSettings):
         description="a model dir (model.onnx + model.json, written by `sohoa train`) whose "
         "recogniser reads instead of asterocr's shipped one; unset: the shipped model",
     )
+    hand_model_dir: str | None = Field(
+        default=None,
+        description="a second recogniser, for handwriting: a line part the first reads "
+        "unsure (below SOHOA_VI_HAND_BELOW) is read with it too and the surer reading kept; "
+        "unset: the hand model that ships in the package (ocr/hand_model); none: off",
+    )
+    hand_below: float = Field(
+        default=0.8,
+        ge=0,
+        le=1.01,
+        description="confidence under which a line part is read with the hand model too "
+        "(SOHOA_VI_HAND_MODEL_DIR); 0: never",
+    )
     width_step: int = Field(
         default=16,
         ge=4,

@@ -11,10 +11,11 @@ corrections held out are chosen by their place in the book (learning.job.split_h
 by the record ids that are new in every run. How often the loop activates across hands it was
 never tuned on is a benchmark (bench/bench_learning_loop.py, docs/BENCHMARKS.md "The learning
 loop end to end"), not this test: here the book's hand is a tuning one, Caramel, which the
-shipped recogniser never learnt (its recipe took the first nine tuning hands,
-training/forms.RECIPE_HAND_FONTS), so the clerk has real corrections to make (pages 5-8: 43 of
-81 fields read exact) and a new version real room to win (63 of 81 on 2026-12-07, the
-same in every run).
+default recogniser never learnt (its recipe took the first nine tuning hands,
+training/forms.RECIPE_HAND_FONTS) and the hand model, asked where the default is unsure, did
+(ocr/hand_model): still the clerk has real corrections to make (pages 5-8: 44 of 81 fields
+read exact) and a new version real room to win (59 of 81 on 2026-12-07; 43 -> 63 without the
+hand model), the same in every run.
 """
 
 from __future__ import annotations

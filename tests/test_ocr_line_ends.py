@@ -145,7 +145,9 @@ class _Reader:
         self.by_factor = by_factor
         self.factors: list[float] = []
 
-    def __call__(self, crop: Image_, squeeze: float = 1.0, lexicon: object = None) -> LineText:
+    def __call__(
+        self, crop: Image_, squeeze: float = 1.0, lexicon: object = None, reader: object = None
+    ) -> LineText:
         self.factors.append(round(squeeze, 2))
         best = min(self.by_factor, key=lambda f: abs(f - squeeze))
         return LineText(*self.by_factor[best])

@@ -273,7 +273,9 @@ def test_a_tall_mark_that_reads_as_nothing_is_read_again_from_its_top() -> None:
     engine = ViEngine.__new__(ViEngine)  # the reading is stubbed: no model needed
     crops: list[int] = []
 
-    def read(grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None) -> LineText:
+    def read(
+        grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None, reader: object = None
+    ) -> LineText:
         crops.append(grey.shape[0])
         return LineText("", 0.0) if len(crops) == 1 else LineText("ay", 0.6)
 

@@ -32,6 +32,8 @@ KNOBS: list[tuple[str, str, str, Any]] = [
     ("SOHOA_VI_INT8", "1", "vi.int8", True),
     ("SOHOA_VI_WIDTH_STEP", "32", "vi.width_step", 32),
     ("SOHOA_VI_MODEL_DIR", "/models/hand-v2", "vi.model_dir", "/models/hand-v2"),
+    ("SOHOA_VI_HAND_MODEL_DIR", "none", "vi.hand_model_dir", "none"),
+    ("SOHOA_VI_HAND_BELOW", "0.5", "vi.hand_below", 0.5),
     ("SOHOA_VI_DET_SIDE", "1536", "vi.det_side", 1536),
     ("SOHOA_VI_CHUNK", "384", "vi.chunk", 384),
     ("SOHOA_VI_SQUEEZE", "0.9", "vi.squeeze", 0.9),

@@ -272,7 +272,9 @@ def test_a_line_that_reads_as_nothing_narrowed_is_read_again_at_its_width() -> N
     engine.settings = ViSettings()
     calls: list[float] = []
 
-    def read(grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None) -> LineText:
+    def read(
+        grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None, reader: object = None
+    ) -> LineText:
         calls.append(squeeze)
         return LineText("", 0.0) if squeeze < 1.0 else LineText("dud.", 0.7)
 
@@ -283,7 +285,9 @@ def test_a_line_that_reads_as_nothing_narrowed_is_read_again_at_its_width() -> N
     assert calls == [line_squeeze(thick), 1.0]
     calls.clear()
 
-    def read_letters(grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None) -> LineText:
+    def read_letters(
+        grey: np.ndarray, squeeze: float = 1.0, lexicon: object = None, reader: object = None
+    ) -> LineText:
         calls.append(squeeze)
         return LineText("Paris", 0.9)
 

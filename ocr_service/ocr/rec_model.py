@@ -139,6 +139,23 @@ def load_model_dir(model_dir: Path | str) -> RecModel:
     )
 
 
+HAND_MODEL_DIR = Path(__file__).parent / "hand_model"
+NO_MODEL = "none"  # the hand model_dir that turns the second recogniser off
+
+
+def hand_model(model_dir: Path | str | None) -> RecModel | None:
+    """The second recogniser, for handwriting (ViSettings.hand_model_dir): the model dir's;
+    None for NO_MODEL; for None the package's hand model, or none where an installation lacks
+    that folder."""
+    if model_dir is None:
+        if (HAND_MODEL_DIR / MODEL_FILE).is_file():
+            return load_model_dir(HAND_MODEL_DIR)
+        return None
+    if str(model_dir) == NO_MODEL:
+        return None
+    return rec_model(model_dir)
+
+
 def rec_model(model_dir: Path | str | None) -> RecModel:
     """The model dir's recogniser; asterocr's own for ASTEROCR; the shipped default for None."""
     if model_dir is None:

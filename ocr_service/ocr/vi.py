@@ -44,7 +44,7 @@ from ocr_service.ocr.marks import (
     mark_verdict,
     reads_as_writing,
 )
-from ocr_service.ocr.rec_model import rec_model
+from ocr_service.ocr.rec_model import hand_model, rec_model
 from ocr_service.ocr.recogniser import REC_HEIGHT
 from ocr_service.ocr.regions import line_regions
 from ocr_service.ocr.strikes import erase_struck_words
@@ -125,6 +125,7 @@ class _Models:
         chunk: int = 512,
         model_dir: str | None = None,
         decoding: Decoding = GREEDY,
+        hand_model_dir: str | None = None,
     ) -> None:
         try:
             import asterocr  # noqa: F401  (the recogniser's package)
@@ -159,9 +160,31 @@ class _Models:
             decoding=decoding,
         )
         self.rec = self.reader.rec
+        # The second recogniser, for handwriting (SOHOA_VI_HAND_MODEL_DIR): a line part the
+        # first reads unsure is read with it too (ViEngine._read_cased).
+        hand = hand_model(hand_model_dir)
+        self.hand_reader: LineReader | None = (
+            None
+            if hand is None
+            else line_reader(
+                hand,
+                threads,
+                runtime,
+                int8=int8,
+                width_step=width_step,
+                chunk=chunk,
+                decoding=decoding,
+            )
+        )
         packages = {name: metadata.version(name) for name in ("trueocr", "asterocr")}
+        # The hand model reads on the same runtime and precision (self.rec.label: " int8").
+        with_hand = (
+            "" if hand is None else f" + hand model {hand.sha256.removeprefix('sha256:')[:12]}"
+        )
         self.versions = (
-            f"trueocr {packages['trueocr']} + asterocr {packages['asterocr']}" + self.rec.label
+            f"trueocr {packages['trueocr']} + asterocr {packages['asterocr']}"
+            + with_hand
+            + self.rec.label
         )
         if model_dir is not None:
             self.versions += f" + model {self.model.sha256[:12]}"
@@ -173,6 +196,7 @@ class _Models:
             "recogniser": self.model.label,
             "runtime": self.rec.runtime_name,
             "threads": str(threads),
+            **({} if hand is None else {"hand recogniser": hand.label}),
         }
         # PageEngine.upright/detect use a shared thread pool and numpy scratch: serialise them.
         self.page_lock = threading.Lock()
@@ -192,6 +216,7 @@ def _models(
     chunk: int,
     model_dir: str | None,
     decoding: Decoding = GREEDY,
+    hand_model_dir: str | None = None,
 ) -> _Models:
     return _Models(
         threads=threads,
@@ -202,6 +227,7 @@ def _models(
         chunk=chunk,
         model_dir=model_dir,
         decoding=decoding,
+        hand_model_dir=hand_model_dir,
     )
 
 
@@ -223,6 +249,7 @@ class ViEngine(OcrEngine):
             vi.chunk,
             vi.model_dir,
             Decoding.of(vi),
+            vi.hand_model_dir,
         )
 
     @classmethod
@@ -244,11 +271,16 @@ class ViEngine(OcrEngine):
 
     # --- recognition -------------------------------------------------------------------
     def _read_grey(
-        self, grey: np.ndarray, squeeze: float = 1.0, lexicon: Lexicon | None = None
+        self,
+        grey: np.ndarray,
+        squeeze: float = 1.0,
+        lexicon: Lexicon | None = None,
+        reader: LineReader | None = None,
     ) -> LineText:
         """The crop's text, confidence and greedy path. `lexicon`: the ledger's words, for
-        SOHOA_VI_DECODE=beam-vocab."""
-        read = self.models.reader.read(grey, squeeze, lexicon)
+        SOHOA_VI_DECODE=beam-vocab. `reader`: another recogniser than the first (the hand
+        model's)."""
+        read = (reader or self.models.reader).read(grey, squeeze, lexicon)
         text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", read.text)).strip()
         # Leader dots of a printed form ("Họ, chữ đệm, tên: ........") are not text.
         text = " ".join(LEADER_DOTS.sub(" ", text).split())
@@ -266,7 +298,11 @@ class ViEngine(OcrEngine):
         return line_squeeze(crop, squeeze_min=vi.squeeze, min_stroke=vi.min_stroke)
 
     def _read_line_crop(
-        self, crop: np.ndarray, lexicon: Lexicon | None = None, first: LineText | None = None
+        self,
+        crop: np.ndarray,
+        lexicon: Lexicon | None = None,
+        first: LineText | None = None,
+        reader: LineReader | None = None,
     ) -> LineText:
         """A page line's crop read narrowed as far as its strokes allow (line_squeeze), and
         read again at its natural width when that gives nothing: narrowed, a short word in
@@ -274,33 +310,34 @@ class ViEngine(OcrEngine):
         again stretched when the reading is too dense for its width (DENSE_READING); a
         reading mostly of digits is read again at its natural width.
         SOHOA_VI_REREAD=0 turns these second readings off. `first`: the narrowed reading
-        (at self._squeeze(crop)), when the caller has it already."""
+        (at self._squeeze(crop)), when the caller has it already; `reader`: the recogniser
+        (default: the first)."""
         vi = self.settings
         squeeze = self._squeeze(crop)
-        read = first if first is not None else self._read_grey(crop, squeeze, lexicon)
+        read = first if first is not None else self._read_grey(crop, squeeze, lexicon, reader)
         if not read.text and squeeze < 1.0 and vi.reread:
             squeeze = 1.0
-            read = self._read_grey(crop, lexicon=lexicon)
+            read = self._read_grey(crop, lexicon=lexicon, reader=reader)
         # Narrowed, a thin '1' beside a '/' of a wide print font fits in less than one step
         # and is dropped without doubt ('3/12/2021' read '3/2/2021' at 1.0): a date or a
         # number is read again at its natural width, kept when it only puts back digits
         # between the characters it read (a handwritten number read wider can also grow a
         # stroke at its ends or a dash: '66248' → '1166248', '66251' → '662-51').
         if vi.reread and squeeze < 1.0 and mostly_digits(read.text):
-            natural = self._read_grey(crop, 1.0, lexicon)
+            natural = self._read_grey(crop, 1.0, lexicon, reader)
             if digits_put_back(read.text, natural.text):
                 read, squeeze = natural, 1.0
         density = reading_density(read.text, crop.shape, squeeze)
         if vi.reread and density > DENSE_READING:
             stretch = min(MAX_STRETCH, density / SPARSE_READING)
             first = read
-            wide = self._read_grey(crop, squeeze * stretch, lexicon)
+            wide = self._read_grey(crop, squeeze * stretch, lexicon, reader)
             if wide.conf >= read.conf and gives_back(read.text, wide.text):
                 return wide
             if wide.conf >= read.conf + SURER_BY:
                 read = wide
             if first.conf < UNSURE and stretch > MILD_STRETCH:
-                mild = self._read_grey(crop, squeeze * MILD_STRETCH, lexicon)
+                mild = self._read_grey(crop, squeeze * MILD_STRETCH, lexicon, reader)
                 if mild.conf >= max(read.conf, first.conf + SURER_BY):
                     read = mild
         return read
@@ -308,10 +345,23 @@ class ViEngine(OcrEngine):
     def _read_cased(
         self, crop: np.ndarray, lexicon: Lexicon | None = None, first: LineText | None = None
     ) -> LineText:
-        """_read_line_crop, the case of size-only letters then set by the ink ('xã' read
-        'Xã': the case of a size-only letter is what its ink's height says)."""
-        read = self._read_line_crop(crop, lexicon, first)
+        """_read_line_crop, with the hand model too where the first reads it unsure
+        (_with_hand), the case of size-only letters then set by the ink ('xã' read 'Xã': the
+        case of a size-only letter is what its ink's height says)."""
+        read = self._with_hand(crop, self._read_line_crop(crop, lexicon, first), lexicon)
         return replace(read, text=true_case(crop, read.text))
+
+    def _with_hand(self, crop: np.ndarray, read: LineText, lexicon: Lexicon | None) -> LineText:
+        """`read`, or the hand model's reading of the same crop where the first recogniser
+        read it under SOHOA_VI_HAND_BELOW and the hand model reads it surer. One recogniser
+        that holds both print and the generator's many script hands lost print digits
+        (docs/BENCHMARKS.md, twelfth and thirteenth sessions); two, each its own kind, the
+        surer kept."""
+        hand = self.models.hand_reader
+        if hand is None or read.conf >= self.settings.hand_below:
+            return read
+        other = self._read_line_crop(crop, lexicon, reader=hand)
+        return other if other.text and other.conf > read.conf else read
 
     def _read_page_line(self, crop: np.ndarray, lexicon: Lexicon | None = None) -> LineText:
         """A page line's crop read (_read_cased); a line that holds a form's labels and the
@@ -338,7 +388,13 @@ class ViEngine(OcrEngine):
         return LineText(" ".join(texts), min(part.conf for part in parts[1:]))
 
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
-        read = self._read_grey(to_grey(crop))
+        grey = to_grey(crop)
+        hand = self.models.hand_reader
+        read = self._read_grey(grey)
+        if hand is not None and read.conf < self.settings.hand_below:
+            other = self._read_grey(grey, reader=hand)
+            if other.text and other.conf > read.conf:
+                read = other
         return read.text, read.conf
 
     def read_mark(
