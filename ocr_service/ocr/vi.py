@@ -8,6 +8,7 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import metadata
@@ -44,7 +45,7 @@ from ocr_service.ocr.marks import (
     mark_verdict,
     reads_as_writing,
 )
-from ocr_service.ocr.rec_model import hand_model, rec_model
+from ocr_service.ocr.rec_model import RecModel, hand_model, rec_model
 from ocr_service.ocr.recogniser import REC_HEIGHT
 from ocr_service.ocr.regions import line_regions
 from ocr_service.ocr.strikes import erase_struck_words
@@ -147,27 +148,13 @@ class _Models:
         self.model = rec_model(model_dir)
         self.page = PageEngine(det_dir, threads=threads)
         self.page.long_side = max(int(self.page.long_side), det_side // 32 * 32)
+
         # int8 (SOHOA_VI_INT8): the recogniser on onnxruntime with int8 matrix products (see
         # quantise.py), or not; None: load_recogniser decides (int8 on a VNNI CPU when
         # OpenVINO's bfloat16 is not used).
-        self.reader: LineReader = line_reader(
-            self.model,
-            threads,
-            runtime,
-            int8=int8,
-            width_step=width_step,
-            chunk=chunk,
-            decoding=decoding,
-        )
-        self.rec = self.reader.rec
-        # The second recogniser, for handwriting (SOHOA_VI_HAND_MODEL_DIR): a line part the
-        # first reads unsure is read with it too (ViEngine._read_cased).
-        hand = hand_model(hand_model_dir)
-        self.hand_reader: LineReader | None = (
-            None
-            if hand is None
-            else line_reader(
-                hand,
+        def reader_of(model: RecModel) -> LineReader:
+            return line_reader(
+                model,
                 threads,
                 runtime,
                 int8=int8,
@@ -175,7 +162,13 @@ class _Models:
                 chunk=chunk,
                 decoding=decoding,
             )
-        )
+
+        self.reader: LineReader = reader_of(self.model)
+        self.rec = self.reader.rec
+        # The second recogniser, for handwriting (SOHOA_VI_HAND_MODEL_DIR): a line part the
+        # first reads unsure is read with it too (ViEngine._with_hand).
+        hand = hand_model(hand_model_dir)
+        self.hand_reader: LineReader | None = None if hand is None else reader_of(hand)
         packages = {name: metadata.version(name) for name in ("trueocr", "asterocr")}
         # The hand model reads on the same runtime and precision (self.rec.label: " int8").
         with_hand = (
@@ -348,19 +341,22 @@ class ViEngine(OcrEngine):
         """_read_line_crop, with the hand model too where the first reads it unsure
         (_with_hand), the case of size-only letters then set by the ink ('xã' read 'Xã': the
         case of a size-only letter is what its ink's height says)."""
-        read = self._with_hand(crop, self._read_line_crop(crop, lexicon, first), lexicon)
+        read = self._with_hand(
+            self._read_line_crop(crop, lexicon, first),
+            lambda hand: self._read_line_crop(crop, lexicon, reader=hand),
+        )
         return replace(read, text=true_case(crop, read.text))
 
-    def _with_hand(self, crop: np.ndarray, read: LineText, lexicon: Lexicon | None) -> LineText:
-        """`read`, or the hand model's reading of the same crop where the first recogniser
-        read it under SOHOA_VI_HAND_BELOW and the hand model reads it surer. One recogniser
-        that holds both print and the generator's many script hands lost print digits
-        (docs/BENCHMARKS.md, twelfth and thirteenth sessions); two, each its own kind, the
-        surer kept."""
+    def _with_hand(self, read: LineText, again: Callable[[LineReader], LineText]) -> LineText:
+        """`read`, or the hand model's reading of the same crop (`again` with the hand
+        model's reader) where the first recogniser read it under SOHOA_VI_HAND_BELOW and the
+        hand model reads it surer. One recogniser that holds both print and the generator's
+        many script hands lost print digits (docs/BENCHMARKS.md, twelfth and thirteenth
+        sessions); two, each its own kind, the surer kept."""
         hand = self.models.hand_reader
         if hand is None or read.conf >= self.settings.hand_below:
             return read
-        other = self._read_line_crop(crop, lexicon, reader=hand)
+        other = again(hand)
         return other if other.text and other.conf > read.conf else read
 
     def _read_page_line(self, crop: np.ndarray, lexicon: Lexicon | None = None) -> LineText:
@@ -389,12 +385,9 @@ class ViEngine(OcrEngine):
 
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
         grey = to_grey(crop)
-        hand = self.models.hand_reader
-        read = self._read_grey(grey)
-        if hand is not None and read.conf < self.settings.hand_below:
-            other = self._read_grey(grey, reader=hand)
-            if other.text and other.conf > read.conf:
-                read = other
+        read = self._with_hand(
+            self._read_grey(grey), lambda hand: self._read_grey(grey, reader=hand)
+        )
         return read.text, read.conf
 
     def read_mark(
