@@ -15,7 +15,9 @@ from ocr_service.ocr.ctc_beam import (
     Decoding,
     Lexicon,
     beam_decode,
+    closed_decode,
     greedy_decode,
+    label_key,
     syllables,
 )
 from ocr_service.ocr.line_reader import LineReader
@@ -145,3 +147,59 @@ def test_the_line_reader_hands_the_lexicon_to_its_decoding() -> None:
     assert reader.recognise(grey, lexicon=Lexicon.of(["Nguyễn"]))[0] == "Nguyễn"
     greedy = replace(reader, decoding=Decoding("greedy"))
     assert greedy.recognise(grey, lexicon=Lexicon.of(["Nguyễn"]))[0] == "Nguyẽn"
+
+
+def test_a_closed_lexicon_reads_the_list_word_the_recogniser_nearly_read() -> None:
+    """A value written from a list (ocr_service/extract/vocabulary.py: label_lexicons): a run
+    outside the list costs `closed` nats, so a list word the recogniser found plausible wins
+    where an open lexicon keeps the nearer reading."""
+    lp = _frames(*_word("Thử", ử={"ử": 0.85, "ư": 0.1}))
+    vocab = Decoding("beam-vocab")
+    assert vocab.decode(lp, CHARS, BLANK, Lexicon.of(["Thư", "Thử"]))[0] == "Thử"
+    # open: 2 nats for a lexicon word are not enough against 8.5 to 1
+    assert vocab.decode(lp, CHARS, BLANK, Lexicon.of(["Thư"]))[0] == "Thử"
+    assert vocab.decode(lp, CHARS, BLANK, Lexicon.of(["Thư"], closed=6.0))[0] == "Thư"
+    # What the recogniser did not find plausible (under the floor) is never written.
+    clear = _frames(*_word("Thử", ử={"ử": 0.995, "ư": 0.001}))
+    assert vocab.decode(clear, CHARS, BLANK, Lexicon.of(["Thư"], closed=6.0))[0] == "Thử"
+
+
+def test_a_closed_lexicon_never_drops_a_word_the_book_shows() -> None:
+    """Reading nothing dodges a closed lexicon's cost: the search alone drops a doubtful word
+    outside the list; closed_decode refuses that, and the value is read as written."""
+    lp = _frames(*_word("Vă", **{ch: {ch: 0.6} for ch in "Vă"}))
+    closed = Lexicon.of(["Nguyễn"], closed=6.0)
+    assert beam_decode(lp, CHARS, BLANK, BeamConfig(penalty=6.0), closed)[0] == ""
+    assert closed_decode(lp, CHARS, BLANK, BeamConfig(penalty=6.0), closed) is None
+    assert Decoding("beam-vocab").decode(lp, CHARS, BLANK, closed)[0] == "Vă"
+
+
+def test_a_value_the_list_cannot_spell_is_read_with_the_ledgers_lexicon() -> None:
+    """A value not wholly of the list's words (a name the list lacks, a word the recogniser
+    never found plausible) is read as the ledger's lexicon reads it, not half-forced."""
+    thu = _word("Thử", ử={"ử": 0.85, "ư": 0.1})
+    lp = _frames(*_word("Nguyẽn", ẽ={"ẽ": 0.55, "ễ": 0.40}), {" ": 0.98}, *thu)
+    ledger = Lexicon.of(["Nguyễn"])
+    closed = replace(Lexicon.of(["Thư"], closed=6.0), otherwise=ledger)
+    assert closed_decode(lp, CHARS, BLANK, BeamConfig(penalty=6.0), closed) is None
+    assert Decoding("beam-vocab").decode(lp, CHARS, BLANK, closed)[0] == "Nguyễn Thử"
+    within = replace(Lexicon.of(["Nguyễn", "Thư"], closed=6.0), otherwise=ledger)
+    assert Decoding("beam-vocab").decode(lp, CHARS, BLANK, within)[0] == "Nguyễn Thư"
+
+
+def test_closed_lexicons_are_found_by_the_label_before_the_value() -> None:
+    assert label_key("Ngày, tháng, năm sinh ghi bằng chữ:") == "ngay thang nam sinh ghi bang chu"
+    assert label_key("Đã chết") == "da chet"
+    gender = Lexicon.of(["Nam", "Nữ"], closed=6.0)
+    book = Lexicon.of(["Nguyễn"]).with_after([("gioi tinh", gender)])
+    # The label part as read: it may begin with the value before it.
+    assert book.after_label("Giới tính:") == gender
+    assert book.after_label("12/3/2019 Giới  tính :") == gender
+    assert book.after_label("Nơi sinh:") is None
+    assert book.after_label("tính:") is None  # the label's words, not a tail of them
+    # A ledger's lexicon (book ∪ confirmed names) keeps them, and says so in its label.
+    ledger = book.union(Lexicon.of(["Thư"]))
+    found = ledger.after_label("Giới tính:")
+    assert found == gender and found is not None and found.otherwise is ledger
+    plain = Lexicon.of(["Nguyễn", "Thư"])
+    assert ledger.words == plain.words and ledger.label != plain.label

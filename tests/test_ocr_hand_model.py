@@ -146,3 +146,22 @@ def test_a_script_hand_the_default_model_never_learnt_reads_better_with_the_hand
     both = value_cer(crops, ViSettings())
     assert alone > 0.2  # the default model alone misreads this hand
     assert both < 0.8 * alone
+
+
+def test_a_list_value_is_read_from_its_list_by_either_recogniser() -> None:
+    """_read_listed: the first recogniser's reading from the closed set where it is the set's
+    and sure; the hand model asked where it is not the set's or unsure; the surer reading of
+    the set's words kept, or none."""
+    gender = Lexicon.of(["Nam", "Nữ"], closed=6.0)
+    first, hand = FakeReader("Nữ", 0.9), FakeReader("Nam", 0.95)
+    read = engine_with(first, hand)._read_listed(CROP, gender)
+    assert read is not None and read.text == "Nữ" and not hand.calls  # sure: not asked
+    first, hand = FakeReader("Nữ", 0.5), FakeReader("Nam", 0.95)
+    read = engine_with(first, hand)._read_listed(CROP, gender)
+    assert read is not None and read.text == "Nam" and hand.calls  # unsure: the surer
+    first, hand = FakeReader("Nũ", 0.9), FakeReader("Nữ", 0.4)
+    read = engine_with(first, hand)._read_listed(CROP, gender)
+    assert read is not None and read.text == "Nữ"  # only the hand model's is the set's
+    first, hand = FakeReader("Nũ", 0.9), FakeReader("Hạ", 0.9)
+    assert engine_with(first, hand)._read_listed(CROP, gender) is None
+    assert engine_with(FakeReader("Nũ", 0.9), None)._read_listed(CROP, gender) is None

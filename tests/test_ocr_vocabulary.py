@@ -13,7 +13,12 @@ from models.entities import DraftRecord, FieldValue, Ledger, Page
 from ocr_service.config import OcrSettings, Settings, ViSettings
 from ocr_service.db import session_scope
 from ocr_service.extract.normalise.date_words import parse_date_words
-from ocr_service.extract.vocabulary import book_lexicon, name_place_codes
+from ocr_service.extract.vocabulary import (
+    CLOSED_NATS,
+    book_lexicon,
+    label_lexicons,
+    name_place_codes,
+)
 from ocr_service.jobs.tasks import _page_input
 from ocr_service.learning.vocabulary import ledger_lexicon
 from ocr_service.ocr.ctc_beam import syllables
@@ -35,6 +40,36 @@ def test_the_book_lexicon_holds_register_words_dates_in_words_and_units() -> Non
         assert word in lexicon, word
     assert {"nksHoTen", "meNoiCuTru", "nksNoiSinh"} <= name_place_codes("khai-sinh")
     assert "nksGioiTinh" not in name_place_codes()
+
+
+def test_list_and_date_word_values_are_read_with_the_closed_lexicon_of_their_label() -> None:
+    closed = dict(label_lexicons("khai-sinh"))
+    # Page fields of a closed set, by their label; 'Giấy tờ tùy thân' also labels a free
+    # text (the document as written), so it stays open.
+    assert set(closed) == {"gioi tinh", "dan toc", "quoc tich", "ghi bang chu"}
+    assert {"nam", "nữ"} <= closed["gioi tinh"].words
+    assert {"kinh", "tày", "việt", "mường"} <= closed["dan toc"].words
+    assert "kinh" not in closed["gioi tinh"]  # each its own list
+    assert {"việt", "nam", "nhật", "bản", "lào"} <= closed["quoc tich"].words
+    assert {"mồng", "tháng", "mươi", "nghìn"} <= closed["ghi bang chu"].words
+    assert "xã" not in closed["ghi bang chu"]  # no place word in a date
+    # The register's label words too: a label read into the value's part stays a label.
+    assert {"quốc", "tịch", "dân", "tộc"} <= closed["gioi tinh"].words
+    assert {lex.closed for lex in closed.values()} == {CLOSED_NATS}
+    # A list value spells one of the list's entries; a date, any run of a date's words.
+    assert closed["dan toc"].spells("Kinh") and closed["dan toc"].spells("K'Ho")
+    assert not closed["dan toc"].spells("K")  # a syllable of 'K'Ho' is no ethnic group
+    assert closed["quoc tich"].spells("Việt Nam") and closed["quoc tich"].spells("Ca-na-đa")
+    assert not closed["quoc tich"].spells("Việt an") and not closed["quoc tich"].spells("Na")
+    assert closed["gioi tinh"].spells("Nữ") and not closed["gioi tinh"].spells("Dân tộc")
+    assert closed["ghi bang chu"].spells("ngày hai mươi mốt tháng giêng")
+    assert not closed["ghi bang chu"].spells("ngày hai mươi mốt tháng giêng xã")
+    # The book's lexicon carries them for the engine (ocr/vi.py reads values apart).
+    book = book_lexicon("khai-tu")
+    found = book.after_label("Nam Dân tộc:")
+    assert found is not None and "kinh" in found and found.closed == CLOSED_NATS
+    assert book.after_label("Nơi cư trú:") is None
+    assert book.after_label("Giấy tờ tùy thân:") is None
 
 
 def _set(settings: Settings, record_id: str, values: dict[str, str], status: str) -> None:

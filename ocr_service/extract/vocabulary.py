@@ -5,20 +5,32 @@ code-list labels, ethnic groups), dates in words (normalise/date_words.py), and
 the administrative units of vietnamadminunits with the institution words of places
 (normalise/place_words.py). A scope's confirmed names and places are added by
 learning/vocabulary.py.
+
+A value written from a list (gender, ethnic group, nationality) or in the words of a date is
+read again, after its label, with a closed lexicon (label_lexicons): the list's words, the
+words of the register's labels (a label read into the value's part stays a label), and
+CLOSED_NATS against any other run of letters; that reading is kept only where it spells one
+of the list's entries (any run of a date's words). The recogniser still decides: only readings
+it found plausible are tried (ocr/ctc_beam.py), so a value outside the list is read as written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from typing import Any
 
 from ocr_service.extract.normalise.date_words import date_vocabulary
+from ocr_service.extract.normalise.nationality import COUNTRIES, SPECIAL
 from ocr_service.extract.normalise.place_words import place_syllables
 from ocr_service.extract.spec import load_registers
-from ocr_service.ocr.ctc_beam import Lexicon
+from ocr_service.ocr.ctc_beam import Lexicon, label_key
 
 # Field types whose confirmed values name people and places (registers.json).
 NAME_PLACE_TYPES = ("name", "place")
+# Nats against a letter run outside a closed lexicon (a list value, a date's words); chosen
+# on the tuning books (docs/BENCHMARKS.md, seventeenth session).
+CLOSED_NATS = 6.0
 
 
 def register_texts(register: str | None = None) -> Iterator[str]:
@@ -41,10 +53,65 @@ def register_texts(register: str | None = None) -> Iterator[str]:
         yield from group.get("variants", [])
 
 
+def closed_values(fspec: Mapping[str, Any]) -> list[str] | None:
+    """The words a field's value is written from, if it is a closed set (None: free text)."""
+    spec = load_registers()
+    ftype = fspec.get("type")
+    if ftype == "date-words":
+        return list(date_vocabulary())
+    if ftype == "enum" and fspec.get("code_list"):
+        return [v for v in spec["code_lists"][fspec["code_list"]]["values"].values() if v]
+    if ftype == "list" and fspec.get("list") == "ethnic_groups":
+        groups = spec["ethnic_groups"]
+        return [w for g in groups for w in (g["name"], *g.get("variants", []))]
+    if ftype == "list" and fspec.get("list") == "countries":
+        return [w for name, aliases in COUNTRIES.items() for w in (name, *aliases)] + [*SPECIAL]
+    return None
+
+
+def label_lexicons(register: str | None = None) -> tuple[tuple[str, Lexicon], ...]:
+    """Closed lexicons by the label (label_key) their value follows on the page: the labels
+    of page fields whose every field is a closed set (a label shared with a free-text field,
+    'Giấy tờ tùy thân', is left open)."""
+    types = load_registers()["register_types"]
+    closed: dict[str, list[str]] = {}
+    open_labels: set[str] = set()
+    label_words: list[str] = []
+    for slug, rtype in types.items():
+        if register is not None and slug != register:
+            continue
+        for fspec in rtype["fields"].values():
+            label = fspec.get("label_vi")
+            if not label or fspec.get("origin") != "page":
+                continue
+            label_words.append(label)
+            values = closed_values(fspec)
+            key = label_key(label)
+            if values is None:
+                open_labels.add(key)
+            else:
+                closed.setdefault(key, []).extend(values)
+    return tuple(
+        (key, _closed_lexicon(values, label_words))
+        for key, values in sorted(closed.items())
+        if key not in open_labels
+    )
+
+
+def _closed_lexicon(values: list[str], label_words: list[str]) -> Lexicon:
+    """A list's entries as phrases (a value spells one); the words of a date, which combine
+    freely, as words only."""
+    if set(values) == set(date_vocabulary()):
+        return Lexicon.of([*values, *label_words], closed=CLOSED_NATS)
+    return Lexicon.listing(values, label_words, CLOSED_NATS)
+
+
 @lru_cache(maxsize=8)
 def book_lexicon(register: str | None = None) -> Lexicon:
-    """What any book of the register is written with, whatever its commune."""
-    return Lexicon.of([*register_texts(register), *date_vocabulary(), *place_syllables()])
+    """What any book of the register is written with, whatever its commune; with the closed
+    lexicons of its list and date-word values (label_lexicons)."""
+    words = Lexicon.of([*register_texts(register), *date_vocabulary(), *place_syllables()])
+    return words.with_after(label_lexicons(register))
 
 
 def name_place_codes(register: str | None = None) -> frozenset[str]:

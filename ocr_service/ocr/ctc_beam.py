@@ -49,17 +49,55 @@ def syllables(text: str) -> list[str]:
     return WORD_RUN.findall(unicodedata.normalize("NFC", text).lower())
 
 
+def label_key(text: str) -> str:
+    """A printed label as labels are matched: lower case, no marks (đ → d), letters and
+    single spaces only: 'Ghi bằng chữ:' → 'ghi bang chu'."""
+    bare = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    bare = "".join(c for c in bare if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^a-z]+", " ", bare).split())
+
+
 @dataclass(frozen=True)
 class Lexicon:
-    """Lower-case syllables, and every prefix of them (a partial word that may still become one)."""
+    """Lower-case syllables, and every prefix of them (a partial word that may still become one).
+
+    `closed`: a lexicon a value is written from (a list: gender, ethnic groups, countries, the
+    words of a date), with the nats a letter run outside it costs (in place of the reader's
+    own penalty); a reading it does not spell (`spells`: one of its `phrases`, the list's
+    entries, or for a set of words without phrases, wholly its words) is read with
+    `otherwise` (the ledger's lexicon) instead. `after`: such closed lexicons by the label
+    they follow on a form (label_key of the label's last words), for a value read apart from
+    its label (the vi engine)."""
 
     words: frozenset[str]
     prefixes: frozenset[str] = field(repr=False)
+    closed: float | None = None
+    after: tuple[tuple[str, Lexicon], ...] = field(default=(), repr=False)
+    otherwise: Lexicon | None = field(default=None, repr=False, compare=False)
+    phrases: frozenset[str] = field(default=frozenset(), repr=False)
 
     @classmethod
-    def of(cls, texts: Iterable[str]) -> Lexicon:
+    def of(cls, texts: Iterable[str], closed: float | None = None) -> Lexicon:
         words = frozenset(w for text in texts for w in syllables(text))
-        return cls(words, frozenset(w[:i] for w in words for i in range(1, len(w) + 1)))
+        return cls(words, frozenset(w[:i] for w in words for i in range(1, len(w) + 1)), closed)
+
+    @classmethod
+    def listing(cls, entries: Iterable[str], others: Iterable[str], closed: float) -> Lexicon:
+        """A closed lexicon of a list's `entries` (a value spells one of them), with the
+        words of `others` (labels) searched too but spelling no value."""
+        entries = list(entries)
+        phrases = frozenset(" ".join(syllables(e)) for e in entries) - {""}
+        return replace(cls.of([*entries, *others], closed), phrases=phrases)
+
+    def spells(self, text: str) -> bool:
+        """True when `text` is one of the phrases (NFC, case and punctuation aside), or, for
+        a lexicon without phrases, made wholly of its words."""
+        words = syllables(text)
+        if not words:
+            return False
+        if self.phrases:
+            return " ".join(words) in self.phrases
+        return all(w in self.words for w in words)
 
     def __contains__(self, word: object) -> bool:
         return word in self.words
@@ -71,13 +109,33 @@ class Lexicon:
         return partial in self.prefixes
 
     def union(self, other: Lexicon) -> Lexicon:
-        return Lexicon(self.words | other.words, self.prefixes | other.prefixes)
+        keys = {key for key, _ in self.after}
+        after = (*self.after, *((k, lex) for k, lex in other.after if k not in keys))
+        return Lexicon(self.words | other.words, self.prefixes | other.prefixes, self.closed, after)
+
+    def with_after(self, after: Iterable[tuple[str, Lexicon]]) -> Lexicon:
+        """This lexicon, with closed lexicons for the values after these labels."""
+        return replace(self, after=tuple(after))
+
+    def after_label(self, label: str) -> Lexicon | None:
+        """The closed lexicon of the value that follows `label` (a label part as read, which
+        may begin with the value before it: 'Nam Dân tộc:'), matched on its last words; a
+        reading it cannot make is read with this lexicon."""
+        key = label_key(label)
+        for words, lexicon in self.after:
+            if key == words or key.endswith(" " + words):
+                return replace(lexicon, otherwise=self)
+        return None
 
     @property
     def label(self) -> str:
         """What a page's provenance says about the lexicon that read it: the reading is
         reproduced only with the same words."""
-        digest = hashlib.sha256("\n".join(sorted(self.words)).encode()).hexdigest()
+        text = "\n".join(sorted(self.words))
+        for key, lexicon in self.after:
+            text += f"\n@{key} {lexicon.closed}: " + " ".join(sorted(lexicon.words))
+            text += " | " + " / ".join(sorted(lexicon.phrases))
+        digest = hashlib.sha256(text.encode()).hexdigest()
         return f"{len(self.words)} words sha256:{digest}"
 
 
@@ -240,6 +298,21 @@ def beam_decode(
     return text, list(best.best_probs())
 
 
+def closed_decode(
+    lp: np.ndarray, chars: Sequence[str], blank: int, config: BeamConfig, lexicon: Lexicon
+) -> tuple[str, list[float]] | None:
+    """The beam search with a closed lexicon (`config.penalty` against any other letter run),
+    kept only where it spells a value of the lexicon (Lexicon.spells) and drops none of the
+    greedy reading's words (reading nothing dodges the penalty, but the book shows a word
+    there); None where it does not: the value is then read as written."""
+    read = beam_decode(lp, chars, blank, config, lexicon)
+    if not lexicon.spells(read[0]):
+        return None
+    if len(syllables(read[0])) < len(syllables(greedy_decode(lp, chars, blank)[0])):
+        return None
+    return read
+
+
 @dataclass(frozen=True)
 class Decoding:
     """How a line reader turns log-probabilities into text (SOHOA_VI_DECODE, SOHOA_VI_BEAM,
@@ -270,6 +343,12 @@ class Decoding:
 
             outside = replace(self.beam, bonus=0.0, penalty=self.beam.illformed)
             return beam_decode(lp, chars, blank, outside, syllable_lexicon())
+        if lexicon.closed is not None:
+            closed = replace(self.beam, penalty=lexicon.closed)
+            read = closed_decode(lp, chars, blank, closed, lexicon)
+            if read is not None:
+                return read
+            return self.decode(lp, chars, blank, lexicon.otherwise)
         return beam_decode(lp, chars, blank, self.beam, lexicon)
 
 

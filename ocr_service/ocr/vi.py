@@ -111,6 +111,20 @@ class LineText:
     path: GreedyPath = ()
 
 
+def _closed_for(lexicon: Lexicon | None, labelled: list[str], n: int) -> Lexicon | None:
+    """The closed lexicon part `n` of a labelled line is written from: the one the ledger's
+    lexicon has for the label before it (gender, ethnic group, nationality, a date in words),
+    or None."""
+    if lexicon is None or n == 0:
+        return None
+    return lexicon.after_label(labelled[n - 1])
+
+
+def _listed(read: LineText, closed: Lexicon) -> bool:
+    """True when `read` spells a value of the closed lexicon (Lexicon.spells)."""
+    return closed.spells(read.text)
+
+
 class _Models:
     """trueocr's PageEngine and AsterOCR's ONNX session, loaded once per process for the
     settings that choose them (see _models)."""
@@ -365,7 +379,9 @@ class ViEngine(OcrEngine):
         (label_value.py): read beside a printed label in another font and size, a value's
         letters came back in the wrong case or with wrong marks ('Quê quán: Xã', 'Ông Nội',
         'Thăng') and a thin label beside a heavy hand ran together ('Naicưtrú:'), where
-        apart they read right. Its confidence is the least sure value's."""
+        apart they read right. A value after a label whose values are a closed set (the
+        lexicon's `after`: gender, ethnic group, nationality, a date in words) is read from
+        that set where it can be (_read_value). Its confidence is the least sure value's."""
         if not self.settings.apart:
             return self._read_cased(crop, lexicon)
         first = self._read_grey(crop, self._squeeze(crop), lexicon)
@@ -374,7 +390,10 @@ class ViEngine(OcrEngine):
         if not cuts or len(labelled) != len(cuts) + 1:
             return self._read_cased(crop, lexicon, first)
         edges = [0, *cuts, crop.shape[1]]
-        parts = [self._read_cased(crop[:, a:b], lexicon) for a, b in itertools.pairwise(edges)]
+        parts = [
+            self._read_value(crop[:, a:b], lexicon, _closed_for(lexicon, labelled, n))
+            for n, (a, b) in enumerate(itertools.pairwise(edges))
+        ]
         if not parts[-1].text:
             return self._read_cased(crop, lexicon, first)
         texts = [
@@ -382,6 +401,33 @@ class ViEngine(OcrEngine):
             for n, (part, fallback) in enumerate(zip(parts, labelled, strict=True))
         ]
         return LineText(" ".join(texts), min(part.conf for part in parts[1:]))
+
+    def _read_value(
+        self, crop: np.ndarray, lexicon: Lexicon | None, closed: Lexicon | None
+    ) -> LineText:
+        """A labelled line's part (_read_cased); a value whose label says it is written from a
+        closed set, and not read as one of its values, is read again from that set
+        (_read_listed), and that reading kept where it spells one of the set's values. Read
+        apart, after the usual choice of readings, so a reading forced toward the list (less
+        sure by its nature) never steers that choice."""
+        read = self._read_cased(crop, lexicon)
+        if closed is None or _listed(read, closed):
+            return read  # a free value, or already one of the list's
+        listed = self._read_listed(crop, closed)
+        return read if listed is None else replace(listed, text=true_case(crop, listed.text))
+
+    def _read_listed(self, crop: np.ndarray, closed: Lexicon) -> LineText | None:
+        """The crop read with a closed lexicon (ctc_beam.closed_decode) by the first
+        recogniser, and by the hand model where that is not of the set or unsure; the surer
+        reading that spells a value of the set, or None."""
+        squeeze = self._squeeze(crop)
+        first = self._read_grey(crop, squeeze, closed)
+        found = [first] if _listed(first, closed) else []
+        hand = self.models.hand_reader
+        if hand is not None and (not found or first.conf < self.settings.hand_below):
+            other = self._read_grey(crop, squeeze, closed, hand)
+            found += [other] if _listed(other, closed) else []
+        return max(found, key=lambda read: read.conf, default=None)
 
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
         grey = to_grey(crop)
