@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from ocr_service.config import OcrSettings
+from ocr_service.config import OcrSettings, ViSettings
 from ocr_service.extract.vocabulary import book_lexicon, label_lexicons
 from ocr_service.ocr.ctc_beam import Lexicon
 from ocr_service.ocr.label_value import CUT_AFTER, label_colons, label_parts, value_cuts
@@ -138,6 +138,13 @@ def test_a_listed_reading_is_kept_only_where_it_is_the_lists(
     asked.clear()
     usual = LineText("Nam", 0.6)
     assert engine._read_value(crop, None, closed) is usual and not asked
+    # Greedy and beam decoding use no lexicon: the list is never asked.
+    usual = LineText("Nũ", 0.7)
+    for mode in ("greedy", "beam"):
+        plain = ViEngine(OcrSettings(vi=ViSettings(decode=mode)))
+        monkeypatch.setattr(plain, "_read_cased", lambda crop, lexicon=None, first=None: usual)
+        monkeypatch.setattr(plain, "_read_listed", read_listed)
+        assert plain._read_value(crop, None, closed) is usual and not asked
 
 
 # Tuning hands only. Each reads one word of the date wrong with the ledger's open lexicon

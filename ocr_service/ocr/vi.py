@@ -409,10 +409,11 @@ class ViEngine(OcrEngine):
         closed set, and not read as one of its values, is read again from that set
         (_read_listed), and that reading kept where it spells one of the set's values. Read
         apart, after the usual choice of readings, so a reading forced toward the list (less
-        sure by its nature) never steers that choice."""
+        sure by its nature) never steers that choice. Only with SOHOA_VI_DECODE=beam-vocab:
+        greedy and beam readings use no lexicon."""
         read = self._read_cased(crop, lexicon)
-        if closed is None or _listed(read, closed):
-            return read  # a free value, or already one of the list's
+        if closed is None or self.settings.decode != "beam-vocab" or _listed(read, closed):
+            return read  # a free value, no lexicon read with, or already one of the list's
         listed = self._read_listed(crop, closed)
         return read if listed is None else replace(listed, text=true_case(crop, listed.text))
 
