@@ -14,7 +14,7 @@ from ocr_service.extract.vocabulary import book_lexicon, label_lexicons
 from ocr_service.ocr.ctc_beam import Lexicon
 from ocr_service.ocr.label_value import CUT_AFTER, label_colons, label_parts, value_cuts
 from ocr_service.ocr.line_reader import greedy_path
-from ocr_service.ocr.vi import LineText, ViEngine, _closed_for, _listed
+from ocr_service.ocr.vi import LineText, ViEngine, _closed_for
 from tests.test_ocr_letter_case import labelled_line
 
 
@@ -108,8 +108,8 @@ def test_a_value_after_a_closed_label_is_read_with_its_list() -> None:
     assert _closed_for(None, parts, 1) is None  # outside a ledger: the script's syllables
     gender = found[1]
     assert gender is not None
-    assert _listed(LineText("Nữ", 0.4), gender) and not _listed(LineText("Nũ", 0.9), gender)
-    assert not _listed(LineText("", 0.9), gender)
+    assert gender.spells("Nữ") and not gender.spells("Nũ")
+    assert not gender.spells("")
 
 
 def test_a_listed_reading_is_kept_only_where_it_is_the_lists(

@@ -75,6 +75,7 @@ def label_lexicons(register: str | None = None) -> tuple[tuple[str, Lexicon], ..
     'Giấy tờ tùy thân', is left open)."""
     types = load_registers()["register_types"]
     closed: dict[str, list[str]] = {}
+    dates: set[str] = set()  # labels of dates in words: their words combine freely
     open_labels: set[str] = set()
     label_words: list[str] = []
     for slug, rtype in types.items():
@@ -91,19 +92,19 @@ def label_lexicons(register: str | None = None) -> tuple[tuple[str, Lexicon], ..
                 open_labels.add(key)
             else:
                 closed.setdefault(key, []).extend(values)
+                if fspec.get("type") == "date-words":
+                    dates.add(key)
+    # A list's entries are phrases (a value spells one); a date's words, words only.
     return tuple(
-        (key, _closed_lexicon(values, label_words))
+        (
+            key,
+            Lexicon.of([*values, *label_words], closed=CLOSED_NATS)
+            if key in dates
+            else Lexicon.listing(values, label_words, CLOSED_NATS),
+        )
         for key, values in sorted(closed.items())
         if key not in open_labels
     )
-
-
-def _closed_lexicon(values: list[str], label_words: list[str]) -> Lexicon:
-    """A list's entries as phrases (a value spells one); the words of a date, which combine
-    freely, as words only."""
-    if set(values) == set(date_vocabulary()):
-        return Lexicon.of([*values, *label_words], closed=CLOSED_NATS)
-    return Lexicon.listing(values, label_words, CLOSED_NATS)
 
 
 @lru_cache(maxsize=8)

@@ -120,11 +120,6 @@ def _closed_for(lexicon: Lexicon | None, labelled: list[str], n: int) -> Lexicon
     return lexicon.after_label(labelled[n - 1])
 
 
-def _listed(read: LineText, closed: Lexicon) -> bool:
-    """True when `read` spells a value of the closed lexicon (Lexicon.spells)."""
-    return closed.spells(read.text)
-
-
 class _Models:
     """trueocr's PageEngine and AsterOCR's ONNX session, loaded once per process for the
     settings that choose them (see _models)."""
@@ -412,7 +407,7 @@ class ViEngine(OcrEngine):
         sure by its nature) never steers that choice. Only with SOHOA_VI_DECODE=beam-vocab:
         greedy and beam readings use no lexicon."""
         read = self._read_cased(crop, lexicon)
-        if closed is None or self.settings.decode != "beam-vocab" or _listed(read, closed):
+        if closed is None or self.settings.decode != "beam-vocab" or closed.spells(read.text):
             return read  # a free value, no lexicon read with, or already one of the list's
         listed = self._read_listed(crop, closed)
         return read if listed is None else replace(listed, text=true_case(crop, listed.text))
@@ -423,11 +418,11 @@ class ViEngine(OcrEngine):
         reading that spells a value of the set, or None."""
         squeeze = self._squeeze(crop)
         first = self._read_grey(crop, squeeze, closed)
-        found = [first] if _listed(first, closed) else []
+        found = [first] if closed.spells(first.text) else []
         hand = self.models.hand_reader
         if hand is not None and (not found or first.conf < self.settings.hand_below):
             other = self._read_grey(crop, squeeze, closed, hand)
-            found += [other] if _listed(other, closed) else []
+            found += [other] if closed.spells(other.text) else []
         return max(found, key=lambda read: read.conf, default=None)
 
     def read_line(self, crop: np.ndarray) -> tuple[str, float]:
