@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ocr_service.extract.normalise import normalise_field, normalise_place
-from ocr_service.extract.normalise.places import clean_place
+from ocr_service.extract.normalise.places import clean_place, repair_place
 
 
 @pytest.mark.parametrize(
@@ -345,3 +345,26 @@ def test_misread_unit_name_keeps_the_reading_and_still_gives_its_province() -> N
     assert result.value == "xã Tân Lập, huyện Đan Phượng, tỉnh Phủ Thọ"
     assert result.candidates == ("xã Tân Lập, huyện Đan Phượng, tỉnh Phú Thọ",)
     assert result.extra["province"] == "Tỉnh Phú Thọ"
+
+
+@pytest.mark.parametrize(
+    ("raw", "repaired"),
+    [
+        (
+            "Xóm 5, xã Đắk Lao, huyện Đắk Mit, tỉnh Đắk Nông",
+            "Xóm 5, xã Đắk Lao, huyện Đắk Mil, tỉnh Đắk Nông",
+        ),
+        ("Công ân tỉnh Thánh Hóa", "Công an tỉnh Thanh Hóa"),
+        (
+            "Thường trú tại: xã Long Sơ, hyện Đắk Mil, tỉnh Đắk Nông",
+            "Thường trú tại: xã Long Sơn, huyện Đắk Mil, tỉnh Đắk Nông",
+        ),
+        # Nothing to repair: the cleaned reading, words and case as written.
+        ("Trạm Y tế xã Hương Lung ,", "Trạm Y tế xã Hương Lung"),
+        ("", ""),
+    ],
+)
+def test_a_place_is_repaired_toward_the_units_it_names(raw: str, repaired: str) -> None:
+    """repair_place: what the vi engine reads a place's crop again toward, a residence prefix
+    kept; never a value by itself (normalise_place keeps the reading)."""
+    assert repair_place(raw) == repaired

@@ -14,6 +14,7 @@ from ocr_service.ocr.ctc_beam import (
     BeamConfig,
     Decoding,
     Lexicon,
+    Repair,
     beam_decode,
     closed_decode,
     greedy_decode,
@@ -203,3 +204,24 @@ def test_closed_lexicons_are_found_by_the_label_before_the_value() -> None:
     assert found == gender and found is not None and found.otherwise is ledger
     plain = Lexicon.of(["Nguyễn", "Thư"])
     assert ledger.words == plain.words and ledger.label != plain.label
+
+
+def test_a_repair_is_found_by_its_label_and_read_toward_as_a_closed_phrase() -> None:
+    """A place's repair (ocr_service/extract/vocabulary.label_repairs) after its label: a ledger's
+    lexicon keeps it; `toward` is the closed lexicon of the repaired wording, which the
+    recogniser's near-miss is read as, and None where the repair changes no word."""
+    repair = Repair("test", 6.0, lambda text: text.replace("Thử", "Thư"))
+    book = Lexicon.of(["Nguyễn"]).with_repairs([("noi cu tru", repair)])
+    assert book.repair_after("12/3 Nơi cư trú:") is repair
+    assert book.repair_after("Nơi sinh:") is None
+    ledger = book.union(Lexicon.of(["Thư"]))
+    assert ledger.repair_after("Nơi cư trú:") is repair
+    assert ledger.label != Lexicon.of(["Nguyễn", "Thư"]).label
+    assert repair.toward("Nguyễn") is None
+    toward = repair.toward("Nguyễn Thử")
+    assert toward is not None and toward.spells("nguyễn, thư") and not toward.spells("thư")
+    near = _frames(*_word("Thử", ử={"ử": 0.85, "ư": 0.1}))
+    assert Decoding("beam-vocab").decode(near, CHARS, BLANK, repair.toward("Thử"))[0] == "Thư"
+    # What the recogniser did not find plausible is never written: the reading as written.
+    clear = _frames(*_word("Thử", ử={"ử": 0.995, "ư": 0.001}))
+    assert Decoding("beam-vocab").decode(clear, CHARS, BLANK, repair.toward("Thử"))[0] == "Thử"

@@ -15,8 +15,10 @@ from ocr_service.db import session_scope
 from ocr_service.extract.normalise.date_words import parse_date_words
 from ocr_service.extract.vocabulary import (
     CLOSED_NATS,
+    PLACE_REPAIR,
     book_lexicon,
     label_lexicons,
+    label_repairs,
     name_place_codes,
 )
 from ocr_service.jobs.tasks import _page_input
@@ -70,6 +72,28 @@ def test_list_and_date_word_values_are_read_with_the_closed_lexicon_of_their_lab
     assert found is not None and "kinh" in found and found.closed == CLOSED_NATS
     assert book.after_label("Nơi cư trú:") is None
     assert book.after_label("Giấy tờ tùy thân:") is None
+
+
+def test_place_values_are_read_again_toward_their_repaired_wording() -> None:
+    """The labels of place fields carry the places' repair (label_repairs), the book's
+    lexicon carries it for the engine, and a lexicon's label changes with it (the provenance
+    says what read the page)."""
+    assert dict(label_repairs("khai-sinh")) == {
+        "noi cap": PLACE_REPAIR,
+        "noi cu tru": PLACE_REPAIR,
+        "noi sinh": PLACE_REPAIR,
+        "que quan": PLACE_REPAIR,
+    }
+    assert {key for key, _ in label_repairs("khai-tu")} >= {"noi chet", "noi cu tru cuoi cung"}
+    book = book_lexicon("khai-tu")
+    assert book.repair_after("Nơi cư trú cuối cùng:") is PLACE_REPAIR
+    assert book.repair_after("Dân tộc:") is None
+    assert book.label != book.with_repairs(()).label
+    toward = PLACE_REPAIR.toward("xã Long Sơ, hyện Đắk Mil, tỉnh Đắk Nông")
+    assert toward is not None and toward.closed == CLOSED_NATS
+    assert toward.spells("xã Long Sơn, huyện Đắk Mil, tỉnh Đắk Nông")
+    assert PLACE_REPAIR.toward("xã Long Sơn, huyện Đắk Mil, tỉnh Đắk Nông") is None
+    assert PLACE_REPAIR.toward("Tại nhà") is None
 
 
 def _set(settings: Settings, record_id: str, values: dict[str, str], status: str) -> None:

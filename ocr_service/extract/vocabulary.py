@@ -12,6 +12,10 @@ words of the register's labels (a label read into the value's part stays a label
 CLOSED_NATS against any other run of letters; that reading is kept only where it spells one
 of the list's entries (any run of a date's words). The recogniser still decides: only readings
 it found plausible are tried (ocr/ctc_beam.py), so a value outside the list is read as written.
+
+A place after its label (label_repairs) whose words the places' vocabulary repairs
+(normalise/places.repair_place: 'huyện Đắk Mit' → 'huyện Đắk Mil') is read again toward the
+repaired wording in the same way, kept only where the recogniser spells it whole.
 """
 
 from __future__ import annotations
@@ -23,14 +27,19 @@ from typing import Any
 from ocr_service.extract.normalise.date_words import date_vocabulary
 from ocr_service.extract.normalise.nationality import COUNTRIES, SPECIAL
 from ocr_service.extract.normalise.place_words import place_syllables
+from ocr_service.extract.normalise.places import repair_place
 from ocr_service.extract.spec import load_registers
-from ocr_service.ocr.ctc_beam import Lexicon, label_key
+from ocr_service.ocr.ctc_beam import Lexicon, Repair, label_key
 
 # Field types whose confirmed values name people and places (registers.json).
 NAME_PLACE_TYPES = ("name", "place")
 # Nats against a letter run outside a closed lexicon (a list value, a date's words); chosen
 # on the tuning books (docs/BENCHMARKS.md, seventeenth session).
 CLOSED_NATS = 6.0
+# A place's value read again toward its repaired wording (label_repairs): the vocabulary of
+# normalise/place_words.correct_place (units of the 63-province list, institution words,
+# issuing authorities).
+PLACE_REPAIR = Repair("places: normalise/places.repair_place", CLOSED_NATS, repair_place)
 
 
 def register_texts(register: str | None = None) -> Iterator[str]:
@@ -107,12 +116,31 @@ def label_lexicons(register: str | None = None) -> tuple[tuple[str, Lexicon], ..
     )
 
 
+def label_repairs(register: str | None = None) -> tuple[tuple[str, Repair], ...]:
+    """The places' repair (PLACE_REPAIR) by the label (label_key) their value follows on the
+    page: the labels of page fields that are all places ('Nơi cư trú', 'Nơi cấp', …)."""
+    types = load_registers()["register_types"]
+    places: set[str] = set()
+    others: set[str] = set()
+    for slug, rtype in types.items():
+        if register is not None and slug != register:
+            continue
+        for code, fspec in rtype["fields"].items():
+            label = fspec.get("label_vi")
+            if not label or fspec.get("origin") != "page":
+                continue
+            place = fspec.get("type") == "place" and not code.endswith("DVHC")
+            (places if place else others).add(label_key(label))
+    return tuple((key, PLACE_REPAIR) for key in sorted(places - others))
+
+
 @lru_cache(maxsize=8)
 def book_lexicon(register: str | None = None) -> Lexicon:
     """What any book of the register is written with, whatever its commune; with the closed
-    lexicons of its list and date-word values (label_lexicons)."""
+    lexicons of its list and date-word values (label_lexicons) and the repair of its places
+    (label_repairs)."""
     words = Lexicon.of([*register_texts(register), *date_vocabulary(), *place_syllables()])
-    return words.with_after(label_lexicons(register))
+    return words.with_after(label_lexicons(register)).with_repairs(label_repairs(register))
 
 
 def name_place_codes(register: str | None = None) -> frozenset[str]:

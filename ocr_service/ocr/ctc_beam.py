@@ -30,9 +30,9 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 
@@ -42,6 +42,7 @@ Merge = Literal["max", "sum"]
 
 NEG_INF = -math.inf
 WORD_RUN = re.compile(r"[^\W\d_]+")  # letters only: a Vietnamese syllable, a name's part
+_T = TypeVar("_T")
 
 
 def syllables(text: str) -> list[str]:
@@ -57,6 +58,38 @@ def label_key(text: str) -> str:
     return " ".join(re.sub(r"[^a-z]+", " ", bare).split())
 
 
+def _after(pairs: Iterable[tuple[str, _T]], label: str) -> _T | None:
+    """What `pairs` (label_key → thing) give the label `label` as read: matched on its last
+    words, since a label part may begin with the value before it ('Nam Dân tộc:')."""
+    key = label_key(label)
+    for words, thing in pairs:
+        if key == words or key.endswith(" " + words):
+            return thing
+    return None
+
+
+@dataclass(frozen=True)
+class Repair:
+    """A vocabulary that repairs the values after a label (places: the administrative units
+    and the issuing authorities): `fix` turns a value as read into the value with its
+    misreadings of the vocabulary's words put right (the same text where it finds none).
+    A repaired value is never taken as it is: the vi engine reads the crop again toward it
+    (`toward`: `nats` against any other letter run) and keeps that reading only where the
+    recogniser spells it there. `name` is what a page's provenance records."""
+
+    name: str
+    nats: float
+    fix: Callable[[str], str] = field(compare=False, repr=False)
+
+    def toward(self, text: str) -> Lexicon | None:
+        """The closed lexicon of `text` as repaired, or None where the repair changes none of
+        its words (case and punctuation aside)."""
+        fixed = self.fix(text)
+        if not syllables(fixed) or syllables(fixed) == syllables(text):
+            return None
+        return Lexicon.listing([fixed], [], self.nats)
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Lower-case syllables, and every prefix of them (a partial word that may still become one).
@@ -67,7 +100,8 @@ class Lexicon:
     entries, or for a set of words without phrases, wholly its words) is read with
     `otherwise` (the ledger's lexicon) instead. `after`: such closed lexicons by the label
     they follow on a form (label_key of the label's last words), for a value read apart from
-    its label (the vi engine)."""
+    its label (the vi engine); `repairs`: the same for the vocabularies that repair a value
+    (Repair: places)."""
 
     words: frozenset[str]
     prefixes: frozenset[str] = field(repr=False)
@@ -75,6 +109,7 @@ class Lexicon:
     after: tuple[tuple[str, Lexicon], ...] = field(default=(), repr=False)
     otherwise: Lexicon | None = field(default=None, repr=False, compare=False)
     phrases: frozenset[str] = field(default=frozenset(), repr=False)
+    repairs: tuple[tuple[str, Repair], ...] = field(default=(), repr=False)
 
     @classmethod
     def of(cls, texts: Iterable[str], closed: float | None = None) -> Lexicon:
@@ -111,21 +146,34 @@ class Lexicon:
     def union(self, other: Lexicon) -> Lexicon:
         keys = {key for key, _ in self.after}
         after = (*self.after, *((k, lex) for k, lex in other.after if k not in keys))
-        return Lexicon(self.words | other.words, self.prefixes | other.prefixes, self.closed, after)
+        fixed = {key for key, _ in self.repairs}
+        repairs = (*self.repairs, *((k, fix) for k, fix in other.repairs if k not in fixed))
+        return Lexicon(
+            self.words | other.words,
+            self.prefixes | other.prefixes,
+            self.closed,
+            after,
+            repairs=repairs,
+        )
 
     def with_after(self, after: Iterable[tuple[str, Lexicon]]) -> Lexicon:
         """This lexicon, with closed lexicons for the values after these labels."""
         return replace(self, after=tuple(after))
 
+    def with_repairs(self, repairs: Iterable[tuple[str, Repair]]) -> Lexicon:
+        """This lexicon, with the vocabularies that repair the values after these labels."""
+        return replace(self, repairs=tuple(repairs))
+
     def after_label(self, label: str) -> Lexicon | None:
         """The closed lexicon of the value that follows `label` (a label part as read, which
         may begin with the value before it: 'Nam Dân tộc:'), matched on its last words; a
         reading it cannot make is read with this lexicon."""
-        key = label_key(label)
-        for words, lexicon in self.after:
-            if key == words or key.endswith(" " + words):
-                return replace(lexicon, otherwise=self)
-        return None
+        lexicon = _after(self.after, label)
+        return None if lexicon is None else replace(lexicon, otherwise=self)
+
+    def repair_after(self, label: str) -> Repair | None:
+        """The vocabulary that repairs the value following `label` (matched as after_label)."""
+        return _after(self.repairs, label)
 
     @property
     def label(self) -> str:
@@ -135,6 +183,8 @@ class Lexicon:
         for key, lexicon in self.after:
             text += f"\n@{key} {lexicon.closed}: " + " ".join(sorted(lexicon.words))
             text += " | " + " / ".join(sorted(lexicon.phrases))
+        for key, repair in self.repairs:
+            text += f"\n%{key} {repair.nats}: {repair.name}"
         digest = hashlib.sha256(text.encode()).hexdigest()
         return f"{len(self.words)} words sha256:{digest}"
 

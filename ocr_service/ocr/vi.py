@@ -9,7 +9,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -31,7 +31,7 @@ from ocr_service.ocr.base import (
 )
 from ocr_service.ocr.blots import erase_blots
 from ocr_service.ocr.containers import OcrLine, OcrPage, OcrProvenance
-from ocr_service.ocr.ctc_beam import GREEDY, Decoding, Lexicon
+from ocr_service.ocr.ctc_beam import GREEDY, Decoding, Lexicon, Repair, syllables
 from ocr_service.ocr.label_value import label_parts, value_cuts
 from ocr_service.ocr.letter_case import true_case
 from ocr_service.ocr.line_boxes import CROP_PAD_X, CROP_PAD_Y, MIN_LINE_H, page_lines
@@ -99,16 +99,34 @@ MAX_STRETCH = 2.0
 MILD_STRETCH = 1.3
 SURER_BY = 0.05
 UNSURE = 0.8
+# A value that a vocabulary repairs (a place) and that wraps onto the next dotted line: the
+# line below it, starting within this many of its line heights under it, is its end
+# (the block form's extractor joins such lines: extract/layouts/block_form.CONTINUATION_GAP).
+WRAP_GAP = 2.5
+
+
+@dataclass(frozen=True)
+class OpenValue:
+    """The value a labelled line ends in, where its label's vocabulary repairs it (a place):
+    the text before it, its reading and its crop, kept to be read again together with the
+    line below it where the value wraps onto it (ViEngine._repair_wrapped)."""
+
+    repair: Repair
+    head: str
+    value: str
+    crop: np.ndarray = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
 class LineText:
     """A crop's reading: text (NFC, spaces collapsed, leader dots dropped), confidence, and
-    the recogniser's greedy path placed on the crop (line_reader.LineRead.path)."""
+    the recogniser's greedy path placed on the crop (line_reader.LineRead.path); `open`: the
+    value the line ends in, where a vocabulary repairs it."""
 
     text: str
     conf: float
     path: GreedyPath = ()
+    open: OpenValue | None = None
 
 
 def _closed_for(lexicon: Lexicon | None, labelled: list[str], n: int) -> Lexicon | None:
@@ -118,6 +136,14 @@ def _closed_for(lexicon: Lexicon | None, labelled: list[str], n: int) -> Lexicon
     if lexicon is None or n == 0:
         return None
     return lexicon.after_label(labelled[n - 1])
+
+
+def _repair_for(lexicon: Lexicon | None, labelled: list[str], n: int) -> Repair | None:
+    """The vocabulary that repairs part `n` of a labelled line: the one the ledger's lexicon
+    has for the label before it (a place's), or None."""
+    if lexicon is None or n == 0:
+        return None
+    return lexicon.repair_after(labelled[n - 1])
 
 
 class _Models:
@@ -376,7 +402,9 @@ class ViEngine(OcrEngine):
         'Thăng') and a thin label beside a heavy hand ran together ('Naicưtrú:'), where
         apart they read right. A value after a label whose values are a closed set (the
         lexicon's `after`: gender, ethnic group, nationality, a date in words) is read from
-        that set where it can be (_read_value). Its confidence is the least sure value's."""
+        that set where it can be, a place toward its repaired wording (the lexicon's
+        `repairs`; _read_value); a place that ends the line is kept in `open` for the line
+        below it (_repair_wrapped). Its confidence is the least sure value's."""
         if not self.settings.apart:
             return self._read_cased(crop, lexicon)
         first = self._read_grey(crop, self._squeeze(crop), lexicon)
@@ -386,7 +414,12 @@ class ViEngine(OcrEngine):
             return self._read_cased(crop, lexicon, first)
         edges = [0, *cuts, crop.shape[1]]
         parts = [
-            self._read_value(crop[:, a:b], lexicon, _closed_for(lexicon, labelled, n))
+            self._read_value(
+                crop[:, a:b],
+                lexicon,
+                _closed_for(lexicon, labelled, n),
+                _repair_for(lexicon, labelled, n),
+            )
             for n, (a, b) in enumerate(itertools.pairwise(edges))
         ]
         if not parts[-1].text:
@@ -395,21 +428,87 @@ class ViEngine(OcrEngine):
             part.text if part.text.endswith(":") or n == len(cuts) else fallback
             for n, (part, fallback) in enumerate(zip(parts, labelled, strict=True))
         ]
-        return LineText(" ".join(texts), min(part.conf for part in parts[1:]))
+        repair = _repair_for(lexicon, labelled, len(cuts))
+        tail = None
+        if repair is not None:
+            tail = OpenValue(repair, " ".join(texts[:-1]), texts[-1], crop[:, edges[-2] :])
+        return LineText(" ".join(texts), min(part.conf for part in parts[1:]), open=tail)
+
+    def _repair_wrapped(
+        self,
+        read: list[tuple[str, float, tuple[int, int, int, int]]],
+        crops: dict[int, np.ndarray],
+        opens: dict[int, OpenValue],
+    ) -> None:
+        """A value its label's vocabulary repairs (a place) that wraps onto the next dotted
+        line ('… xã Đắk Lao, huyện' / 'Đắk Mit, tỉnh Đắk Nông'): repaired whole (its unit
+        words and names are only known together), and each of its two lines read again toward
+        its share of the repaired wording (the same number of syllables on each line as
+        read), kept where the recogniser spells it (_read_listed). `read` (text, confidence,
+        box) is changed in place; `crops`: the lines' crops by index, `opens`: the lines that
+        end in such a value."""
+        for i, value in opens.items():
+            box = read[i][2]
+            height = box[3] - box[1]
+            below = [
+                j
+                for j in crops
+                if j not in opens
+                and box[1] + height / 2 < read[j][2][1] <= box[3] + WRAP_GAP * height
+                and read[j][2][0] < box[2]
+                and read[j][2][2] > box[0]
+            ]
+            if not below:
+                continue
+            j = min(below, key=lambda k: read[k][2][1])
+            tail = read[j][0]
+            head_words, tail_words = syllables(value.value), syllables(tail)
+            if ":" in tail or not tail_words:
+                continue  # a label's line, or no words to repair
+            fixed = syllables(value.repair.fix(f"{value.value} {tail}"))
+            if len(fixed) != len(head_words) + len(tail_words):
+                continue  # words gained or lost: which line holds them is unknown
+            ends = (
+                (i, value.crop, head_words, fixed[: len(head_words)]),
+                (j, crops[j], tail_words, fixed[len(head_words) :]),
+            )
+            for k, crop, words, toward in ends:
+                if toward == words:
+                    continue
+                closed = Lexicon.listing([" ".join(toward)], [], value.repair.nats)
+                listed = self._read_listed(crop, closed)
+                if listed is None:
+                    continue
+                _, conf, ub = read[k]
+                again = true_case(crop, listed.text)
+                if k == i:
+                    read[k] = (f"{value.head} {again}", min(conf, listed.conf), ub)
+                else:
+                    read[k] = (again, listed.conf, ub)
 
     def _read_value(
-        self, crop: np.ndarray, lexicon: Lexicon | None, closed: Lexicon | None
+        self,
+        crop: np.ndarray,
+        lexicon: Lexicon | None,
+        closed: Lexicon | None,
+        repair: Repair | None = None,
     ) -> LineText:
         """A labelled line's part (_read_cased); a value whose label says it is written from a
         closed set, and not read as one of its values, is read again from that set
-        (_read_listed), and that reading kept where it spells one of the set's values. Read
-        apart, after the usual choice of readings, so a reading forced toward the list (less
-        sure by its nature) never steers that choice. Only with SOHOA_VI_DECODE=beam-vocab:
-        greedy and beam readings use no lexicon."""
+        (_read_listed), and that reading kept where it spells one of the set's values. A value
+        whose label's vocabulary repairs it (a place: 'huyện Đắk Mit' → 'huyện Đắk Mil') is
+        read again toward its repaired wording, kept where the recogniser spells it: the
+        crop, not the vocabulary, decides. Read apart, after the usual choice of readings, so
+        a reading forced toward a list (less sure by its nature) never steers that choice.
+        Only with SOHOA_VI_DECODE=beam-vocab: greedy and beam readings use no lexicon."""
         read = self._read_cased(crop, lexicon)
-        if closed is None or self.settings.decode != "beam-vocab" or closed.spells(read.text):
-            return read  # a free value, no lexicon read with, or already one of the list's
-        listed = self._read_listed(crop, closed)
+        if self.settings.decode != "beam-vocab":
+            return read
+        if closed is not None and not closed.spells(read.text):
+            toward: Lexicon | None = closed
+        else:  # a free value, or already one of the list's
+            toward = None if repair is None else repair.toward(read.text)
+        listed = None if toward is None else self._read_listed(crop, toward)
         return read if listed is None else replace(listed, text=true_case(crop, listed.text))
 
     def _read_listed(self, crop: np.ndarray, closed: Lexicon) -> LineText | None:
@@ -491,6 +590,8 @@ class ViEngine(OcrEngine):
         uh, uw = upright.shape
         read: list[tuple[str, float, tuple[int, int, int, int]]] = []
         dittos: set[int] = set()
+        crops: dict[int, np.ndarray] = {}  # the lines read, by index in `read`
+        opens: dict[int, OpenValue] = {}  # ... those that end in a value a vocabulary repairs
         for box in boxes:
             ub = clip_box((box[0], box[1], box[2], box[3]), uw, uh)
             if ub[3] - ub[1] < MIN_LINE_H or ub[2] - ub[0] < MIN_LINE_H:
@@ -513,7 +614,12 @@ class ViEngine(OcrEngine):
                 read.append((DITTO, DITTO_CONFIDENCE, ub))
                 continue
             if text:
+                crops[len(read)] = crop
+                if read_line.open is not None:
+                    opens[len(read)] = read_line.open
                 read.append((text, conf, ub))
+        if opens and vi.decode == "beam-vocab":
+            self._repair_wrapped(read, crops, opens)
         unsure: list[tuple[str, float, tuple[int, int, int, int]]] = []
         for mark in find_marks(upright, boxes, table, line_h):
             ub = clip_box(mark.box, uw, uh)

@@ -115,6 +115,23 @@ def clean_place(raw: str) -> str:
     return text.strip(" ,;.")
 
 
+def repair_place(raw: str) -> str:
+    """The place as read (cleaned), with the misreadings correct_place finds of unit and
+    institution words, unit names and issuing authorities put right, a residence prefix kept
+    ('Thường trú tại: xã Hạng Lung, …' → 'Thường trú tại: xã Hương Lung, …'); the cleaned text
+    where it finds none. What the vi engine reads a place's crop again toward
+    (extract/vocabulary.label_repairs); never a value by itself."""
+    if is_blank(raw):
+        return raw
+    text = clean_place(raw)
+    rest, _ = _residence_prefix(text)
+    fixed, corrected = correct_place(rest)
+    if not corrected:
+        return text
+    head = text[: len(text) - len(rest)] if text.endswith(rest) else ""
+    return head + fixed
+
+
 def normalise_place(raw: str) -> Normalised:
     """Place as written (cleaned) + derived units in extra; a repaired reading is a candidate.
 
