@@ -225,3 +225,12 @@ def test_a_repair_is_found_by_its_label_and_read_toward_as_a_closed_phrase() -> 
     # What the recogniser did not find plausible is never written: the reading as written.
     clear = _frames(*_word("Thử", ử={"ử": 0.995, "ư": 0.001}))
     assert Decoding("beam-vocab").decode(clear, CHARS, BLANK, repair.toward("Thử"))[0] == "Thử"
+
+
+def test_a_closed_set_of_words_spells_with_its_own_words_only() -> None:
+    """Lexicon.wording (a date's words, a kinship's): its values' words combine freely; the
+    labels' words are searched (in `words`) but spell no value, and the label says so."""
+    kin = Lexicon.wording(["con trai", "vợ"], ["Quan hệ với người chết"], 6.0)
+    assert kin.spells("Vợ") and kin.spells("trai con")
+    assert "hệ" in kin and not kin.spells("hệ") and not kin.spells("vợ hệ")
+    assert kin.closed == 6.0 and kin.label != Lexicon.wording(["vợ"], [], 6.0).label

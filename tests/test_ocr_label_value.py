@@ -311,3 +311,25 @@ def test_a_place_wrapped_onto_the_next_line_is_repaired_whole(
     beside = [read[0], ("Đắk Mit, tỉnh Đắk Nông", 0.8, (950, 170, 1300, 210))]
     engine._repair_wrapped(beside, {0: crop, 1: crop}, opens)
     assert not asked
+
+
+# Tuning hands only: a relationship misread ('Y' for 'Vợ', 'Con trái'), read right from the
+# words of a kinship after 'Quan hệ với người chết:'.
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("font", "written"),
+    [
+        ("Fuggles-Regular.ttf", "Vợ"),
+        ("Fuggles-Regular.ttf", "Con trai"),
+        ("GrapeNuts-Regular.ttf", "Con trai"),
+    ],
+)
+def test_a_relationship_is_read_from_the_words_of_a_kinship(font: str, written: str) -> None:
+    engine = ViEngine(OcrSettings())
+    label = "Quan hệ với người chết:"
+    crop = labelled_line(font, "DejaVuSerif-subset.ttf", label, written, size=23)
+    book = book_lexicon("khai-tu")
+    value = engine._read_page_line(crop, book).text.split(":", 1)[1].strip()
+    assert value == written
+    open_only = book.with_after([(k, lex) for k, lex in book.after if not k.startswith("quan")])
+    assert engine._read_page_line(crop, open_only).text.split(":", 1)[1].strip() != written

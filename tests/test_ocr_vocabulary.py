@@ -48,7 +48,13 @@ def test_list_and_date_word_values_are_read_with_the_closed_lexicon_of_their_lab
     closed = dict(label_lexicons("khai-sinh"))
     # Page fields of a closed set, by their label; 'Giấy tờ tùy thân' also labels a free
     # text (the document as written), so it stays open.
-    assert set(closed) == {"gioi tinh", "dan toc", "quoc tich", "ghi bang chu"}
+    assert set(closed) == {
+        "gioi tinh",
+        "dan toc",
+        "quoc tich",
+        "ghi bang chu",
+        "quan he voi nguoi duoc khai sinh",
+    }
     assert {"nam", "nữ"} <= closed["gioi tinh"].words
     assert {"kinh", "tày", "việt", "mường"} <= closed["dan toc"].words
     assert "kinh" not in closed["gioi tinh"]  # each its own list
@@ -66,6 +72,17 @@ def test_list_and_date_word_values_are_read_with_the_closed_lexicon_of_their_lab
     assert closed["gioi tinh"].spells("Nữ") and not closed["gioi tinh"].spells("Dân tộc")
     assert closed["ghi bang chu"].spells("ngày hai mươi mốt tháng giêng")
     assert not closed["ghi bang chu"].spells("ngày hai mươi mốt tháng giêng xã")
+    # A label's words are searched (a label read into the value stays a label) but spell no
+    # value: 'tịch' of 'Quốc tịch' is no word of a date.
+    assert "tịch" in closed["ghi bang chu"].words
+    assert not closed["ghi bang chu"].spells("ngày hai mươi tịch")
+    # A relationship is written with a kinship's words, combined freely.
+    kin = closed["quan he voi nguoi duoc khai sinh"]
+    for written in ("Con trai", "Bố đẻ", "mẹ", "Cháu nội", "Người được ủy quyền"):
+        assert kin.spells(written), written
+    assert not kin.spells("Trưởng thôn")  # outside the words: read as written
+    assert not kin.spells("hệ") and "hệ" in kin.words  # the label's word
+    assert dict(label_lexicons("khai-tu"))["quan he voi nguoi chet"].spells("Vợ")
     # The book's lexicon carries them for the engine (ocr/vi.py reads values apart).
     book = book_lexicon("khai-tu")
     found = book.after_label("Nam Dân tộc:")

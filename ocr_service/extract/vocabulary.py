@@ -6,7 +6,8 @@ the administrative units of vietnamadminunits with the institution words of plac
 (normalise/place_words.py). A scope's confirmed names and places are added by
 learning/vocabulary.py.
 
-A value written from a list (gender, ethnic group, nationality) or in the words of a date is
+A value written from a list (gender, ethnic group, nationality), in the words of a date or of
+a kinship ('Con trai', 'Bố đẻ') is
 read again, after its label, with a closed lexicon (label_lexicons): the list's words, the
 words of the register's labels (a label read into the value's part stays a label), and
 CLOSED_NATS against any other run of letters; that reading is kept only where it spells one
@@ -62,12 +63,25 @@ def register_texts(register: str | None = None) -> Iterator[str]:
         yield from group.get("variants", [])
 
 
+# The words of a kinship ('Quan hệ với người chết: Con trai', 'Cháu nội', 'Bố đẻ') and of the
+# other standings a requester signs in ('Người được ủy quyền', 'Người giám hộ'): Vietnamese
+# kinship terms, northern and southern, not the generator's list.
+KINSHIP_WORDS = (
+    "cha mẹ bố má ba thầy ông bà cụ anh chị em con cháu chắt chút chít chú bác cô dì cậu mợ "
+    "thím dượng vợ chồng nội ngoại ruột đẻ nuôi kế trai gái dâu rể họ cả út "
+    "người được ủy quyền giám hộ đại diện thân nhân"
+)
+KINSHIP = KINSHIP_WORDS.split()
+
+
 def closed_values(fspec: Mapping[str, Any]) -> list[str] | None:
     """The words a field's value is written from, if it is a closed set (None: free text)."""
     spec = load_registers()
     ftype = fspec.get("type")
     if ftype == "date-words":
         return list(date_vocabulary())
+    if ftype == "text" and label_key(fspec.get("label_vi") or "").startswith("quan he voi"):
+        return list(KINSHIP)
     if ftype == "enum" and fspec.get("code_list"):
         return [v for v in spec["code_lists"][fspec["code_list"]]["values"].values() if v]
     if ftype == "list" and fspec.get("list") == "ethnic_groups":
@@ -81,10 +95,12 @@ def closed_values(fspec: Mapping[str, Any]) -> list[str] | None:
 def label_lexicons(register: str | None = None) -> tuple[tuple[str, Lexicon], ...]:
     """Closed lexicons by the label (label_key) their value follows on the page: the labels
     of page fields whose every field is a closed set (a label shared with a free-text field,
-    'Giấy tờ tùy thân', is left open)."""
+    'Giấy tờ tùy thân', is left open); a relationship ('Quan hệ với người chết') is written
+    with the words of a kinship (KINSHIP)."""
     types = load_registers()["register_types"]
     closed: dict[str, list[str]] = {}
-    dates: set[str] = set()  # labels of dates in words: their words combine freely
+    # Labels of dates in words and kinships: their words combine freely.
+    wordings: set[str] = set()
     open_labels: set[str] = set()
     label_words: list[str] = []
     for slug, rtype in types.items():
@@ -101,14 +117,15 @@ def label_lexicons(register: str | None = None) -> tuple[tuple[str, Lexicon], ..
                 open_labels.add(key)
             else:
                 closed.setdefault(key, []).extend(values)
-                if fspec.get("type") == "date-words":
-                    dates.add(key)
-    # A list's entries are phrases (a value spells one); a date's words, words only.
+                if fspec.get("type") in ("date-words", "text"):
+                    wordings.add(key)
+    # A list's entries are phrases (a value spells one); a date's words, words only, and
+    # the labels' words never spell a value.
     return tuple(
         (
             key,
-            Lexicon.of([*values, *label_words], closed=CLOSED_NATS)
-            if key in dates
+            Lexicon.wording(values, label_words, CLOSED_NATS)
+            if key in wordings
             else Lexicon.listing(values, label_words, CLOSED_NATS),
         )
         for key, values in sorted(closed.items())

@@ -97,7 +97,7 @@ class Lexicon:
     `closed`: a lexicon a value is written from (a list: gender, ethnic groups, countries, the
     words of a date), with the nats a letter run outside it costs (in place of the reader's
     own penalty); a reading it does not spell (`spells`: one of its `phrases`, the list's
-    entries, or for a set of words without phrases, wholly its words) is read with
+    entries, or for a set of words without phrases, wholly its `own` words) is read with
     `otherwise` (the ledger's lexicon) instead. `after`: such closed lexicons by the label
     they follow on a form (label_key of the label's last words), for a value read apart from
     its label (the vi engine); `repairs`: the same for the vocabularies that repair a value
@@ -110,6 +110,7 @@ class Lexicon:
     otherwise: Lexicon | None = field(default=None, repr=False, compare=False)
     phrases: frozenset[str] = field(default=frozenset(), repr=False)
     repairs: tuple[tuple[str, Repair], ...] = field(default=(), repr=False)
+    own: frozenset[str] = field(default=frozenset(), repr=False)
 
     @classmethod
     def of(cls, texts: Iterable[str], closed: float | None = None) -> Lexicon:
@@ -124,15 +125,25 @@ class Lexicon:
         phrases = frozenset(" ".join(syllables(e)) for e in entries) - {""}
         return replace(cls.of([*entries, *others], closed), phrases=phrases)
 
+    @classmethod
+    def wording(cls, values: Iterable[str], others: Iterable[str], closed: float) -> Lexicon:
+        """A closed lexicon of the words `values` are written with, combined freely (a date's
+        words, a kinship's), with the words of `others` (labels) searched too but spelling
+        no value."""
+        values = list(values)
+        own = frozenset(w for value in values for w in syllables(value))
+        return replace(cls.of([*values, *others], closed), own=own)
+
     def spells(self, text: str) -> bool:
         """True when `text` is one of the phrases (NFC, case and punctuation aside), or, for
-        a lexicon without phrases, made wholly of its words."""
+        a lexicon without phrases, made wholly of its own words (`own`: a closed set of
+        words; else all its words)."""
         words = syllables(text)
         if not words:
             return False
         if self.phrases:
             return " ".join(words) in self.phrases
-        return all(w in self.words for w in words)
+        return all(w in (self.own or self.words) for w in words)
 
     def __contains__(self, word: object) -> bool:
         return word in self.words
@@ -183,6 +194,7 @@ class Lexicon:
         for key, lexicon in self.after:
             text += f"\n@{key} {lexicon.closed}: " + " ".join(sorted(lexicon.words))
             text += " | " + " / ".join(sorted(lexicon.phrases))
+            text += " | " + " ".join(sorted(lexicon.own))
         for key, repair in self.repairs:
             text += f"\n%{key} {repair.nats}: {repair.name}"
         digest = hashlib.sha256(text.encode()).hexdigest()
