@@ -92,33 +92,38 @@ def closed_values(fspec: Mapping[str, Any]) -> list[str] | None:
     return None
 
 
+def _page_fields(register: str | None) -> Iterator[tuple[str, Mapping[str, Any], str]]:
+    """(code, spec, label) of the fields read off the page by a printed label, of one
+    register type (all types for None)."""
+    for slug, rtype in load_registers()["register_types"].items():
+        if register is not None and slug != register:
+            continue
+        for code, fspec in rtype["fields"].items():
+            label = fspec.get("label_vi")
+            if label and fspec.get("origin") == "page":
+                yield code, fspec, label
+
+
 def label_lexicons(register: str | None = None) -> tuple[tuple[str, Lexicon], ...]:
     """Closed lexicons by the label (label_key) their value follows on the page: the labels
     of page fields whose every field is a closed set (a label shared with a free-text field,
     'Giấy tờ tùy thân', is left open); a relationship ('Quan hệ với người chết') is written
     with the words of a kinship (KINSHIP)."""
-    types = load_registers()["register_types"]
     closed: dict[str, list[str]] = {}
     # Labels of dates in words and kinships: their words combine freely.
     wordings: set[str] = set()
     open_labels: set[str] = set()
     label_words: list[str] = []
-    for slug, rtype in types.items():
-        if register is not None and slug != register:
-            continue
-        for fspec in rtype["fields"].values():
-            label = fspec.get("label_vi")
-            if not label or fspec.get("origin") != "page":
-                continue
-            label_words.append(label)
-            values = closed_values(fspec)
-            key = label_key(label)
-            if values is None:
-                open_labels.add(key)
-            else:
-                closed.setdefault(key, []).extend(values)
-                if fspec.get("type") in ("date-words", "text"):
-                    wordings.add(key)
+    for _, fspec, label in _page_fields(register):
+        label_words.append(label)
+        values = closed_values(fspec)
+        key = label_key(label)
+        if values is None:
+            open_labels.add(key)
+        else:
+            closed.setdefault(key, []).extend(values)
+            if fspec.get("type") in ("date-words", "text"):
+                wordings.add(key)
     # A list's entries are phrases (a value spells one); a date's words, words only, and
     # the labels' words never spell a value.
     return tuple(
@@ -136,18 +141,11 @@ def label_lexicons(register: str | None = None) -> tuple[tuple[str, Lexicon], ..
 def label_repairs(register: str | None = None) -> tuple[tuple[str, Repair], ...]:
     """The places' repair (PLACE_REPAIR) by the label (label_key) their value follows on the
     page: the labels of page fields that are all places ('Nơi cư trú', 'Nơi cấp', …)."""
-    types = load_registers()["register_types"]
     places: set[str] = set()
     others: set[str] = set()
-    for slug, rtype in types.items():
-        if register is not None and slug != register:
-            continue
-        for code, fspec in rtype["fields"].items():
-            label = fspec.get("label_vi")
-            if not label or fspec.get("origin") != "page":
-                continue
-            place = fspec.get("type") == "place" and not code.endswith("DVHC")
-            (places if place else others).add(label_key(label))
+    for code, fspec, label in _page_fields(register):
+        place = fspec.get("type") == "place" and not code.endswith("DVHC")
+        (places if place else others).add(label_key(label))
     return tuple((key, PLACE_REPAIR) for key in sorted(places - others))
 
 

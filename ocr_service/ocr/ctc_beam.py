@@ -85,9 +85,14 @@ class Repair:
         """The closed lexicon of `text` as repaired, or None where the repair changes none of
         its words (case and punctuation aside)."""
         fixed = self.fix(text)
-        if not syllables(fixed) or syllables(fixed) == syllables(text):
+        words = syllables(fixed)
+        if not words or words == syllables(text):
             return None
-        return Lexicon.listing([fixed], [], self.nats)
+        return self.phrase(fixed)
+
+    def phrase(self, text: str) -> Lexicon:
+        """The closed lexicon a crop is read again with toward the wording `text`."""
+        return Lexicon.listing([text], [], self.nats)
 
 
 @dataclass(frozen=True)

@@ -413,13 +413,9 @@ class ViEngine(OcrEngine):
         if not cuts or len(labelled) != len(cuts) + 1:
             return self._read_cased(crop, lexicon, first)
         edges = [0, *cuts, crop.shape[1]]
+        repairs = [_repair_for(lexicon, labelled, n) for n in range(len(labelled))]
         parts = [
-            self._read_value(
-                crop[:, a:b],
-                lexicon,
-                _closed_for(lexicon, labelled, n),
-                _repair_for(lexicon, labelled, n),
-            )
+            self._read_value(crop[:, a:b], lexicon, _closed_for(lexicon, labelled, n), repairs[n])
             for n, (a, b) in enumerate(itertools.pairwise(edges))
         ]
         if not parts[-1].text:
@@ -428,10 +424,9 @@ class ViEngine(OcrEngine):
             part.text if part.text.endswith(":") or n == len(cuts) else fallback
             for n, (part, fallback) in enumerate(zip(parts, labelled, strict=True))
         ]
-        repair = _repair_for(lexicon, labelled, len(cuts))
         tail = None
-        if repair is not None:
-            tail = OpenValue(repair, " ".join(texts[:-1]), texts[-1], crop[:, edges[-2] :])
+        if repairs[-1] is not None:
+            tail = OpenValue(repairs[-1], " ".join(texts[:-1]), texts[-1], crop[:, edges[-2] :])
         return LineText(" ".join(texts), min(part.conf for part in parts[1:]), open=tail)
 
     def _repair_wrapped(
@@ -475,8 +470,7 @@ class ViEngine(OcrEngine):
             for k, crop, words, toward in ends:
                 if toward == words:
                     continue
-                closed = Lexicon.listing([" ".join(toward)], [], value.repair.nats)
-                listed = self._read_listed(crop, closed)
+                listed = self._read_listed(crop, value.repair.phrase(" ".join(toward)))
                 if listed is None:
                     continue
                 _, conf, ub = read[k]
